@@ -1,0 +1,64 @@
+"""Model configurations for the bundled model (small enough to train from scratch on two CPU cores)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+
+@dataclass
+class ModelConfig:
+    """Widths and depths. ``tiny()`` gives a config for fast tests."""
+
+    vae_channels: tuple[int, ...] = (32, 64, 64)  # 3 levels: 32x32 pixels -> 8x8 latents
+    latent_channels: int = 4
+    unet_channels: tuple[int, ...] = (64, 128)
+    unet_layers: int = 2
+    text_hidden: int = 128
+    text_layers: int = 4
+    text_heads: int = 4
+    prediction_type: str = "v_prediction"
+
+    @classmethod
+    def tiny(cls) -> "ModelConfig":
+        return cls(vae_channels=(8, 16), unet_channels=(16, 32), unet_layers=1, text_hidden=32, text_layers=1,
+                   text_heads=2)
+
+
+def make_vae(cfg: ModelConfig) -> AutoencoderKL:
+    n = len(cfg.vae_channels)
+    return AutoencoderKL(
+        in_channels=3, out_channels=3, latent_channels=cfg.latent_channels,
+        down_block_types=("DownEncoderBlock2D",) * n, up_block_types=("UpDecoderBlock2D",) * n,
+        block_out_channels=cfg.vae_channels, layers_per_block=1, norm_num_groups=8, sample_size=32,
+        scaling_factor=1.0,
+    )
+
+
+def make_text_encoder(cfg: ModelConfig, tokenizer: CLIPTokenizer) -> CLIPTextModel:
+    config = CLIPTextConfig(
+        vocab_size=len(tokenizer), hidden_size=cfg.text_hidden, intermediate_size=cfg.text_hidden * 4,
+        num_hidden_layers=cfg.text_layers, num_attention_heads=cfg.text_heads,
+        max_position_embeddings=tokenizer.model_max_length, bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+    )
+    return CLIPTextModel(config)
+
+
+def make_unet(cfg: ModelConfig, latent_size: int) -> UNet2DConditionModel:
+    n = len(cfg.unet_channels)
+    return UNet2DConditionModel(
+        sample_size=latent_size, in_channels=cfg.latent_channels, out_channels=cfg.latent_channels,
+        block_out_channels=cfg.unet_channels, layers_per_block=cfg.unet_layers,
+        down_block_types=("CrossAttnDownBlock2D",) * n, up_block_types=("CrossAttnUpBlock2D",) * n,
+        cross_attention_dim=cfg.text_hidden, attention_head_dim=8, norm_num_groups=16,
+        class_embed_type="projection", projection_class_embeddings_input_dim=cfg.text_hidden,
+    )
+
+
+def make_scheduler(cfg: ModelConfig) -> DDPMScheduler:
+    """The training noise schedule (Stable Diffusion's), saved with the model; samplers derive from it."""
+    return DDPMScheduler(num_train_timesteps=1000, beta_schedule="scaled_linear", beta_start=0.00085,
+                         beta_end=0.012, prediction_type=cfg.prediction_type, timestep_spacing="trailing",
+                         clip_sample=False)

@@ -1,0 +1,314 @@
+"""Train the bundled model from scratch: an autoencoder, then a text encoder + latent UNet.
+
+The recipe is Stable Diffusion's, scaled down to the synthetic world (32x32 pixels -> 8x8x4 latents):
+
+    python -m training.train --phase vae  --steps 1500      # AutoencoderKL on world images
+    python -m training.train --phase unet --steps 6000      # CLIP text encoder + UNet, joint, v-prediction
+    python -m training.train --phase export                 # EMA weights -> assets/bundled (diffusers format)
+
+Built on accelerate, so ``accelerate launch -m training.train ...`` runs the same script on one CPU,
+one GPU or many. Data are rendered on the fly from a per-step seed, so ``--resume`` continues the exact
+run (weights, optimizer, EMA, learning-rate schedule and data stream). Checkpoints go to
+``<out>/<phase>/checkpoint`` every ``--checkpoint-minutes``; a loss log to ``<out>/<phase>/log.csv``.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from accelerate import Accelerator
+from diffusers import AutoencoderKL
+from diffusers.training_utils import EMAModel
+from tqdm.auto import tqdm
+from transformers import CLIPTokenizer
+
+import world
+from training.models import ModelConfig, make_scheduler, make_text_encoder, make_unet, make_vae
+from training.tokenizer import build_tokenizer
+
+CFG_DROPOUT = 0.1  # share of empty captions, so the model also learns the unconditional score
+
+
+def to_tensor(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def cosine_lr(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def image_gradients(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return x[..., :, 1:] - x[..., :, :-1], x[..., 1:, :] - x[..., :-1, :]
+
+
+class Run:
+    """Book-keeping shared by the phases: step counter, checkpoints, log, time budget."""
+
+    def __init__(self, args, phase: str, accelerator: Accelerator):
+        self.args, self.phase, self.acc = args, phase, accelerator
+        self.dir = Path(args.out) / phase
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.ckpt = self.dir / "checkpoint"
+        self.step = 0
+        self.t_start = time.time()
+        self.t_ckpt = time.time()
+
+    def resume(self) -> None:
+        if self.args.resume and (self.ckpt / "step.json").exists():
+            self.acc.load_state(str(self.ckpt))
+            self.step = json.loads((self.ckpt / "step.json").read_text())["step"]
+            self.acc.print(f"[{self.phase}] resumed at step {self.step}")
+
+    def save(self) -> None:
+        self.acc.save_state(str(self.ckpt))
+        (self.ckpt / "step.json").write_text(json.dumps({"step": self.step}))
+        self.t_ckpt = time.time()
+
+    def log(self, **row) -> None:
+        path = self.dir / "log.csv"
+        new = not path.exists()
+        with path.open("a", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(row))
+            if new:
+                w.writeheader()
+            w.writerow(row)
+
+    def after_step(self) -> bool:
+        """Checkpoint when due; True when the time budget says stop now."""
+        self.step += 1
+        out_of_time = self.args.minutes and (time.time() - self.t_start) > self.args.minutes * 60
+        if out_of_time or time.time() - self.t_ckpt > self.args.checkpoint_minutes * 60:
+            self.save()
+        return bool(out_of_time)
+
+
+def batch_seed(args, step: int, rank: int, world_size: int) -> int:
+    return args.seed * 1_000_003 + step * world_size + rank
+
+
+# --------------------------------------------------------------------------- phase 1: autoencoder
+
+def train_vae(args, cfg: ModelConfig) -> None:
+    acc = Accelerator(cpu=args.device == "cpu")
+    run = Run(args, "vae", acc)
+    torch.manual_seed(args.seed)
+    vae = make_vae(cfg)
+    opt = torch.optim.AdamW(vae.parameters(), lr=args.lr_vae, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, args.steps, 100))
+    vae, opt, sched = acc.prepare(vae, opt, sched)
+    run.resume()
+    bar = tqdm(total=args.steps, initial=run.step, desc="vae", disable=not acc.is_local_main_process)
+    while run.step < args.steps:
+        images, _, _ = world.sample_batch(batch_seed(args, run.step, acc.process_index, acc.num_processes), args.batch)
+        x = to_tensor(images).to(acc.device)
+        posterior = acc.unwrap_model(vae).encode(x).latent_dist
+        z = posterior.sample(generator=None)
+        recon = acc.unwrap_model(vae).decode(z).sample
+        gx, gy = image_gradients(recon)
+        tx, ty = image_gradients(x)
+        loss = (F.l1_loss(recon, x) + F.mse_loss(recon, x) + 0.5 * (F.l1_loss(gx, tx) + F.l1_loss(gy, ty))
+                + 1e-6 * posterior.kl().mean())
+        acc.backward(loss)
+        acc.clip_grad_norm_(vae.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        bar.update(1)
+        if run.step % 25 == 0:
+            psnr = -10 * torch.log10(F.mse_loss(recon.clamp(-1, 1), x) / 4).item()
+            bar.set_postfix(loss=f"{loss.item():.4f}", psnr=f"{psnr:.1f}")
+            run.log(step=run.step, loss=round(loss.item(), 5), psnr=round(psnr, 2), lr=sched.get_last_lr()[0],
+                    minutes=round((time.time() - run.t_start) / 60, 2))
+        if run.after_step():
+            acc.print(f"[vae] time budget reached at step {run.step}; continue with --resume")
+            return
+    run.save()
+    if acc.is_main_process:
+        acc.unwrap_model(vae).save_pretrained(run.dir / "final")
+        acc.print(f"[vae] done: {run.dir / 'final'}")
+
+
+# --------------------------------------------------------------------------- phase 2: text encoder + UNet
+
+@torch.no_grad()
+def latent_stats(vae: AutoencoderKL, seed: int, n: int = 4096) -> tuple[list[float], list[float]]:
+    """Per-channel mean and std of the autoencoder's latents over world images."""
+    images, _, _ = world.sample_batch(seed, n)
+    zs = torch.cat([vae.encode(to_tensor(images[i:i + 256])).latent_dist.mean for i in range(0, n, 256)])
+    return zs.mean((0, 2, 3)).tolist(), zs.std((0, 2, 3)).tolist()
+
+
+def load_or_build_tokenizer(out: Path) -> CLIPTokenizer:
+    tdir = out / "tokenizer"
+    if not (tdir / "vocab.json").exists():
+        build_tokenizer(tdir)
+    return CLIPTokenizer.from_pretrained(tdir)
+
+
+def train_unet(args, cfg: ModelConfig) -> None:
+    acc = Accelerator(cpu=args.device == "cpu")
+    run = Run(args, "unet", acc)
+    out = Path(args.out)
+    vae = AutoencoderKL.from_pretrained(out / "vae" / "final").to(acc.device).eval().requires_grad_(False)
+    stats_file = out / "unet" / "latent_stats.json"
+    if not stats_file.exists():
+        mean, std = latent_stats(vae, seed=12345)
+        stats_file.write_text(json.dumps({"latents_mean": mean, "latents_std": std}))
+    stats = json.loads(stats_file.read_text())
+    l_mean = torch.tensor(stats["latents_mean"], device=acc.device).view(1, -1, 1, 1)
+    l_std = torch.tensor(stats["latents_std"], device=acc.device).view(1, -1, 1, 1)
+    tokenizer = load_or_build_tokenizer(out)
+    torch.manual_seed(args.seed)
+    text_encoder = make_text_encoder(cfg, tokenizer)
+    unet = make_unet(cfg, latent_size=vae.config.sample_size // 2 ** (len(vae.config.block_out_channels) - 1))
+    noise_scheduler = make_scheduler(cfg)
+    params = list(text_encoder.parameters()) + list(unet.parameters())
+    ema = EMAModel(params, decay=0.999, use_ema_warmup=True, power=0.75)
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, args.steps, 200))
+    text_encoder, unet, opt, sched = acc.prepare(text_encoder, unet, opt, sched)
+    acc.register_for_checkpointing(ema)
+    run.resume()
+    alphas = noise_scheduler.alphas_cumprod.to(acc.device)
+    bar = tqdm(total=args.steps, initial=run.step, desc="unet", disable=not acc.is_local_main_process)
+    t_last, n_last = time.time(), run.step
+    while run.step < args.steps:
+        seed = batch_seed(args, run.step, acc.process_index, acc.num_processes)
+        images, captions, _ = world.sample_batch(seed, args.batch)
+        g = torch.Generator().manual_seed(seed)
+        drop = torch.rand(len(captions), generator=g) < CFG_DROPOUT
+        captions = ["" if d else c for c, d in zip(captions, drop.tolist())]
+        ids = tokenizer(captions, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
+                        return_tensors="pt").input_ids.to(acc.device)
+        with torch.no_grad():
+            posterior = vae.encode(to_tensor(images).to(acc.device)).latent_dist
+            z = (posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=g).to(acc.device))
+            z = (z - l_mean) / l_std
+        noise = torch.randn(z.shape, generator=g).to(acc.device)
+        t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (z.shape[0],), generator=g).to(acc.device)
+        noisy = noise_scheduler.add_noise(z, noise, t)
+        target = noise_scheduler.get_velocity(z, noise, t) if cfg.prediction_type == "v_prediction" else noise
+        enc = text_encoder(ids)
+        pred = unet(noisy, t, encoder_hidden_states=enc.last_hidden_state, class_labels=enc.pooler_output).sample
+        snr = alphas[t] / (1 - alphas[t])
+        weight = torch.clamp(snr, max=5.0) / (snr + 1 if cfg.prediction_type == "v_prediction" else snr)
+        loss = (weight * ((pred - target) ** 2).mean((1, 2, 3))).mean()
+        acc.backward(loss)
+        acc.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        ema.step(params)
+        bar.update(1)
+        if run.step % 25 == 0:
+            rate = (run.step + 1 - n_last) * args.batch / max(1e-6, time.time() - t_last)
+            t_last, n_last = time.time(), run.step + 1
+            bar.set_postfix(loss=f"{loss.item():.4f}", img_s=f"{rate:.0f}")
+            run.log(step=run.step, loss=round(loss.item(), 5), lr=sched.get_last_lr()[0], img_per_s=round(rate, 1),
+                    minutes=round((time.time() - run.t_start) / 60, 2))
+        if run.step % 500 == 0 and run.step > 0 and acc.is_main_process:
+            save_weights(acc, text_encoder, unet, ema, params, run.dir / "latest")
+        if run.after_step():
+            acc.print(f"[unet] time budget reached at step {run.step}; continue with --resume")
+            save_weights(acc, text_encoder, unet, ema, params, run.dir / "latest")
+            return
+    run.save()
+    if acc.is_main_process:
+        save_weights(acc, text_encoder, unet, ema, params, run.dir / "final")
+        acc.print(f"[unet] done: {run.dir / 'final'}")
+
+
+def save_weights(acc, text_encoder, unet, ema: EMAModel, params, where: Path) -> None:
+    """EMA weights of the text encoder and UNet, in diffusers/transformers folders (safetensors)."""
+    ema.store(params)
+    ema.copy_to(params)
+    acc.unwrap_model(text_encoder).save_pretrained(where / "text_encoder")
+    acc.unwrap_model(unet).save_pretrained(where / "unet")
+    ema.restore(params)
+
+
+# --------------------------------------------------------------------------- phase 3: export
+
+@torch.no_grad()
+def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 2048) -> list[list[float]]:
+    """Least-squares linear map from normalised latents (+1 bias row) to the mean RGB of each latent cell."""
+    images, _, _ = world.sample_batch(seed, n)
+    x = to_tensor(images)
+    z = (vae.encode(x).latent_dist.mean - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
+    f = x.shape[-1] // z.shape[-1]
+    rgb = F.avg_pool2d(x, f)
+    a = torch.cat([z, torch.ones_like(z[:, :1])], 1).permute(0, 2, 3, 1).reshape(-1, z.shape[1] + 1)
+    b = rgb.permute(0, 2, 3, 1).reshape(-1, 3)
+    sol = torch.linalg.lstsq(a, b).solution
+    return sol.tolist()
+
+
+def export(args, cfg: ModelConfig) -> None:
+    from pipelines import PlaygroundPipeline
+
+    out = Path(args.out)
+    source = out / "unet" / ("final" if (out / "unet" / "final").exists() else "latest")
+    stats = json.loads((out / "unet" / "latent_stats.json").read_text())
+    vae = AutoencoderKL.from_pretrained(out / "vae" / "final")
+    vae.register_to_config(latents_mean=stats["latents_mean"], latents_std=stats["latents_std"], scaling_factor=1.0)
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextModel
+
+    pipe = PlaygroundPipeline(
+        tokenizer=CLIPTokenizer.from_pretrained(out / "tokenizer"),
+        text_encoder=CLIPTextModel.from_pretrained(source / "text_encoder"),
+        unet=UNet2DConditionModel.from_pretrained(source / "unet"),
+        scheduler=make_scheduler(cfg),
+        vae=vae,
+        default_guidance_scale=args.guidance,
+        default_sampler="DPM++ 2M",
+        latent_rgb_factors=latent_rgb_factors(vae, stats["latents_mean"], stats["latents_std"]),
+        model_description="Shapes world, trained from scratch on CPU by training/train.py",
+    )
+    dest = Path(args.export_to)
+    pipe.save_pretrained(dest, safe_serialization=True)
+    print(f"[export] {source} -> {dest}")
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--phase", choices=["vae", "unet", "export"], required=True)
+    ap.add_argument("--out", default="runs/bundled", help="run folder: checkpoints, logs, intermediate weights")
+    ap.add_argument("--export-to", default="assets/bundled")
+    ap.add_argument("--steps", type=int, default=None, help="total optimizer steps of this phase")
+    ap.add_argument("--minutes", type=float, default=0, help="stop (with a checkpoint) after this long; 0 = no limit")
+    ap.add_argument("--checkpoint-minutes", type=float, default=5)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr-vae", type=float, default=2e-3)
+    ap.add_argument("--guidance", type=float, default=4.0, help="default guidance scale written into the model")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="auto", choices=["auto", "cpu"])
+    ap.add_argument("--tiny", action="store_true", help="a tiny model config, for tests")
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args(argv)
+    if args.steps is None:
+        args.steps = {"vae": 1500, "unet": 6000, "export": 0}[args.phase]
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    cfg = ModelConfig.tiny() if args.tiny else ModelConfig()
+    {"vae": train_vae, "unet": train_unet, "export": export}[args.phase](args, cfg)
+
+
+if __name__ == "__main__":
+    main()
