@@ -62,11 +62,13 @@ class Run:
         self.step = 0
         self.t_start = time.time()
         self.t_ckpt = time.time()
+        self.start_step = 0
+        self.losses: list[float] = []
 
     def resume(self) -> None:
         if self.args.resume and (self.ckpt / "step.json").exists():
             self.acc.load_state(str(self.ckpt))
-            self.step = json.loads((self.ckpt / "step.json").read_text())["step"]
+            self.step = self.start_step = json.loads((self.ckpt / "step.json").read_text())["step"]
             self.acc.print(f"[{self.phase}] resumed at step {self.step}")
 
     def save(self) -> None:
@@ -83,10 +85,12 @@ class Run:
                 w.writeheader()
             w.writerow(row)
 
-    def after_step(self) -> bool:
-        """Checkpoint when due; True when the time budget says stop now."""
+    def after_step(self, loss: float) -> bool:
+        """Checkpoint when due; True when the time budget (or --stop-after) says stop now."""
         self.step += 1
-        out_of_time = self.args.minutes and (time.time() - self.t_start) > self.args.minutes * 60
+        self.losses.append(loss)
+        out_of_time = bool(self.args.minutes and (time.time() - self.t_start) > self.args.minutes * 60)
+        out_of_time |= bool(self.args.stop_after and self.step - self.start_step >= self.args.stop_after)
         if out_of_time or time.time() - self.t_ckpt > self.args.checkpoint_minutes * 60:
             self.save()
         return bool(out_of_time)
@@ -129,13 +133,14 @@ def train_vae(args, cfg: ModelConfig) -> None:
             bar.set_postfix(loss=f"{loss.item():.4f}", psnr=f"{psnr:.1f}")
             run.log(step=run.step, loss=round(loss.item(), 5), psnr=round(psnr, 2), lr=sched.get_last_lr()[0],
                     minutes=round((time.time() - run.t_start) / 60, 2))
-        if run.after_step():
+        if run.after_step(loss.item()):
             acc.print(f"[vae] time budget reached at step {run.step}; continue with --resume")
-            return
+            return run.losses
     run.save()
     if acc.is_main_process:
         acc.unwrap_model(vae).save_pretrained(run.dir / "final")
         acc.print(f"[vae] done: {run.dir / 'final'}")
+    return run.losses
 
 
 # --------------------------------------------------------------------------- phase 2: text encoder + UNet
@@ -218,14 +223,15 @@ def train_unet(args, cfg: ModelConfig) -> None:
                     minutes=round((time.time() - run.t_start) / 60, 2))
         if run.step % 500 == 0 and run.step > 0 and acc.is_main_process:
             save_weights(acc, text_encoder, unet, ema, params, run.dir / "latest")
-        if run.after_step():
+        if run.after_step(loss.item()):
             acc.print(f"[unet] time budget reached at step {run.step}; continue with --resume")
             save_weights(acc, text_encoder, unet, ema, params, run.dir / "latest")
-            return
+            return run.losses
     run.save()
     if acc.is_main_process:
         save_weights(acc, text_encoder, unet, ema, params, run.dir / "final")
         acc.print(f"[unet] done: {run.dir / 'final'}")
+    return run.losses
 
 
 def save_weights(acc, text_encoder, unet, ema: EMAModel, params, where: Path) -> None:
@@ -287,6 +293,7 @@ def parse_args(argv=None):
     ap.add_argument("--export-to", default="assets/bundled")
     ap.add_argument("--steps", type=int, default=None, help="total optimizer steps of this phase")
     ap.add_argument("--minutes", type=float, default=0, help="stop (with a checkpoint) after this long; 0 = no limit")
+    ap.add_argument("--stop-after", type=int, default=0, help="stop (with a checkpoint) after this many steps")
     ap.add_argument("--checkpoint-minutes", type=float, default=5)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -303,11 +310,11 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None) -> None:
+def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     cfg = ModelConfig.tiny() if args.tiny else ModelConfig()
-    {"vae": train_vae, "unet": train_unet, "export": export}[args.phase](args, cfg)
+    return {"vae": train_vae, "unet": train_unet, "export": export}[args.phase](args, cfg)
 
 
 if __name__ == "__main__":

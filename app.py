@@ -1,0 +1,48 @@
+"""Launch the diffusion playground.
+
+    python app.py                          # the bundled model, on http://127.0.0.1:7860
+    python app.py --model path/to/sd-folder --model bundled --port 8000
+    python app.py --host 0.0.0.0           # reachable from other machines: see "Running it for others"
+
+Models load once at start; the browser picks among them by name and can never name a path.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description="Diffusion playground")
+    ap.add_argument("--model", action="append", default=None,
+                    help="'bundled' (default), a diffusers folder or a hub id; give it several times to offer several")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    ap.add_argument("--port", type=int, default=7860)
+    ap.add_argument("--device", default="cpu", help="cpu, cuda, cuda:0, mps")
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument("--concurrency", type=int, default=2, help="generations that run at once; the rest queue")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    from pipelines import ModelLoadError
+    from playground.models import ModelRegistry, set_threads
+    from playground.ui import CSS, build_demo
+
+    set_threads(args.threads)
+    try:
+        registry = ModelRegistry.load(args.model or ["bundled"], device=args.device)
+    except ModelLoadError as e:
+        sys.exit(f"error: {e}")
+    demo = build_demo(registry)
+    demo.queue(default_concurrency_limit=args.concurrency, max_size=64)
+    demo.launch(server_name=args.host, server_port=args.port, css=CSS, show_error=True, ssr_mode=False)
+
+
+if __name__ == "__main__":
+    main()

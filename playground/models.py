@@ -1,0 +1,61 @@
+"""The models the server was started with: the one shared object of the app.
+
+The browser only ever picks a *name* from this registry; it can never name a path or a hub id.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+
+from pipelines import PlaygroundPipeline, load_pipeline
+
+
+class ModelRegistry:
+    def __init__(self, pipes: "OrderedDict[str, PlaygroundPipeline]"):
+        if not pipes:
+            raise ValueError("at least one model is needed")
+        self._pipes = OrderedDict(pipes)
+
+    @classmethod
+    def load(cls, sources: list[str], device: str = "cpu") -> "ModelRegistry":
+        pipes: OrderedDict = OrderedDict()
+        for source in sources or ["bundled"]:
+            name = display_name(source, taken=pipes.keys())
+            pipes[name] = load_pipeline(source, device=device)
+        return cls(pipes)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._pipes)
+
+    @property
+    def default(self) -> str:
+        return next(iter(self._pipes))
+
+    def get(self, name: str | None) -> PlaygroundPipeline:
+        if name is None or name == "":
+            name = self.default
+        if name not in self._pipes:
+            from pipelines import PlaygroundInputError
+
+            raise PlaygroundInputError(f"Unknown model {str(name)[:80]!r}; choose one of: {', '.join(self.names)}.")
+        return self._pipes[name]
+
+    def items(self):
+        return self._pipes.items()
+
+
+def display_name(source: str, taken=()) -> str:
+    """A short name for a model source (the folder name, or the hub id)."""
+    name = "bundled" if source == "bundled" else Path(str(source).rstrip("/")).name or str(source)
+    base, i = name, 2
+    while name in taken:
+        name, i = f"{base} ({i})", i + 1
+    return name
+
+
+def set_threads(n: int | None) -> None:
+    if n:
+        torch.set_num_threads(n)

@@ -1,0 +1,151 @@
+"""Generation settings in a PNG's ``parameters`` text chunk, in AUTOMATIC1111's format.
+
+    three red circles on a blue background
+    Negative prompt: blurry
+    Steps: 20, Sampler: DPM++ 2M, CFG scale: 4.0, Seed: 7, Size: 32x32, Model: bundled
+
+``format_parameters(settings)`` writes that text and ``parse_parameters(text)`` reads it back, so a
+PNG saved by the app (or by AUTOMATIC1111) can be dropped onto the Generate tab to restore its
+settings. The parser never trusts the text: it caps its length, ignores keys it does not know, and
+returns only values of the right type; it raises ``SettingsParseError`` with a plain message otherwise.
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass, field
+
+from PIL import Image, PngImagePlugin
+
+MAX_TEXT = 20_000  # characters of a parameters chunk we are willing to read
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 4096 * 4096
+
+
+class SettingsParseError(ValueError):
+    """The PNG or its text could not be read as generation settings."""
+
+
+@dataclass
+class Settings:
+    prompt: str = ""
+    negative_prompt: str = ""
+    steps: int | None = None
+    sampler: str | None = None
+    guidance_scale: float | None = None
+    seed: int | None = None
+    width: int | None = None
+    height: int | None = None
+    model: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _clean(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def format_parameters(s: Settings) -> str:
+    lines = [_clean(s.prompt)]
+    if s.negative_prompt:
+        lines.append("Negative prompt: " + _clean(s.negative_prompt))
+    parts = []
+    if s.steps is not None:
+        parts.append(f"Steps: {s.steps}")
+    if s.sampler:
+        parts.append(f"Sampler: {_one_line(s.sampler)}")
+    if s.guidance_scale is not None:
+        parts.append(f"CFG scale: {s.guidance_scale:g}")
+    if s.seed is not None:
+        parts.append(f"Seed: {s.seed}")
+    if s.width and s.height:
+        parts.append(f"Size: {s.width}x{s.height}")
+    if s.model:
+        parts.append(f"Model: {_one_line(s.model)}")
+    lines.append(", ".join(parts))
+    return "\n".join(lines)
+
+
+_PAIR = re.compile(r'\s*([\w \-/]+):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
+
+
+def parse_parameters(text: str) -> Settings:
+    if not isinstance(text, str):
+        raise SettingsParseError("The PNG's settings text is not text.")
+    if len(text) > MAX_TEXT:
+        raise SettingsParseError(f"The PNG's settings text is too long ({len(text):,} characters; at most {MAX_TEXT:,}).")
+    text = _clean(text).replace("\x00", "")
+    lines = text.split("\n")
+    params_line = lines[-1] if len(lines) > 1 or re.match(r"^\s*Steps:\s*\d", lines[-1] or "") else ""
+    body = lines[:-1] if params_line else lines
+    prompt_lines, negative_lines, in_negative = [], [], False
+    for line in body:
+        if line.startswith("Negative prompt:"):
+            in_negative = True
+            line = line[len("Negative prompt:"):].lstrip(" ")
+        (negative_lines if in_negative else prompt_lines).append(line)
+    s = Settings(prompt="\n".join(prompt_lines), negative_prompt="\n".join(negative_lines))
+    for key, value in _PAIR.findall(params_line):
+        key, value = key.strip(), value.strip()
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            value = value[1:-1].replace('\\"', '"')
+        try:
+            if key == "Steps":
+                s.steps = int(value)
+            elif key == "Sampler":
+                s.sampler = value
+            elif key == "CFG scale":
+                g = float(value)
+                s.guidance_scale = g if math.isfinite(g) else None
+            elif key == "Seed":
+                s.seed = int(value)
+            elif key == "Size":
+                w, h = value.lower().split("x")
+                s.width, s.height = int(w), int(h)
+            elif key == "Model":
+                s.model = value
+            elif len(s.extra) < 50:
+                s.extra[key[:100]] = value[:500]
+        except ValueError:
+            continue  # a value of the wrong type is dropped, the rest still restores
+    return s
+
+
+def png_bytes_with_parameters(image: Image.Image, s: Settings) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", format_parameters(s))
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", pnginfo=info)
+    return buf.getvalue()
+
+
+def read_png_settings(path_or_bytes) -> Settings:
+    """Settings from a PNG file (path or bytes). Raises SettingsParseError with a plain message."""
+    try:
+        if isinstance(path_or_bytes, (bytes, bytearray)):
+            data = bytes(path_or_bytes)
+        else:
+            with open(path_or_bytes, "rb") as f:
+                data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise SettingsParseError(f"Could not read the file ({e.strerror or e}).") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SettingsParseError(f"The file is larger than {MAX_FILE_BYTES // 2**20} MB.")
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise SettingsParseError("That file is not a PNG image.")
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.width * im.height > MAX_PIXELS:
+                raise SettingsParseError("The PNG is too large to read.")
+            text = im.text.get("parameters") if hasattr(im, "text") else None
+    except SettingsParseError:
+        raise
+    except Exception:
+        raise SettingsParseError("The PNG is damaged and could not be read.") from None
+    if not text:
+        raise SettingsParseError("This PNG carries no generation settings (no 'parameters' text).")
+    return parse_parameters(text)

@@ -1,0 +1,95 @@
+"""The synthetic world: deterministic rendering, captions in plain words, and a judge that can fail."""
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+import world
+
+
+def test_same_seed_same_batch_and_different_seed_differs():
+    a_img, a_cap, _ = world.sample_batch(42, 64)
+    b_img, b_cap, _ = world.sample_batch(42, 64)
+    c_img, c_cap, _ = world.sample_batch(43, 64)
+    assert a_img.dtype == np.uint8 and a_img.shape == (64, 32, 32, 3)
+    assert np.array_equal(a_img, b_img) and a_cap == b_cap
+    assert not np.array_equal(a_img, c_img)
+
+
+def test_render_puts_the_stated_colours_where_the_spec_says():
+    scene = world.make_single(None, "square", "red", "blue", size="big", position="left")
+    img = world.render(scene)
+    assert tuple(img[0, 0]) == world.BACKGROUNDS["blue"]
+    assert tuple(img[16, 8]) == world.COLOURS["red"]  # left centre
+    assert tuple(img[16, 26]) == world.BACKGROUNDS["blue"]  # right side is empty
+    assert world.caption(scene) == "a big red square on the left on a blue background"
+
+
+@pytest.mark.parametrize("n", range(1, 10))
+def test_count_captions_and_renders(n):
+    rng = np.random.default_rng(n)
+    scene = world.make_count(rng, n, "circle", "yellow", "black")
+    assert world.caption(scene) == f"{world.NUMBER_WORDS[n]} yellow {'circle' if n == 1 else 'circles'} on a black background"
+    assert world.judge(world.render(scene), scene)["count"]
+
+
+def test_captions_vary_and_use_the_right_article():
+    _, caps, _ = world.sample_batch(0, 500)
+    assert len(set(caps)) > 400
+    assert not any(" a orange" in c or c.startswith("a orange") for c in caps)
+    assert any(" an orange" in c or c.startswith("an orange") for c in caps)
+    assert any(c[0].isdigit() for c in caps) and any(c.startswith("three") for c in caps)
+
+
+def test_judge_is_right_on_ground_truth_and_near_chance_on_noise():
+    imgs, _, scenes = world.sample_batch(7, 600)
+    truth = defaultdict(list)
+    for im, s in zip(imgs, scenes):
+        for k, v in world.judge(im, s).items():
+            truth[k].append(v)
+    for k, v in truth.items():
+        assert np.mean(v) >= 0.98, (k, np.mean(v))
+    rng = np.random.default_rng(0)
+    noise = defaultdict(list)
+    for s in scenes[:300]:
+        for k, v in world.judge(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8), s).items():
+            noise[k].append(v)
+    for k, v in noise.items():
+        assert np.mean(v) <= 0.4, (k, np.mean(v))
+
+
+def test_judge_catches_each_kind_of_mistake():
+    scene = world.make_count(None, 3, "square", "red", "blue")
+    wrong_count = world.render(world.make_count(None, 4, "square", "red", "blue"))
+    assert world.judge(wrong_count, scene) == {"background": True, "colour": True, "count": False, "shape": True}
+    wrong_colour = world.render(world.make_count(None, 3, "square", "green", "blue"))
+    assert not world.judge(wrong_colour, scene)["colour"]
+    wrong_bg = world.render(world.make_count(None, 3, "square", "red", "white"))
+    assert not world.judge(wrong_bg, scene)["background"]
+    circles = world.render(world.make_count(None, 3, "circle", "red", "blue"))
+    assert not world.judge(circles, world.make_count(None, 3, "triangle", "red", "blue"))["shape"]
+    left = world.make_pair(None, ("circle", "red"), ("square", "blue"), "left of", "white")
+    right = world.make_pair(None, ("circle", "red"), ("square", "blue"), "right of", "white")
+    assert world.judge(world.render(left), left)["relation"]
+    assert not world.judge(world.render(right), left)["relation"]
+    swapped = world.make_pair(None, ("square", "red"), ("circle", "blue"), "left of", "white")
+    assert not world.judge(world.render(swapped), left)["binding"]
+
+
+def test_written_words_are_read_back():
+    for word in ["HI", "OK", "CAT", "FOX"]:
+        scene = world.make_text(None, word, "green")
+        assert world.read_word(world.render(scene), len(word)) == word
+    scene = world.make_text(None, "HI", "green")
+    other = world.render(world.make_text(None, "NO", "green"))
+    assert world.judge(other, scene) == {"background": True, "sign": True, "text": False}
+    assert world.caption(scene) == 'a sign that says "HI" on a green background'
+
+
+def test_bad_specs_are_refused():
+    with pytest.raises(ValueError):
+        world.make_count(None, 10, "circle", "red", "blue")
+    with pytest.raises(ValueError):
+        world.make_text(None, "TOOLONG", "blue")
+    with pytest.raises(ValueError):
+        world.shape_mask("hexagon", 1, 1, 1)
