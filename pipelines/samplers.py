@@ -128,7 +128,12 @@ def make_scheduler(name: str, base_config: Mapping[str, Any]) -> SchedulerMixin:
     while other threads build their own from the same config.
     """
     spec = get_sampler(name)
+    # A config made in memory lists the values it left at their defaults in
+    # "_use_default_values", and from_config would then take the new class's
+    # defaults for them (e.g. a different timestep spacing). A config read
+    # from disk has no such list. Dropping it makes both behave the same.
+    config = {key: value for key, value in base_config.items() if key != "_use_default_values"}
     accepted = inspect.signature(spec.cls.__init__).parameters
     overrides = {key: False for key in _SIGMA_SPACING_KEYS if key in accepted}
     overrides.update(spec.overrides)
-    return spec.cls.from_config(dict(base_config), **overrides)
+    return spec.cls.from_config(config, **overrides)

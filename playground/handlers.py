@@ -206,3 +206,167 @@ def restore_from_png(file):
     if notes:
         gr.Warning("Restored what fits; " + "; ".join(notes) + ".")
     return s.prompt[:5000], s.negative_prompt[:5000], sampler, steps, guidance, seed
+
+
+# --------------------------------------------------------------------------- Compare tab
+
+MAX_CELLS = 24
+MAX_STEP_COUNTS = 6
+REFERENCE_SAMPLER, REFERENCE_STEPS = "DPM++ 2M", 100
+
+
+def parse_step_counts(text) -> list[int]:
+    """'5, 10, 20' -> [5, 10, 20]; a plain message for anything else."""
+    parts = [p for p in str(text if text is not None else "").replace(";", ",").replace(" ", ",").split(",") if p]
+    counts = []
+    for p in parts:
+        try:
+            v = float(p)
+        except ValueError:
+            raise gr.Error(f"Step counts must be whole numbers from 1 to 150, separated by commas (got {p[:20]!r}).",
+                           print_exception=False) from None
+        if not math.isfinite(v) or v != int(v) or not 1 <= v <= 150:
+            raise gr.Error(f"Step counts must be whole numbers from 1 to 150 (got {p[:20]!r}).", print_exception=False)
+        if int(v) not in counts:
+            counts.append(int(v))
+    if not counts:
+        raise gr.Error("Give at least one step count, e.g. 5, 10, 20.", print_exception=False)
+    if len(counts) > MAX_STEP_COUNTS:
+        raise gr.Error(f"At most {MAX_STEP_COUNTS} step counts at once (got {len(counts)}).", print_exception=False)
+    return sorted(counts)
+
+
+@dataclass
+class CompareResult:
+    """Per-user state of the last comparison: every cell's step pictures, for the shared scrubber."""
+
+    cells: list = field(default_factory=list)  # dicts: sampler, steps, nfe, ms, x_t, x0 (lists of PIL), final, rmse
+
+
+def _rmse(a: Image.Image, b: Image.Image) -> float:
+    x, y = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    return float(np.sqrt(((x - y) ** 2).mean()))
+
+
+def cell_caption(cell: dict) -> str:
+    return f"{cell['sampler']} · {cell['steps']} steps · {cell['nfe']} evals · {cell['ms']:.0f} ms"
+
+
+def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, samplers, step_counts, guidance, seed,
+            progress=gr.Progress()):
+    """Run every sampler at every step count on the same prompt and seed. Yields (grid, plot, state, note)."""
+    pipe = registry.get(model)
+    seed = _parse_seed(seed)
+    samplers = [s for s in (samplers or []) if s]
+    if not samplers:
+        raise gr.Error("Pick at least one sampler to compare.", print_exception=False)
+    unknown = [s for s in samplers if s not in SAMPLERS]
+    if unknown:
+        raise gr.Error(f"Unknown sampler {unknown[0][:40]!r}. Choose from: {', '.join(SAMPLERS)}.", print_exception=False)
+    counts = parse_step_counts(step_counts)
+    n_cells = len(samplers) * len(counts)
+    if n_cells > MAX_CELLS:
+        raise gr.Error(f"That is {n_cells} cells ({len(samplers)} samplers × {len(counts)} step counts); "
+                       f"at most {MAX_CELLS} at once. Pick fewer samplers or step counts.", print_exception=False)
+    result = CompareResult()
+    try:
+        progress(0, desc="reference image")
+        reference = pipe(prompt, negative or "", REFERENCE_SAMPLER, REFERENCE_STEPS, guidance, seed).images[0]
+        done = 0
+        for name in samplers:
+            for n in counts:
+                out = pipe(prompt, negative or "", name, n, guidance, seed, return_trajectory=True)
+                cell = {"sampler": name, "steps": n, "nfe": out.nfe, "ms": out.seconds * 1000,
+                        "stochastic": SAMPLERS[name].stochastic, "final": out.images[0],
+                        "x_t": [to_pil(pipe, r.x_t[:1])[0] for r in out.trajectory],
+                        "x0": [to_pil(pipe, r.x0[:1])[0] for r in out.trajectory],
+                        "rmse": _rmse(out.images[0], reference)}
+                result.cells.append(cell)
+                done += 1
+                progress((done, n_cells), desc=f"{name}, {n} steps")
+                yield grid_gallery(result), gr.skip(), gr.skip(), gr.skip()
+    except PlaygroundInputError as e:
+        raise _user_error(e) from None
+    note = (f"Reference: {REFERENCE_SAMPLER} at {REFERENCE_STEPS} steps, same prompt and seed. "
+            f"Distance = root-mean-square difference of the pixels (0-255).")
+    yield grid_gallery(result), convergence_plot(result), result, note
+
+
+def grid_gallery(result: CompareResult, fraction: float | None = None, which: str = "x0"):
+    """The grid, row by row (sampler) and column by column (steps). With a fraction, each cell shows its
+    trajectory at that point of its own schedule; otherwise its final image."""
+    items = []
+    for cell in result.cells:
+        if fraction is None:
+            image, tag = cell["final"], ""
+        else:
+            frames = cell["x_t" if which == "x_t" else "x0"]
+            i = min(len(frames) - 1, max(0, int(fraction * (len(frames) - 1) + 0.5)))
+            image, tag = frames[i], f" · step {i + 1}/{len(frames)}"
+        items.append((upscale_nearest(image, PREVIEW_SIDE), cell_caption(cell) + tag))
+    return items
+
+
+def scrub_grid(result: CompareResult | None, percent, which: str):
+    if not result or not result.cells:
+        return []
+    return grid_gallery(result, float(percent or 0) / 100.0, "x_t" if str(which).startswith("x_t") else "x0")
+
+
+def convergence_plot(result: CompareResult):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    by_sampler: dict = {}
+    for cell in result.cells:
+        by_sampler.setdefault(cell["sampler"], []).append(cell)
+    for name, cells in by_sampler.items():
+        cells = sorted(cells, key=lambda c: c["nfe"])
+        ax.plot([c["nfe"] for c in cells], [c["rmse"] for c in cells], marker="o",
+                linestyle="--" if cells[0]["stochastic"] else "-", label=name + (" (adds noise)" if cells[0]["stochastic"] else ""))
+    ax.set_xscale("log")
+    ax.set_xlabel("model evaluations (log scale)")
+    ax.set_ylabel(f"distance to the {REFERENCE_STEPS}-step reference")
+    ax.set_title("More steps help, up to a point")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def grid_columns(step_counts):
+    """One grid column per step count, so rows line up with samplers."""
+    try:
+        return gr.update(columns=len(parse_step_counts(step_counts)))
+    except gr.Error:
+        return gr.skip()
+
+
+# --------------------------------------------------------------------------- Model tab
+
+def model_card(registry: ModelRegistry, model: str) -> str:
+    """The loaded model's card (README.md in its folder) and a summary of its parts."""
+    pipe = registry.get(model)
+    parts = []
+    for name in ("text_encoder", "unet", "vae"):
+        module = getattr(pipe, name, None)
+        if module is not None:
+            parts.append(f"{name} {sum(p.numel() for p in module.parameters()) / 1e6:.2f} M parameters")
+    h, w = pipe.default_size
+    summary = (f"**{model or registry.default}** · {'latent' if pipe.is_latent else 'pixel'} diffusion · {w}×{h} px · "
+               f"{', '.join(parts)} · prediction type `{pipe.scheduler.config.get('prediction_type', 'epsilon')}` · "
+               f"default sampler {pipe.config.default_sampler}, guidance {pipe.config.default_guidance_scale:g} · "
+               f"prompt window {pipe.max_prompt_tokens} tokens")
+    folder = getattr(pipe, "name_or_path", None) or pipe.config.get("_name_or_path")
+    card = ""
+    if folder:
+        readme = Path(str(folder)) / "README.md"
+        if readme.is_file():
+            card = readme.read_text(encoding="utf-8", errors="replace")[:50_000]
+    if not card:
+        card = pipe.config.model_description or "This model has no model card (README.md) in its folder."
+    return summary + "\n\n---\n\n" + card

@@ -13,6 +13,23 @@ CSS = """
 .pixelated img, #final img, #xt img, #x0 img, #extras img, #scrub_xt img, #scrub_x0 img, #grid img { image-rendering: pixelated; }
 """
 
+COMPARE_INTRO = """\
+**Compare samplers.** A sampler decides how to walk from noise to image with the model's guesses: how big each
+step is, whether it reuses earlier guesses, whether it adds fresh noise. Here every sampler gets the same prompt,
+seed and starting noise, at several step counts. Cost is counted in **model evaluations**: Heun, DPM2 and
+DPM++ SDE call the model twice per step.
+"""
+
+PLOT_EXPLAINER = """\
+**What the plot shows.** Each line is one sampler; each point is one step count, placed by how many times it
+called the model. Height is how far its picture is from a reference made with many steps (the picture the
+deterministic samplers all converge to). Solid lines fall and then flatten: more steps help, up to a point, and
+good samplers (DPM++ 2M, UniPC) get there in fewer evaluations. Dashed lines are samplers that add fresh noise
+every step (Euler a, DPM2 a, SDE, DDPM): they do not converge to the reference; more steps give a *different*
+picture, not a sharper one. For comparison, the DPM-Solver authors report images "almost converged" at 20 steps
+and "converged" at 50 on real models (LuChengTHU/dpm-solver README).
+"""
+
 GENERATE_INTRO = """\
 **Generate.** A diffusion model starts from pure noise and removes a little of it at every step, guided by your
 prompt. Watch both rows as it runs: **x_t** is what the sampler holds now (noise turning into a picture), and
@@ -45,7 +62,7 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
                                              label="Guidance scale", elem_id="guidance")
                         n_images = gr.Slider(1, 8, value=1, step=1, label="Images", elem_id="n_images")
                     with gr.Row():
-                        seed = gr.Number(value=7, precision=0, minimum=0, maximum=handlers.MAX_SEED, label="Seed",
+                        seed = gr.Number(value=7, precision=None, step=1, minimum=0, maximum=handlers.MAX_SEED, label="Seed",
                                          elem_id="seed")
                         dice = gr.Button("🎲 Random seed", elem_id="random_seed", size="sm")
                     show_extras = gr.Checkbox(False, label="Also show the predicted noise and the guidance direction",
@@ -78,6 +95,39 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
                     gif_file = gr.File(label="GIF", elem_id="gif_file", interactive=False)
             pics = gr.State(None)
 
+        with gr.Tab("Compare samplers", id="compare", elem_id="tab_compare"):
+            gr.Markdown(COMPARE_INTRO)
+            with gr.Row():
+                with gr.Column(scale=2):
+                    c_prompt = gr.Textbox(label="Prompt", value="a yellow triangle on the left, white background",
+                                          elem_id="c_prompt")
+                    c_negative = gr.Textbox(label="Negative prompt", value="", elem_id="c_negative")
+                    c_samplers = gr.Dropdown(samplers, value=["Euler", "Euler a", "Heun", "DPM++ 2M"], multiselect=True,
+                                             label="Samplers", elem_id="c_samplers")
+                    c_steps = gr.Textbox(label="Step counts (comma-separated, up to 6)", value="5, 10, 20",
+                                         elem_id="c_steps")
+                    with gr.Row():
+                        c_guidance = gr.Slider(0, 30, value=pipe.config.default_guidance_scale, step=0.5,
+                                               label="Guidance scale", elem_id="c_guidance")
+                        c_seed = gr.Number(value=7, precision=None, step=1, minimum=0, maximum=handlers.MAX_SEED, label="Seed",
+                                           elem_id="c_seed")
+                    c_run = gr.Button("Compare", variant="primary", elem_id="compare")
+                    c_note = gr.Markdown(elem_id="c_note")
+                with gr.Column(scale=3):
+                    c_plot = gr.Plot(label="Convergence", elem_id="c_plot")
+                    gr.Markdown(PLOT_EXPLAINER)
+            c_grid = gr.Gallery(label="Sampler × steps (rows: samplers; columns: step counts)", columns=3, height=560,
+                                elem_id="grid", interactive=False)
+            with gr.Row():
+                c_scrub = gr.Slider(0, 100, value=100, step=1, label="Scrub all cells together (% of each schedule)",
+                                    elem_id="c_scrub")
+                c_which = gr.Radio(["x̂0 (model's guess)", "x_t (noisy sample)"], value="x̂0 (model's guess)",
+                                   label="Show", elem_id="c_which")
+            c_state = gr.State(None)
+
+        with gr.Tab("Model", id="model_tab", elem_id="tab_model"):
+            card = gr.Markdown(handlers.model_card(registry, registry.default), elem_id="model_card")
+
         # ---- wiring
         gen_event = run.click(
             partial(handlers.generate, registry),
@@ -94,4 +144,15 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
         gif_btn.click(handlers.export_gif, inputs=pics, outputs=gif_file, api_name="export_gif")
         png_in.upload(handlers.restore_from_png, inputs=png_in,
                       outputs=[prompt, negative, sampler, steps, guidance, seed], api_name="restore_png")
+        c_event = c_run.click(
+            partial(handlers.compare, registry),
+            inputs=[model, c_prompt, c_negative, c_samplers, c_steps, c_guidance, c_seed],
+            outputs=[c_grid, c_plot, c_state, c_note], api_name="compare",
+        )
+        c_steps.change(handlers.grid_columns, inputs=c_steps, outputs=c_grid, api_name=False, show_progress="hidden")
+        c_scrub.release(handlers.scrub_grid, inputs=[c_state, c_scrub, c_which], outputs=c_grid, api_name="scrub_grid",
+                        show_progress="hidden")
+        c_which.change(handlers.scrub_grid, inputs=[c_state, c_scrub, c_which], outputs=c_grid, api_name=False,
+                       show_progress="hidden")
+        model.change(partial(handlers.model_card, registry), inputs=model, outputs=card, api_name="model_card")
     return demo

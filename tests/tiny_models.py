@@ -23,7 +23,8 @@ WORDS = ["three", "red", "blue", "green", "circles", "circle", "square", "on", "
 
 def _bytes_to_unicode() -> dict[int, str]:
     """The byte -> printable character table of GPT-2 / CLIP byte-level BPE."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
+    bs += list(range(ord("®"), ord("ÿ") + 1))
     cs = bs[:]
     n = 0
     for b in range(256):
@@ -111,7 +112,7 @@ def build_pixel_pipeline(tmp_dir: str | Path, seed: int = 0) -> PlaygroundPipeli
     tokenizer = tiny_tokenizer(Path(tmp_dir) / "tokenizer_src")
     text_encoder = tiny_text_encoder(len(tokenizer))
     unet = _unet(in_channels=3, sample_size=8, projection=True)
-    scheduler = DDPMScheduler(num_train_timesteps=1000, prediction_type="v_prediction", beta_schedule="squaredcos_cap_v2")
+    scheduler = DDPMScheduler(num_train_timesteps=1000, prediction_type="v_prediction")
     return PlaygroundPipeline(
         tokenizer=tokenizer,
         text_encoder=text_encoder,

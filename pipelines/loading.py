@@ -1,0 +1,150 @@
+"""Loading a PlaygroundPipeline from the bundled model, a folder or the Hugging Face Hub.
+
+Only safetensors weights are ever loaded: pickled checkpoints (.bin, .ckpt,
+.pt, .pth) can run arbitrary code when opened, so they are refused with a
+note on how to convert them.
+
+Stable Diffusion 1.x / 2.x folders in diffusers format load too; their
+safety checker and feature extractor are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import torch
+
+from .errors import ModelLoadError
+from .pipeline_playground import PlaygroundPipeline
+
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "assets" / "bundled"
+REQUIRED_PARTS = ("tokenizer", "text_encoder", "unet", "scheduler")
+WEIGHT_PARTS = ("text_encoder", "unet", "vae")
+PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth")
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+CONVERT_HINT = (
+    "Only .safetensors weights are loaded, because pickled files can run code when opened. "
+    "To convert, on a machine you trust run: "
+    "python -c \"from diffusers import DiffusionPipeline; "
+    "DiffusionPipeline.from_pretrained('OLD').save_pretrained('NEW', safe_serialization=True)\" "
+    "and pass the NEW folder."
+)
+
+
+def load_pipeline(
+    source: str | Path = "bundled", device: str | torch.device = "cpu", torch_dtype: torch.dtype = torch.float32
+) -> PlaygroundPipeline:
+    """Load a PlaygroundPipeline ready for inference.
+
+    source: "bundled" (assets/bundled/ in this repository), a diffusers model
+    folder, or a Hub id such as "org/name" (fetched with only its json, txt
+    and safetensors files).
+    Raises ModelLoadError with a plain message when something is missing.
+    The result is in eval mode, without gradients, on `device`.
+    """
+    folder = resolve_model_folder(source)
+    check_model_folder(folder)
+    try:
+        pipe = PlaygroundPipeline.from_pretrained(str(folder), dtype=torch_dtype, use_safetensors=True)
+    except Exception as error:  # diffusers / transformers raise many kinds
+        raise ModelLoadError(f"Could not load the model in {folder}: {error}") from error
+    for name in ("text_encoder", "unet", "vae"):
+        module = getattr(pipe, name, None)
+        if module is not None:
+            module.eval().requires_grad_(False)
+    return pipe.to(device)
+
+
+def resolve_model_folder(source: str | Path) -> Path:
+    """Where the model files are: the bundled folder, a local folder, or a Hub download."""
+    if str(source) == "bundled":
+        if not (BUNDLED_DIR / "model_index.json").is_file():
+            raise ModelLoadError(
+                f"The bundled model is missing: {BUNDLED_DIR} has no model_index.json. "
+                "Make it with `python -m training.train`, or pass another model with `--model DIR`."
+            )
+        return BUNDLED_DIR
+    path = Path(source).expanduser()
+    if path.is_file():
+        if path.suffix.lower() in PICKLE_SUFFIXES:
+            raise ModelLoadError(f"{path.name} is a pickled checkpoint and will not be loaded. {CONVERT_HINT}")
+        raise ModelLoadError(
+            f"{path} is a single file; pass a diffusers model folder (one with model_index.json) instead."
+        )
+    if path.is_dir():
+        return path
+    if HUB_ID.match(str(source)):
+        return _download_from_hub(str(source))
+    raise ModelLoadError(f"No model folder at {path}. Pass a diffusers model folder or a Hub id like 'org/name'.")
+
+
+def check_model_folder(folder: Path) -> None:
+    """Refuse folders that cannot load: no model_index.json, missing parts, pickled-only weights."""
+    index_file = folder / "model_index.json"
+    if not index_file.is_file():
+        raise ModelLoadError(f"{folder} is not a diffusers model folder: model_index.json is missing.")
+    try:
+        index = json.loads(index_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelLoadError(f"Could not read {index_file}: {error}") from error
+
+    listed = {name for name, value in index.items() if isinstance(value, list) and value and value[0] is not None}
+    parts = list(REQUIRED_PARTS) + (["vae"] if "vae" in listed else [])
+    for part in parts:
+        if part not in listed:
+            raise ModelLoadError(f"{folder} cannot be used: model_index.json lists no '{part}'.")
+        if not (folder / part).is_dir():
+            raise ModelLoadError(f"{folder} is incomplete: the '{part}' folder is missing.")
+    for part in WEIGHT_PARTS:
+        if part in parts:
+            _check_weights(folder / part)
+    _check_unet_kind(folder / "unet")
+
+
+def _check_weights(part_dir: Path) -> None:
+    files = [p.name for p in part_dir.iterdir() if p.is_file()]
+    if any(name.endswith(".safetensors") for name in files):
+        return
+    if any(name.endswith(PICKLE_SUFFIXES) for name in files):
+        raise ModelLoadError(f"{part_dir} holds only pickled weights, which are not loaded. {CONVERT_HINT}")
+    raise ModelLoadError(f"{part_dir} has no weights (no .safetensors file).")
+
+
+def _check_unet_kind(unet_dir: Path) -> None:
+    """Refuse UNets that need inputs this pipeline does not make (SDXL's extra embeddings)."""
+    try:
+        config = json.loads((unet_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ModelLoadError(f"{unet_dir} has no readable config.json.") from None
+    if config.get("addition_embed_type"):
+        raise ModelLoadError(
+            "This looks like an SDXL-style model (its UNet needs extra embeddings); "
+            "only Stable Diffusion 1.x/2.x-style and playground models are supported."
+        )
+
+
+def _download_from_hub(repo_id: str) -> Path:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
+    try:
+        folder = snapshot_download(
+            repo_id,
+            allow_patterns=["model_index.json", "*/*.json", "*/*.txt", "*/*.safetensors"],
+            ignore_patterns=["*.fp16.safetensors", "*non_ema*", "*.ema.*", "safety_checker/*"],
+        )
+    except (RepositoryNotFoundError, GatedRepoError) as error:
+        raise ModelLoadError(
+            f"'{repo_id}' was not found on the Hugging Face Hub, or it needs a login. "
+            "If you meant a local folder, check the path."
+        ) from error
+    except Exception as error:  # offline, no connection, timeouts, ...
+        raise ModelLoadError(
+            f"Could not fetch '{repo_id}' from the Hugging Face Hub ({type(error).__name__}). "
+            f"Download it on a machine with internet access (`hf download {repo_id}`), "
+            "copy the folder here and pass it with `--model DIR`. If you meant a local folder, check the path."
+        ) from error
+    return Path(folder)

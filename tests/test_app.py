@@ -1,0 +1,157 @@
+"""The app through its API, as gradio_client users (and the browser) reach it, on a tiny latent model."""
+import os
+import socket
+import tempfile
+from collections import OrderedDict
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gradio-test-"))
+
+import gradio as gr  # noqa: E402
+import pytest  # noqa: E402
+from gradio_client import Client, handle_file  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from playground import handlers  # noqa: E402
+from playground.models import ModelRegistry  # noqa: E402
+from playground.pngmeta import Settings, png_bytes_with_parameters  # noqa: E402
+from playground.ui import CSS, build_demo  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def registry(latent_pipe, pixel_pipe):
+    return ModelRegistry(OrderedDict(tiny=latent_pipe, pixel=pixel_pipe))
+
+
+@pytest.fixture(scope="module")
+def server(registry):
+    demo = build_demo(registry).queue(default_concurrency_limit=2)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
+                ssr_mode=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture()
+def client(server):
+    return Client(server, verbose=False)
+
+
+def test_generate_streams_every_step_and_returns_pngs_with_settings(client):
+    job = client.submit("tiny", "a red circle", "", "Euler", 6, 4.0, 11, 2, False, api_name="/generate")
+    updates = list(job)
+    final, xt, x0, extras, info, _slider = job.result()
+    assert len(updates) >= 6  # one per step, then the final one
+    assert len(final) == 2 and [f["caption"] for f in final] == ["seed 11", "seed 12"]
+    assert len(xt) == 6 and len(x0) == 6 and extras == []
+    assert xt[0]["caption"].startswith("x_t · step 1/6")
+    with Image.open(final[0]["image"]) as im:
+        assert im.size == (16, 16)
+        assert im.text["parameters"] == "a red circle\nSteps: 6, Sampler: Euler, CFG scale: 4, Seed: 11, Size: 16x16, Model: tiny"
+    assert "6 steps" in info and "6 model evaluations" in info and "`red`" in info
+
+
+def test_same_settings_give_the_same_bytes(client):
+    a = client.predict("tiny", "a blue square", "", "DDIM", 4, 3.0, 5, 1, False, api_name="/generate")[0]
+    b = client.predict("tiny", "a blue square", "", "DDIM", 4, 3.0, 5, 1, False, api_name="/generate")[0]
+    with Image.open(a[0]["image"]) as ia, Image.open(b[0]["image"]) as ib:
+        assert ia.tobytes() == ib.tobytes()
+
+
+def test_extras_show_noise_and_guidance(client):
+    out = client.predict("tiny", "a red circle", "", "DPM++ 2M", 3, 4.0, 1, 1, True, api_name="/generate")
+    extras = out[3]
+    assert len(extras) == 6
+    assert sum("guidance" in e["caption"] for e in extras) == 3
+
+
+def test_scrub_and_gif_use_the_last_run_of_this_session(client):
+    client.predict("tiny", "a red circle", "", "Euler", 5, 4.0, 1, 1, False, api_name="/generate")
+    xt, x0, caption = client.predict(2, api_name="/scrub")
+    assert "step 3/5" in caption
+    with Image.open(xt) as a, Image.open(x0) as b:
+        assert a.size == b.size and a.width >= handlers.PREVIEW_SIDE
+    gif = client.predict(api_name="/export_gif")
+    with Image.open(gif) as g:
+        assert g.format == "GIF" and g.n_frames >= 5
+
+
+def test_gif_before_any_run_says_what_to_do(client):
+    with pytest.raises(Exception, match="Run a generation first"):
+        client.predict(api_name="/export_gif")
+
+
+def test_png_restores_its_settings(client, tmp_path):
+    s = Settings(prompt="two green squares", negative_prompt="blurry", steps=33, sampler="Heun", guidance_scale=6.5,
+                 seed=1234, width=16, height=16)
+    path = tmp_path / "in.png"
+    path.write_bytes(png_bytes_with_parameters(Image.new("RGB", (16, 16)), s))
+    out = client.predict(handle_file(str(path)), api_name="/restore_png")
+    assert list(out) == ["two green squares", "blurry", "Heun", 33, 6.5, 1234]
+
+
+def test_a_png_without_settings_is_refused_in_words(client, tmp_path):
+    path = tmp_path / "plain.png"
+    Image.new("RGB", (8, 8)).save(path)
+    with pytest.raises(Exception, match="carries no generation settings"):
+        client.predict(handle_file(str(path)), api_name="/restore_png")
+
+
+# Gradio checks values against each component's range and choices before the handler runs; the
+# pipeline's own checks (tests/test_pipeline.py) stand behind them.
+@pytest.mark.parametrize("args, message", [
+    (("tiny", "x", "", "Nope", 5, 4.0, 1, 1, False), r"Nope is not in the list of choices: \['Euler'"),
+    (("tiny", "x", "", "Euler", 0, 4.0, 1, 1, False), "Value 0 is less than minimum value 1"),
+    (("tiny", "x", "", "Euler", 5, 99, 1, 1, False), "Value 99 is greater than maximum value 30"),
+    (("tiny", "x", "", "Euler", 5, 4.0, -1, 1, False), "Value -1 is less than minimum value 0"),
+    (("tiny", "x", "", "Euler", 5, 4.0, 1.5, 1, False), "Seed must be a whole number"),
+    (("tiny", "x", "", "Euler", 5, 4.0, 1, 100, False), "Value 100 is greater than maximum value 8"),
+    (("../../etc", "x", "", "Euler", 5, 4.0, 1, 1, False), r"etc is not in the list of choices: \['tiny', 'pixel'\]"),
+])
+def test_bad_input_is_a_message_not_a_crash(client, args, message):
+    with pytest.raises(Exception, match=message):
+        client.predict(*args, api_name="/generate")
+    assert client.predict("tiny", "ok", "", "Euler", 2, 4.0, 1, 1, False, api_name="/generate")[0]  # still serving
+
+
+def test_compare_grid_captions_plot_and_scrubber(client):
+    grid, plot, note = client.predict("tiny", "a red circle", "", ["Euler", "Heun", "Euler a"], "2, 4", 4.0, 3,
+                                              api_name="/compare")
+    assert len(grid) == 6
+    captions = [g["caption"] for g in grid]
+    assert captions[0].startswith("Euler · 2 steps · 2 evals · ")
+    assert captions[2].startswith("Heun · 2 steps · 3 evals · ")  # two evaluations per step, one on the last
+    assert all(c.endswith(" ms") for c in captions)
+    assert plot is not None and "Reference" in note
+    half = client.predict(50, "x_t (noisy sample)", api_name="/scrub_grid")
+    assert [g["caption"].split(" · step ")[1] for g in half[:2]] == ["2/2", "3/4"]
+
+
+@pytest.mark.parametrize("samplers, steps, message", [
+    (["Euler", "Heun", "DDIM", "LMS", "UniPC"], "1, 2, 3, 4, 5", "at most 24"),
+    (["Euler"], "5, abc", "Step counts must be whole numbers"),
+    (["Euler"], "200", "from 1 to 150"),
+    ([], "5", "Pick at least one sampler"),
+])
+def test_compare_bounds(client, samplers, steps, message):
+    with pytest.raises(Exception, match=message):
+        client.predict("tiny", "x", "", samplers, steps, 4.0, 1, api_name="/compare")
+
+
+def test_model_card_names_the_model(client):
+    card = client.predict("pixel", api_name="/model_card")
+    assert "**pixel** · pixel diffusion" in card and "tiny pixel test model" in card
+
+
+def test_parse_step_counts():
+    assert handlers.parse_step_counts("20, 5 10;5") == [5, 10, 20]
+    with pytest.raises(gr.Error):
+        handlers.parse_step_counts("1,2,3,4,5,6,7")
