@@ -241,6 +241,8 @@ class CompareResult:
     """Per-user state of the last comparison: every cell's step pictures, for the shared scrubber."""
 
     cells: list = field(default_factory=list)  # dicts: sampler, steps, nfe, ms, x_t, x0 (lists of PIL), final, rmse
+    samplers: list = field(default_factory=list)
+    counts: list = field(default_factory=list)
 
 
 def _rmse(a: Image.Image, b: Image.Image) -> float:
@@ -268,7 +270,7 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
     if n_cells > MAX_CELLS:
         raise gr.Error(f"That is {n_cells} cells ({len(samplers)} samplers × {len(counts)} step counts); "
                        f"at most {MAX_CELLS} at once. Pick fewer samplers or step counts.", print_exception=False)
-    result = CompareResult()
+    result = CompareResult(samplers=samplers, counts=counts)
     try:
         progress(0, desc="reference image")
         reference = pipe(prompt, negative or "", REFERENCE_SAMPLER, REFERENCE_STEPS, guidance, seed).images[0]
@@ -284,12 +286,12 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
                 result.cells.append(cell)
                 done += 1
                 progress((done, n_cells), desc=f"{name}, {n} steps")
-                yield grid_gallery(result), gr.skip(), gr.skip(), gr.skip()
+                yield grid_image(result), grid_gallery(result), gr.skip(), gr.skip(), gr.skip()
     except PlaygroundInputError as e:
         raise _user_error(e) from None
     note = (f"Reference: {REFERENCE_SAMPLER} at {REFERENCE_STEPS} steps, same prompt and seed. "
             f"Distance = root-mean-square difference of the pixels (0-255).")
-    yield grid_gallery(result), convergence_plot(result), result, note
+    yield grid_image(result), grid_gallery(result), convergence_plot(result), result, note
 
 
 def grid_gallery(result: CompareResult, fraction: float | None = None, which: str = "x0"):
@@ -308,9 +310,12 @@ def grid_gallery(result: CompareResult, fraction: float | None = None, which: st
 
 
 def scrub_grid(result: CompareResult | None, percent, which: str):
+    """The shared scrubber: every cell at the same fraction of its own schedule."""
     if not result or not result.cells:
-        return []
-    return grid_gallery(result, float(percent or 0) / 100.0, "x_t" if str(which).startswith("x_t") else "x0")
+        return None, []
+    fraction = min(1.0, max(0.0, float(percent or 0) / 100.0))
+    which = "x_t" if str(which).startswith("x_t") else "x0"
+    return grid_image(result, fraction, which), grid_gallery(result, fraction, which)
 
 
 def convergence_plot(result: CompareResult):
@@ -370,3 +375,39 @@ def model_card(registry: ModelRegistry, model: str) -> str:
     if not card:
         card = pipe.config.model_description or "This model has no model card (README.md) in its folder."
     return summary + "\n\n---\n\n" + card
+
+
+def grid_image(result: CompareResult | None, fraction: float | None = None, which: str = "x0", cell_px: int = 128):
+    """AUTOMATIC1111-style X/Y grid as one picture: a row per sampler, a column per step count, labelled."""
+    if not result or not result.cells:
+        return None
+    from PIL import ImageDraw
+
+    samplers = result.samplers or list(dict.fromkeys(c["sampler"] for c in result.cells))
+    counts = result.counts or sorted(dict.fromkeys(c["steps"] for c in result.cells))
+    cells = {(c["sampler"], c["steps"]): c for c in result.cells}
+    left, top, below = 150, 28, 18
+    W = left + len(counts) * (cell_px + 8)
+    H = top + len(samplers) * (cell_px + below + 8)
+    canvas = Image.new("RGB", (W, H), (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    for j, n in enumerate(counts):
+        draw.text((left + j * (cell_px + 8) + 4, 8), f"{n} steps", fill=(0, 0, 0))
+    for i, name in enumerate(samplers):
+        y = top + i * (cell_px + below + 8)
+        draw.text((6, y + cell_px // 2 - 6), name + (" *" if SAMPLERS[name].stochastic else ""), fill=(0, 0, 0))
+        for j, n in enumerate(counts):
+            cell = cells.get((name, n))
+            if cell is None:  # not run yet (the grid streams in)
+                continue
+            if fraction is None:
+                image = cell["final"]
+            else:
+                frames = cell["x_t" if which == "x_t" else "x0"]
+                image = frames[min(len(frames) - 1, max(0, int(fraction * (len(frames) - 1) + 0.5)))]
+            x = left + j * (cell_px + 8)
+            canvas.paste(image.convert("RGB").resize((cell_px, cell_px), Image.NEAREST), (x, y))
+            draw.text((x + 2, y + cell_px + 3), f"{cell['nfe']} evals · {cell['ms']:.0f} ms", fill=(60, 60, 60))
+    if any(SAMPLERS[s].stochastic for s in samplers):
+        draw.text((6, H - 14), "* adds fresh noise every step", fill=(120, 120, 120))
+    return canvas

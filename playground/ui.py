@@ -8,6 +8,7 @@ import gradio as gr
 from pipelines import SAMPLERS
 from playground import handlers
 from playground.models import ModelRegistry
+from playground.ui_extra import build_extra_tabs
 
 CSS = """
 .pixelated img, #final img, #xt img, #x0 img, #extras img, #scrub_xt img, #scrub_x0 img, #grid img { image-rendering: pixelated; }
@@ -116,14 +117,18 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
                 with gr.Column(scale=3):
                     c_plot = gr.Plot(label="Convergence", elem_id="c_plot")
                     gr.Markdown(PLOT_EXPLAINER)
-            c_grid = gr.Gallery(label="Sampler × steps (rows: samplers; columns: step counts)", columns=3, height=560,
-                                elem_id="grid", interactive=False)
+            c_grid_image = gr.Image(label="Sampler × steps", elem_id="grid_image", interactive=False, format="png",
+                                    show_label=True)
+            c_grid = gr.Gallery(label="The same cells one by one (rows: samplers; columns: step counts)", columns=3,
+                                height=320, elem_id="grid", interactive=False)
             with gr.Row():
                 c_scrub = gr.Slider(0, 100, value=100, step=1, label="Scrub all cells together (% of each schedule)",
                                     elem_id="c_scrub")
                 c_which = gr.Radio(["x̂0 (model's guess)", "x_t (noisy sample)"], value="x̂0 (model's guess)",
                                    label="Show", elem_id="c_which")
             c_state = gr.State(None)
+
+        build_extra_tabs(registry, model)  # Limits, Forward diffusion, Guidance and seeds
 
         with gr.Tab("Model", id="model_tab", elem_id="tab_model"):
             card = gr.Markdown(handlers.model_card(registry, registry.default), elem_id="model_card")
@@ -147,12 +152,14 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
         c_event = c_run.click(
             partial(handlers.compare, registry),
             inputs=[model, c_prompt, c_negative, c_samplers, c_steps, c_guidance, c_seed],
-            outputs=[c_grid, c_plot, c_state, c_note], api_name="compare",
+            outputs=[c_grid_image, c_grid, c_plot, c_state, c_note], api_name="compare",
         )
         c_steps.change(handlers.grid_columns, inputs=c_steps, outputs=c_grid, api_name=False, show_progress="hidden")
-        c_scrub.release(handlers.scrub_grid, inputs=[c_state, c_scrub, c_which], outputs=c_grid, api_name="scrub_grid",
+        c_scrub.input(handlers.scrub_grid, inputs=[c_state, c_scrub, c_which], outputs=[c_grid_image, c_grid],
+                      api_name="scrub_grid",
                         show_progress="hidden")
-        c_which.change(handlers.scrub_grid, inputs=[c_state, c_scrub, c_which], outputs=c_grid, api_name=False,
+        c_which.change(handlers.scrub_grid, inputs=[c_state, c_scrub, c_which], outputs=[c_grid_image, c_grid],
+                       api_name=False,
                        show_progress="hidden")
         model.change(partial(handlers.model_card, registry), inputs=model, outputs=card, api_name="model_card")
     return demo

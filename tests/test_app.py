@@ -123,7 +123,7 @@ def test_bad_input_is_a_message_not_a_crash(client, args, message):
 
 
 def test_compare_grid_captions_plot_and_scrubber(client):
-    grid, plot, note = client.predict("tiny", "a red circle", "", ["Euler", "Heun", "Euler a"], "2, 4", 4.0, 3,
+    grid_png, grid, plot, note = client.predict("tiny", "a red circle", "", ["Euler", "Heun", "Euler a"], "2, 4", 4.0, 3,
                                               api_name="/compare")
     assert len(grid) == 6
     captions = [g["caption"] for g in grid]
@@ -131,7 +131,9 @@ def test_compare_grid_captions_plot_and_scrubber(client):
     assert captions[2].startswith("Heun · 2 steps · 3 evals · ")  # two evaluations per step, one on the last
     assert all(c.endswith(" ms") for c in captions)
     assert plot is not None and "Reference" in note
-    half = client.predict(50, "x_t (noisy sample)", api_name="/scrub_grid")
+    with Image.open(grid_png) as g:
+        assert g.width > 2 * 128 and g.height > 3 * 128  # 2 step columns, 3 sampler rows, labelled
+    half_png, half = client.predict(50, "x_t (noisy sample)", api_name="/scrub_grid")
     assert [g["caption"].split(" · step ")[1] for g in half[:2]] == ["2/2", "3/4"]
 
 

@@ -1,0 +1,153 @@
+"""The Limits, Forward diffusion and Guidance and seeds tabs through the API, as gradio_client users reach them.
+
+The tiny latent model is registered as "bundled" so the judge path runs; the tiny pixel model has no judge.
+Both are random: only counts, sizes and ranges are asserted.
+"""
+import os
+import re
+import socket
+import tempfile
+from collections import OrderedDict
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gradio-test-"))
+
+import pytest  # noqa: E402
+from gradio_client import Client, handle_file  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from playground import forward, handlers_extra  # noqa: E402
+from playground.models import ModelRegistry  # noqa: E402
+from playground.ui import CSS, build_demo  # noqa: E402
+from test_limits import huge_png  # noqa: E402
+
+EXAMPLE = forward.example_names()[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(latent_pipe, pixel_pipe):
+    registry = ModelRegistry(OrderedDict(bundled=latent_pipe, pixel=pixel_pipe))
+    demo = build_demo(registry).queue(default_concurrency_limit=2)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
+                ssr_mode=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server, verbose=False)
+
+
+def _size(path) -> tuple[int, int]:
+    with Image.open(path) as im:
+        return im.size
+
+
+def test_run_preset_scores_the_bundled_model(client):
+    grid, summary = client.predict("bundled", "count-3-red-circles", 3, 5, 2, "Euler", 4.0, api_name="/run_preset")
+    assert len(grid) == 3
+    assert [g["caption"].split(" · ")[0] for g in grid] == ["seed 5", "seed 6", "seed 7"]
+    assert all("count" in g["caption"] and ("✓" in g["caption"] or "✗" in g["caption"]) for g in grid)
+    assert all(_size(g["image"]) == (handlers_extra.GRID_SIDE,) * 2 for g in grid)
+    scores = re.findall(r"correct count in (\d+) of 3", summary)
+    assert len(scores) == 1 and 0 <= int(scores[0]) <= 3
+    assert "Spread over 3 seeds" in summary
+
+
+def test_run_preset_without_a_judge_shows_the_grid_alone(client):
+    grid, summary = client.predict("pixel", "text-hi", 2, 0, 1, "DDIM", 4.0, api_name="/run_preset")
+    assert len(grid) == 2 and all("✓" not in g["caption"] and "✗" not in g["caption"] for g in grid)
+    assert "No judge" in summary and " of 2" not in summary.split("Spread")[0]
+
+
+def test_run_preset_refuses_more_than_64_seeds(client):
+    with pytest.raises(Exception, match="64"):
+        client.predict("bundled", "count-3-red-circles", 65, 0, 2, "Euler", 4.0, api_name="/run_preset")
+
+
+def test_preset_info_explains_and_shows_the_target(client):
+    text, target, _row = client.predict("left-red-circle-blue-square", api_name="/preset_info")
+    assert "GenEval position" in text and "T2I-CompBench" in text
+    assert _size(target) == (256, 256)
+
+
+def test_count_sweep_gives_a_chart_and_nine_examples(client):
+    plot, table, examples = client.predict("bundled", "count-5-yellow-squares", 1, 0, 1, "Euler", 4.0,
+                                           api_name="/count_sweep")
+    assert plot is not None and len(examples) == 9
+    assert "yellow squares on purple" in table and table.count("of 1 |") == 9
+    assert examples[8]["caption"].startswith("asked for 9")
+
+
+def test_forward_shows_x_t_decoded_and_previewed(client):
+    original, noisy, preview, info = client.predict("bundled", EXAMPLE, None, 999, 3, api_name="/forward")
+    assert _size(original) == _size(noisy) == _size(preview) == (256, 256)  # 16 px, enlarged 16x
+    assert "t = 999" in info and "VAE" in info
+
+
+def test_forward_strip_and_schedule(client):
+    strip = client.predict("pixel", EXAMPLE, None, "0, 500, 999", 1, api_name="/forward_strip")
+    assert [s["caption"].split(" · ")[0] for s in strip] == ["t=0", "t=500", "t=999"]
+    assert _size(strip[0]["image"]) == (128, 128)
+    assert client.predict("bundled", 400, api_name="/noise_schedule") is not None
+    with pytest.raises(Exception, match="At most 12"):
+        client.predict("pixel", EXAMPLE, None, ",".join(str(i) for i in range(13)), 1, api_name="/forward_strip")
+
+
+def test_denoise_from_and_from_several_levels(client):
+    gallery, final, info = client.predict("bundled", EXAMPLE, None, 600, EXAMPLE, "", "DPM++ 2M", 5, 4.0, 2,
+                                          api_name="/denoise_from")
+    steps = int(re.search(r"ran \*\*(\d+) of 5 steps", info).group(1))
+    assert 1 <= steps <= 5 and len(gallery) == 2 + steps
+    assert gallery[1]["caption"].startswith("noised to t=") and _size(final) == (256, 256)
+    assert "Judged against the example's caption" in info
+    strip = client.predict("bundled", EXAMPLE, None, "300, 999", EXAMPLE, "", "Euler", 3, 4.0, 2,
+                           api_name="/denoise_strip")
+    assert len(strip) == 4 and strip[1]["caption"].startswith("back from t=300 · distance ")
+
+
+def test_uploads_are_checked(client, tmp_path):
+    ok = tmp_path / "wide.png"
+    Image.new("RGB", (40, 20), (0, 0, 255)).save(ok)
+    original, _noisy, _preview, _info = client.predict("bundled", EXAMPLE, handle_file(str(ok)), 10, 0,
+                                                       api_name="/forward")
+    with Image.open(original) as im:
+        assert im.size == (256, 256) and im.getpixel((128, 128)) == (0, 0, 255)
+    huge = tmp_path / "huge.png"
+    huge_png(huge)
+    with pytest.raises(Exception, match="too large"):
+        client.predict("bundled", EXAMPLE, handle_file(str(huge)), 10, 0, api_name="/forward")
+    fake = tmp_path / "fake.png"
+    fake.write_text("hello")
+    with pytest.raises(Exception, match="not an image"):
+        client.predict("bundled", EXAMPLE, handle_file(str(fake)), 10, 0, api_name="/forward")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    with pytest.raises(Exception, match="Invalid file type"):  # refused by Gradio's file_types check
+        client.predict("bundled", EXAMPLE, handle_file(str(notes)), 10, 0, api_name="/forward")
+
+
+def test_guidance_sweep(client):
+    strip, note = client.predict("bundled", "a red circle", "", "0, 1, 7", 4, "Euler", 2, api_name="/guidance_sweep")
+    assert [s["caption"].split(" · ")[0] for s in strip] == ["guidance 0", "guidance 1", "guidance 7"]
+    assert "ignores the prompt" in strip[0]["caption"] and _size(strip[0]["image"]) == (128, 128)
+    assert "seed 4" in note
+    with pytest.raises(Exception, match="At most 8"):
+        client.predict("bundled", "x", "", "0,1,2,3,4,5,6,7,8", 4, "Euler", 2, api_name="/guidance_sweep")
+
+
+def test_seed_grid(client):
+    grid, spread = client.predict("pixel", "a red circle", "", 5, 10, "Euler", 1, 4.0, api_name="/seed_grid")
+    assert [g["caption"] for g in grid] == [f"seed {s}" for s in range(10, 15)]
+    assert _size(grid[0]["image"]) == (128, 128) and "Spread over 5 seeds" in spread
+    with pytest.raises(Exception, match="64"):
+        client.predict("pixel", "x", "", 100, 0, "Euler", 1, 4.0, api_name="/seed_grid")
