@@ -69,12 +69,12 @@ def group_choices(group_key):
 
 
 def preset_info(preset_key):
-    """(explanation markdown, the world's picture of the caption, count-sweep row visibility) for a preset."""
+    """(key, explanation markdown, the world's picture of the caption, count-sweep row visibility) for a preset."""
     try:
         preset = limits.get_preset(preset_key)
     except PlaygroundInputError as e:
         raise _error(e) from None
-    return (limits.explain(preset), _big(limits.target_picture(preset)),
+    return (preset.key, limits.explain(preset), _big(limits.target_picture(preset)),
             gr.update(visible=preset.group == "counts"))
 
 
@@ -88,15 +88,13 @@ def _grid_items(run: limits.SeedRun):
     return items
 
 
-def run_summary(run: limits.SeedRun, judged: bool, preset: limits.Preset) -> str:
+def run_summary(run: limits.SeedRun, judged: bool) -> str:
     head = f"**{run.n} seeds** ({run.seeds[0]}..{run.seeds[-1]}) of `{run.prompt}`."
     if not judged:
         body = NO_JUDGE
     else:
-        body = "**Scores (the world's judge):** " + " · ".join(f"**{line}**" for line in run.score_lines())
+        body = "**Scores from the world's judge:**\n\n" + "\n".join(f"- **{line}**" for line in run.score_lines())
     spread = limits.identity_spread(run.images, run.judged, run.attributes).markdown()
-    if preset.group != "identity":
-        spread = spread.replace("**Spread", "Spread", 1)
     return "\n\n".join([head, body, spread])
 
 
@@ -116,7 +114,7 @@ def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, 
     except PlaygroundInputError as e:
         raise _error(e) from None
     _warn(run.warnings)
-    yield _grid_items(run), run_summary(run, judged, preset)
+    yield _grid_items(run), run_summary(run, judged)
 
 
 def count_sweep(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, steps, sampler, guidance,
@@ -221,8 +219,9 @@ def denoise_from(registry: ModelRegistry, model, example, upload, t, prompt, neg
 
 
 def _denoise_items(result: fwd.DenoiseResult):
+    start_t = result.t if result.start_timestep is None else result.start_timestep
     items = [(upscale_nearest(result.original, GRID_SIDE), "original"),
-             (upscale_nearest(result.start, GRID_SIDE), f"noised to t={result.t if result.start_timestep is None else result.start_timestep:.0f}")]
+             (upscale_nearest(result.start, GRID_SIDE), f"noised to t={start_t:.0f}")]
     items += [(upscale_nearest(x0, GRID_SIDE), f"x̂0 · {caption}") for _xt, x0, caption in result.steps]
     return items
 

@@ -452,10 +452,11 @@ def detected_count(image, colour: str) -> int:
 
 
 def iter_count_sweep(pipe, shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0, steps=20,
-                     sampler=None, guidance=None, counts=COUNTS, judge: bool = True) -> Iterator[tuple[int, CountSweep]]:
+                     sampler=None, guidance=None, counts=COUNTS,
+                     judge: bool = True) -> Iterator[tuple[int, CountSweep]]:
     """For each count 1..9, the count prompt over ``n_seeds`` seeds, judged. Yields (count just done, sweep).
 
-    Without ``judge`` only the example pictures are kept (nothing can be counted).
+    Without ``judge`` nothing can be counted, so only the first seed's picture is made for each count.
     """
     n = check_seed_count(n_seeds)
     first = check_first_seed(first_seed, n)
@@ -466,8 +467,8 @@ def iter_count_sweep(pipe, shape="circle", colour="red", background="blue", n_se
     for c in counts:
         scene = count_scene(c, shape, colour, background)
         images = []
-        for _seeds, batch, _warnings in iter_over_seeds(pipe, world.caption(scene), n, first, steps, sampler,
-                                                        guidance):
+        for _seeds, batch, _warnings in iter_over_seeds(pipe, world.caption(scene), n if judge else 1, first, steps,
+                                                        sampler, guidance):
             images += batch
         if judge:
             sweep.correct[c] = sum(j["count"] for j in judge_images(images, scene))

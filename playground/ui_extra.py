@@ -62,7 +62,7 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
     # ------------------------------------------------------------------ Limits
     first_group = limits.GROUPS["counts"]
     first_preset = first_group.presets[0]
-    explain0, target0, _visible = hx.preset_info(first_preset.key)
+    _key, explain0, target0, _visible = hx.preset_info(first_preset.key)
     with gr.Tab("Limits", id="limits", elem_id="tab_limits"):
         gr.Markdown(LIMITS_INTRO)
         with gr.Row():
@@ -71,6 +71,8 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                                    label="Limit", elem_id="limit_group")
                 l_preset = gr.Radio([(p.prompt, p.key) for p in first_group.presets], value=first_preset.key,
                                     label="Prompt", elem_id="limit_preset")
+                # The selected preset's key: what the run buttons (and API callers) send; any preset of any group.
+                l_key = gr.Textbox(first_preset.key, visible=False, elem_id="limit_preset_key")
                 with gr.Row():
                     l_seeds = gr.Slider(1, limits.MAX_SEEDS, value=limits.DEFAULT_SEEDS, step=1,
                                         label=f"Seeds (up to {limits.MAX_SEEDS})", elem_id="limit_seeds")
@@ -101,7 +103,7 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
             c_plot = gr.Plot(label="Count accuracy", elem_id="count_plot")
             c_table = gr.Markdown(elem_id="count_table")
             c_examples = gr.Gallery(label="The first seed's picture for each count", columns=9, height=170,
-                                    format="png", interactive=False, elem_id="count_examples",
+                                    format="png", interactive=False, elem_id="count_examples", fit_columns=False,
                                     elem_classes=["pixelated"])
 
     # ------------------------------------------------------------------ Forward diffusion
@@ -134,7 +136,7 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                               elem_id="fwd_ts")
             f_strip_btn = gr.Button("Show the strip", elem_id="fwd_strip_button")
         f_strip = gr.Gallery(label="The same picture and noise at several t", columns=6, height=180, format="png",
-                             interactive=False, elem_id="fwd_strip", elem_classes=["pixelated"])
+                             interactive=False, elem_id="fwd_strip", fit_columns=False, elem_classes=["pixelated"])
         f_plot = gr.Plot(fwd.schedule_plot(pipe, init_t), label="Noise schedule", elem_id="fwd_schedule")
         gr.Markdown(SCHEDULE_EXPLAINER)
         gr.Markdown("### Denoise from here")
@@ -159,6 +161,7 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                 d_info = gr.Markdown(elem_id="dn_info")
         d_steps_gallery = gr.Gallery(label="Original, noised start, and the model's guess x̂0 after each step",
                                      columns=10, height=190, format="png", interactive=False, elem_id="dn_gallery",
+                                     fit_columns=False,
                                      elem_classes=["pixelated"])
         d_strip = gr.Gallery(label="Per noise level: the noised start (left) and what came back (right)", columns=2,
                              height=420, format="png", interactive=False, elem_id="dn_strip",
@@ -185,7 +188,8 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
             g_seed = gr.Number(value=7, precision=None, step=1, minimum=0, label="Seed", elem_id="g_seed")
             g_run = gr.Button("Run the guidance strip", variant="primary", elem_id="guidance_sweep")
         g_strip = gr.Gallery(label="Same prompt and seed; guidance grows to the right", columns=8, height=200,
-                             format="png", interactive=False, elem_id="g_strip", elem_classes=["pixelated"])
+                             format="png", interactive=False, elem_id="g_strip", fit_columns=False,
+                             elem_classes=["pixelated"])
         g_note = gr.Markdown(elem_id="g_note")
         gr.Markdown("### Seed grid: one scale, many seeds")
         with gr.Row():
@@ -201,13 +205,13 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
 
     # ------------------------------------------------------------------ wiring
     l_group.change(hx.group_choices, inputs=l_group, outputs=l_preset, api_name=False, show_progress="hidden")
-    l_preset.change(hx.preset_info, inputs=l_preset, outputs=[l_explain, l_target, count_row], api_name="preset_info",
+    l_preset.change(hx.preset_info, inputs=l_preset, outputs=[l_key, l_explain, l_target, count_row], api_name=False,
                     show_progress="hidden")
     l_run.click(partial(hx.run_preset, registry),
-                inputs=[model_dropdown, l_preset, l_seeds, l_first, l_steps, l_sampler, l_guidance],
+                inputs=[model_dropdown, l_key, l_seeds, l_first, l_steps, l_sampler, l_guidance],
                 outputs=[l_grid, l_scores], api_name="run_preset")
     c_run.click(partial(hx.count_sweep, registry),
-                inputs=[model_dropdown, l_preset, c_seeds, l_first, l_steps, l_sampler, l_guidance],
+                inputs=[model_dropdown, l_key, c_seeds, l_first, l_steps, l_sampler, l_guidance],
                 outputs=[c_plot, c_table, c_examples], api_name="count_sweep")
 
     fwd_inputs = [model_dropdown, f_example, f_upload, f_t, f_seed]

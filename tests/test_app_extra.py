@@ -74,10 +74,11 @@ def test_run_preset_refuses_more_than_64_seeds(client):
         client.predict("bundled", "count-3-red-circles", 65, 0, 2, "Euler", 4.0, api_name="/run_preset")
 
 
-def test_preset_info_explains_and_shows_the_target(client):
-    text, target, _row = client.predict("left-red-circle-blue-square", api_name="/preset_info")
+def test_preset_info_explains_and_shows_the_target():
+    key, text, target, _row = handlers_extra.preset_info("left-red-circle-blue-square")
+    assert key == "left-red-circle-blue-square"
     assert "GenEval position" in text and "T2I-CompBench" in text
-    assert _size(target) == (256, 256)
+    assert target.size == (256, 256)
 
 
 def test_count_sweep_gives_a_chart_and_nine_examples(client):
@@ -86,6 +87,12 @@ def test_count_sweep_gives_a_chart_and_nine_examples(client):
     assert plot is not None and len(examples) == 9
     assert "yellow squares on purple" in table and table.count("of 1 |") == 9
     assert examples[8]["caption"].startswith("asked for 9")
+
+
+def test_count_sweep_without_a_judge_says_so(client):
+    plot, table, examples = client.predict("pixel", "count-3-red-circles", 4, 0, 1, "Euler", 4.0,
+                                           api_name="/count_sweep")
+    assert plot is None and "No judge" in table and len(examples) == 9
 
 
 def test_forward_shows_x_t_decoded_and_previewed(client):
