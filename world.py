@@ -305,19 +305,36 @@ def _palette_labels(img: np.ndarray, names: list[str]) -> np.ndarray:
     return d.argmin(-1)
 
 
-def classify_shape(mask: np.ndarray) -> str:
-    """Square, circle or triangle from how much of its bounding box a blob fills, and where."""
-    ys, xs = np.nonzero(mask)
-    if len(ys) == 0:
+_SHAPE_AREA = {"circle": np.pi, "square": (2 * 0.88) ** 2, "triangle": 2.2}  # area / radius^2
+_SHAPE_CENTROID_DY = {"circle": 0.0, "square": 0.0, "triangle": 1.0 / 3.0}  # centroid below centre, x radius
+
+
+def classify_shape(mask: np.ndarray, weight: Optional[np.ndarray] = None) -> str:
+    """Circle, square or triangle: the template (same area, same centroid) that overlaps the blob best.
+
+    ``weight`` (0..1 per pixel, how much of the object colour a pixel holds) makes it work on soft,
+    generated edges: blurring moves ink around but keeps its total, so area and centroid survive.
+    """
+    w = mask.astype(np.float32) if weight is None else np.where(mask, weight, 0).astype(np.float32)
+    area = float(w.sum())
+    if area <= 0:
         return "none"
-    h, w = ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
-    fill = len(ys) / float(h * w)
-    # A triangle (apex up) is much wider in its bottom half than in its top half.
-    mid = (ys.min() + ys.max()) / 2.0
-    top, bottom = (ys < mid).sum(), (ys > mid).sum()
-    if bottom > 1.6 * max(top, 1) and fill < 0.75:
-        return "triangle"
-    return "square" if fill > 0.88 else "circle"
+    cx, cy = float((w * _XX).sum() / area), float((w * _YY).sum() / area)
+    best, best_iou = "none", -1.0
+    for shape, k in _SHAPE_AREA.items():
+        r = np.sqrt(area / k)
+        template = shape_mask(shape, cx, cy - _SHAPE_CENTROID_DY[shape] * r, r).astype(np.float32)
+        iou = np.minimum(template, w).sum() / np.maximum(template, w).sum()
+        if iou > best_iou:
+            best, best_iou = shape, iou
+    return best
+
+
+def object_weight(img: np.ndarray, bg_rgb, colour: str) -> np.ndarray:
+    """Per pixel, how far it lies from the background towards ``colour`` (0 = background, 1 = object)."""
+    o = np.asarray(COLOURS[colour], np.float32) - bg_rgb
+    t = ((img.astype(np.float32) - bg_rgb) * o).sum(-1) / max(float((o * o).sum()), 1.0)
+    return np.clip(t, 0.0, 1.0)
 
 
 def _components(mask: np.ndarray, min_area: int) -> list[np.ndarray]:
@@ -335,14 +352,17 @@ def analyse(image) -> dict:
     bg_rgb = np.median(border, axis=0)
     background = nearest_colour(bg_rgb, BACKGROUNDS)
     fg = np.sqrt(((img.astype(np.float32) - bg_rgb) ** 2).sum(-1)) > 60
+    # Each foreground blob takes the palette colour nearest its median: soft, generated edges mix colours
+    # pixel by pixel (red on blue shows purple rims), but a blob as a whole keeps its colour.
     names = [c for c in OBJECT_COLOURS if c != background]
-    labels = _palette_labels(img, names)
-    blobs = {}
-    for i, name in enumerate(names):
-        m = fg & (labels == i)
-        if _components(m, 6):  # a colour counts as present when it forms a blob, not scattered specks
-            blobs[name] = m
-    return {"image": img, "background": background, "foreground": fg, "colour_masks": blobs}
+    blobs: dict[str, np.ndarray] = {}
+    for comp in _components(fg, 4):
+        colour = nearest_colour(np.median(img[comp].astype(np.float32), axis=0), {k: COLOURS[k] for k in names})
+        blobs[colour] = blobs[colour] | comp if colour in blobs else comp
+    weights = {c: object_weight(img, bg_rgb, c) for c in blobs}
+    # let each blob reach out one pixel into its soft rim
+    blobs = {c: ndimage.binary_dilation(m) & (weights[c] > 0.15) | m for c, m in blobs.items()}
+    return {"image": img, "background": background, "foreground": fg, "colour_masks": blobs, "weights": weights}
 
 
 def _centroid(mask: np.ndarray) -> tuple[float, float]:
@@ -399,7 +419,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         comps = _components(masks[want.colour], 4) if want.colour in masks else []
         if scene.kind == "single":
             blob = max(comps, key=lambda m: m.sum()) if comps else None
-            res["shape"] = blob is not None and classify_shape(blob) == want.shape
+            res["shape"] = blob is not None and classify_shape(blob, a["weights"][want.colour]) == want.shape
             if scene.size:
                 area = 0 if blob is None else int(blob.sum())
                 res["size"] = (area >= 90) if scene.size == "big" else (0 < area < 90)
@@ -407,7 +427,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
                 res["position"] = blob is not None and _position_ok(scene.position, *_centroid(blob))
         else:
             res["count"] = len(comps) == scene.count
-            shapes = [classify_shape(c) for c in comps]
+            shapes = [classify_shape(c, a["weights"][want.colour]) for c in comps]
             res["shape"] = bool(shapes) and max(set(shapes), key=shapes.count) == want.shape
     elif scene.kind == "pair":
         first, second = scene.objects
@@ -416,7 +436,8 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         if ma is not None and mb is not None:
             ba = max(_components(ma, 4) or [ma], key=lambda m: m.sum())
             bb = max(_components(mb, 4) or [mb], key=lambda m: m.sum())
-            res["binding"] = classify_shape(ba) == first.shape and classify_shape(bb) == second.shape
+            res["binding"] = (classify_shape(ba, a["weights"][first.colour]) == first.shape
+                              and classify_shape(bb, a["weights"][second.colour]) == second.shape)
             (xa, ya), (xb, yb) = _centroid(ba), _centroid(bb)
             if scene.relation != "and":
                 res["relation"] = {"left of": xa + 3 < xb, "right of": xa > xb + 3,

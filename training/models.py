@@ -12,7 +12,7 @@ class ModelConfig:
     """Widths and depths. ``tiny()`` gives a config for fast tests."""
 
     vae_channels: tuple[int, ...] = (32, 64, 64)  # 3 levels: 32x32 pixels -> 8x8 latents
-    latent_channels: int = 8
+    latent_channels: int = 4
     unet_channels: tuple[int, ...] = (64, 128)
     unet_layers: int = 2
     text_hidden: int = 128
