@@ -15,6 +15,13 @@ import sys
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # = playground.forward.MAX_UPLOAD_BYTES = playground.pngmeta.MAX_FILE_BYTES
+QUEUE_SIZE = 64  # requests waiting beyond this are told the queue is full
+SESSIONS = 200  # per-user state (a run's step pictures, up to ~30 MB) is kept for this many recent sessions
+# How the app is served (tests serve it the same way). Gradio refuses uploads over MAX_UPLOAD_BYTES and keeps
+# none of them; show_error shows the text of unexpected errors too, not only gr.Error's.
+LAUNCH_OPTIONS = dict(show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, state_session_capacity=SESSIONS)
+
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description="Diffusion playground")
@@ -24,7 +31,8 @@ def parse_args(argv=None):
     ap.add_argument("--port", type=int, default=7860)
     ap.add_argument("--device", default="cpu", help="cpu, cuda, cuda:0, mps")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    ap.add_argument("--concurrency", type=int, default=2, help="generations that run at once; the rest queue")
+    ap.add_argument("--concurrency", type=int, default=2,
+                    help="model runs (from any tab) at once (default 2); up to 64 more wait in the queue")
     return ap.parse_args(argv)
 
 
@@ -40,8 +48,8 @@ def main(argv=None) -> None:
     except ModelLoadError as e:
         sys.exit(f"error: {e}")
     demo = build_demo(registry)
-    demo.queue(default_concurrency_limit=args.concurrency, max_size=64)
-    demo.launch(server_name=args.host, server_port=args.port, css=CSS, show_error=True, ssr_mode=False)
+    demo.queue(default_concurrency_limit=args.concurrency, max_size=QUEUE_SIZE)
+    demo.launch(server_name=args.host, server_port=args.port, css=CSS, **LAUNCH_OPTIONS)
 
 
 if __name__ == "__main__":

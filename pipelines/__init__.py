@@ -3,23 +3,28 @@
     from pipelines import load_pipeline, SAMPLERS
     pipe = load_pipeline()  # the bundled model in assets/bundled/
     out = pipe("three red circles on a blue background", sampler="DPM++ 2M", seed=7, return_trajectory=True)
+    outs = pipe.generate_grid("three red circles", "", [("Euler", 20), ("Heun", 10)], 4.0, seed=7)  # batched cells
 
 Nothing here imports gradio.
 """
 
 from .errors import ModelLoadError, PlaygroundInputError
+from .grid import GRID_MAX_BATCH, generate_grid
 from .loading import load_pipeline
-from .pipeline_playground import PlaygroundOutput, PlaygroundPipeline, StepRecord
+from .pipeline_playground import PlaygroundOutput, PlaygroundPipeline, SamplerRun, StepRecord
 from .samplers import SAMPLERS, SamplerSpec, get_sampler, make_scheduler
 
 __all__ = [
+    "GRID_MAX_BATCH",
     "SAMPLERS",
     "ModelLoadError",
     "PlaygroundInputError",
     "PlaygroundOutput",
     "PlaygroundPipeline",
+    "SamplerRun",
     "SamplerSpec",
     "StepRecord",
+    "generate_grid",
     "get_sampler",
     "load_pipeline",
     "make_scheduler",

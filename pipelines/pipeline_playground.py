@@ -37,6 +37,7 @@ from diffusers import AutoencoderKL, DiffusionPipeline, PNDMScheduler, UNet2DCon
 from diffusers.utils.torch_utils import randn_tensor
 from transformers import CLIPTextModel, CLIPTokenizer
 
+from .batch_invariance import make_batch_invariant
 from .errors import PlaygroundInputError
 from .samplers import SamplerSpec, get_sampler, make_scheduler
 
@@ -169,6 +170,8 @@ class PlaygroundPipeline(DiffusionPipeline):
         model_description: str = "",
     ):
         super().__init__()
+        if unet is not None:
+            make_batch_invariant(unet)  # an image made in a batch equals the same image made alone
         self.register_modules(tokenizer=tokenizer, text_encoder=text_encoder, unet=unet, scheduler=scheduler, vae=vae)
         self.register_to_config(
             default_guidance_scale=float(default_guidance_scale),
@@ -325,7 +328,8 @@ class PlaygroundPipeline(DiffusionPipeline):
         limit = self.max_prompt_tokens
         if len(ids) <= limit:
             return None
-        ignored = self.tokenizer.decode(ids[limit:])
+        ignored = self.tokenizer.decode(ids[limit:limit + 200])
+        ignored = ignored[:200] + ("…" if len(ids) > limit + 200 or len(ignored) > 200 else "")
         return f"{label} too long: {len(ids)} tokens, the model reads {limit}; ignored: '{ignored}'"
 
     # ------------------------------------------------------------------ latents
@@ -407,6 +411,8 @@ class PlaygroundPipeline(DiffusionPipeline):
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Run the UNet once (cond and uncond in one batch) and apply classifier-free guidance.
 
+        timestep is one timestep for the whole batch, or a 1-D tensor with one
+        per sample of model_input (a Compare grid batches several samplers).
         At guidance 1 only the prompt branch is run, at 0 only the negative
         prompt branch (force_both runs both anyway, for checks).
         Returns (guided, cond, uncond); a branch that was not run is None.
@@ -415,10 +421,15 @@ class PlaygroundPipeline(DiffusionPipeline):
         run_uncond = force_both or guidance_scale != 1
         run_cond = force_both or guidance_scale != 0
         branches = [(embeds.uncond, embeds.uncond_pooled)] * run_uncond + [(embeds.cond, embeds.cond_pooled)] * run_cond
-        hidden = torch.cat([h.expand(n, -1, -1) for h, _ in branches]).to(self.unet.dtype)
+        # The UNet computes in its input's dtype. (self.unet.dtype would walk every submodule on each call:
+        # a tenth of a small model's time.)
+        dtype = model_input.dtype
+        hidden = torch.cat([h.expand(n, -1, -1) for h, _ in branches]).to(dtype)
         class_labels = None
         if self.unet.config.class_embed_type == "projection":
-            class_labels = torch.cat([p.expand(n, -1) for _, p in branches]).to(self.unet.dtype)
+            class_labels = torch.cat([p.expand(n, -1) for _, p in branches]).to(dtype)
+        if getattr(timestep, "ndim", 0) == 1:
+            timestep = torch.cat([timestep] * len(branches))
         out = self.unet(
             torch.cat([model_input] * len(branches)),
             timestep,
@@ -449,10 +460,14 @@ class PlaygroundPipeline(DiffusionPipeline):
         trajectory_extras: bool = False,
         output_type: str = "pil",
     ) -> PlaygroundOutput:
-        """Generate images for a prompt. Same arguments as `generate_steps`; returns its final PlaygroundOutput."""
-        for item in self.generate_steps(
+        """Generate images for a prompt. Same arguments as `generate_steps`; returns its final PlaygroundOutput.
+
+        Without return_trajectory no step records are made at all (they cost a copy per step).
+        """
+        for item in self._generate(
             prompt, negative_prompt, sampler, num_inference_steps, guidance_scale, seed,
             num_images_per_prompt, height, width, return_trajectory, trajectory_extras, output_type,
+            record_steps=return_trajectory,
         ):
             pass
         return item
@@ -490,6 +505,17 @@ class PlaygroundPipeline(DiffusionPipeline):
             trajectory_extras: also record predicted noise and the guidance direction.
             output_type: "pil", "np", "pt" or "latent".
         """
+        yield from self._generate(
+            prompt, negative_prompt, sampler, num_inference_steps, guidance_scale, seed,
+            num_images_per_prompt, height, width, return_trajectory, trajectory_extras, output_type,
+            record_steps=True,
+        )
+
+    def _generate(
+        self, prompt, negative_prompt, sampler, num_inference_steps, guidance_scale, seed, num_images_per_prompt,
+        height, width, return_trajectory, trajectory_extras, output_type, record_steps: bool,
+    ) -> Iterator[StepRecord | PlaygroundOutput]:
+        """The recipe behind `generate_steps` and `__call__`; record_steps=False makes and yields no StepRecords."""
         start = time.perf_counter()
 
         # 1. Check inputs
@@ -501,58 +527,44 @@ class PlaygroundPipeline(DiffusionPipeline):
         embeds = self.encode_prompt(settings.prompt, settings.negative_prompt)
         warnings += embeds.warnings
 
-        # 3. Prepare timesteps (a fresh scheduler: self.scheduler is shared by all threads)
-        scheduler = make_scheduler(settings.sampler.name, self.scheduler.config)
-        scheduler.set_timesteps(settings.num_inference_steps, device=self.unet.device)
-        if hasattr(scheduler, "set_begin_index"):
-            scheduler.set_begin_index(0)  # count steps, don't look timesteps up: Karras spacing can repeat them
-        timesteps = scheduler.timesteps
-        seeds = [settings.seed + i for i in range(settings.num_images_per_prompt)]
-        generators = [torch.Generator("cpu").manual_seed(x) for x in seeds]
-        step_kwargs = _noise_kwargs(scheduler, generators, seeds)
-
-        # 4. Prepare initial noise
-        latents = self.prepare_latents(generators, settings.height, settings.width, float(scheduler.init_noise_sigma))
+        # 3. Prepare timesteps and 4. initial noise: a fresh scheduler (self.scheduler is shared
+        #    by all threads) and one generator per image (see SamplerRun).
+        run = SamplerRun(self, settings, record_steps, trajectory_extras)
 
         # 5. Denoising loop: one scheduler.step per model call; a record per completed step.
         #    inference_mode is entered per iteration, not around the loop, because a
         #    generator may be resumed on another thread (Gradio does) and the mode is per thread.
-        sigma_space = _works_in_sigma_space(scheduler)
-        trajectory, pending, nfe = [], None, 0
-        for index, t in enumerate(timesteps):
+        while not run.finished:
             with torch.inference_mode():
-                model_input = scheduler.scale_model_input(latents, t)
-                alpha_bar, sigma = _noise_level(scheduler, t, sigma_space)
+                model_input, t = run.model_input()
                 guided, cond, uncond = self.guided_prediction(model_input, t, embeds, settings.guidance_scale)
-                nfe += 1
-                if pending is None:  # keep what the step's first model call saw
-                    pending = self._first_call_record(model_input, guided, cond, uncond, t, alpha_bar, sigma,
-                                                      trajectory_extras)
-                latents = scheduler.step(guided, t, latents, **step_kwargs).prev_sample
-                done = _completes_step(scheduler, index, len(timesteps))
-                if done:
-                    record = self._finish_record(pending, latents, scheduler, sigma_space, len(trajectory), nfe)
-            if done:
-                pending = None
-                trajectory.append(record)
+                record = run.step(guided, cond, uncond)
+            if record is not None:
                 yield record
 
         # 6. Decode
-        if not torch.isfinite(latents).all():
-            warnings.append(f"The {settings.sampler.name} sampler produced invalid numbers (NaN or infinity) "
-                            "with this model; the picture is broken. Try another sampler.")
-        images = self.decode(latents, output_type)
-        yield PlaygroundOutput(
-            images=images,
-            trajectory=trajectory if return_trajectory else None,
-            warnings=warnings,
-            nfe=nfe,
-            seconds=time.perf_counter() - start,
-            seeds=seeds,
-            sampler=settings.sampler.name,
-            num_inference_steps=settings.num_inference_steps,
-            guidance_scale=settings.guidance_scale,
-        )
+        output = run.output(warnings, output_type, return_trajectory)
+        output.seconds = time.perf_counter() - start
+        yield output
+
+    def generate_grid(
+        self,
+        prompt: str,
+        negative_prompt: str = "",
+        cells=(),
+        guidance_scale: float | None = None,
+        seed: int = 0,
+        return_trajectory: bool = False,
+        **options,
+    ) -> list[PlaygroundOutput]:
+        """Run several (sampler, steps) cells on one prompt and seed, batching their model calls.
+
+        Each cell's output equals `self(prompt, negative_prompt, sampler, steps, guidance_scale, seed)`
+        made alone. See `pipelines.grid.generate_grid` for the details and the options.
+        """
+        from .grid import generate_grid
+
+        return generate_grid(self, prompt, negative_prompt, cells, guidance_scale, seed, return_trajectory, **options)
 
     # ------------------------------------------------------------------ records
 
@@ -570,6 +582,95 @@ class PlaygroundPipeline(DiffusionPipeline):
         sigma_next = _sigma_after_step(scheduler) if sigma_space else None
         x_t = latents / math.sqrt(1 + sigma_next**2) if sigma_space else latents
         return StepRecord(step=step, x_t=_to_cpu(x_t), sigma_next=sigma_next, nfe=nfe, **pending)
+
+
+class SamplerRun:
+    """One sampler's denoising loop for one call, driven one model call at a time.
+
+    `generate_steps` drives one run; `generate_grid` (grid.py) drives several in
+    lockstep and batches their model calls. Everything that makes the result
+    (scheduler, generators, latents) belongs to the run, so a run gives the same
+    numbers whoever drives it, as long as the model output it is given is the same:
+
+        while not run.finished:
+            x, t = run.model_input()
+            record = run.step(*pipe.guided_prediction(x, t, embeds, guidance))
+        output = run.output(warnings, "pil", keep_trajectory=True)
+
+    Call both methods under torch.inference_mode().
+    """
+
+    def __init__(self, pipe: PlaygroundPipeline, settings: GenerationSettings, record_steps: bool = True,
+                 trajectory_extras: bool = False):
+        self.pipe, self.settings = pipe, settings
+        self.record_steps, self.trajectory_extras = record_steps, trajectory_extras
+        scheduler = make_scheduler(settings.sampler.name, pipe.scheduler.config)
+        scheduler.set_timesteps(settings.num_inference_steps, device=pipe.unet.device)
+        if hasattr(scheduler, "set_begin_index"):
+            scheduler.set_begin_index(0)  # count steps, don't look timesteps up: Karras spacing can repeat them
+        self.scheduler = scheduler
+        self.timesteps = scheduler.timesteps  # one entry per model call
+        self.seeds = [settings.seed + i for i in range(settings.num_images_per_prompt)]
+        generators = [torch.Generator("cpu").manual_seed(x) for x in self.seeds]
+        self._step_kwargs = _noise_kwargs(scheduler, generators, self.seeds)
+        self.latents = pipe.prepare_latents(generators, settings.height, settings.width,
+                                            float(scheduler.init_noise_sigma))
+        self._sigma_space = _works_in_sigma_space(scheduler)
+        self.index = 0  # model calls made
+        self.nfe = 0
+        self.trajectory: list[StepRecord] = []
+        self._call = None  # (model_input, t, alpha_bar, sigma) of the call in progress
+        self._pending = None  # what the current step's first model call saw
+
+    @property
+    def finished(self) -> bool:
+        return self.index >= len(self.timesteps)
+
+    def model_input(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The UNet input and timestep of the next model call."""
+        t = self.timesteps[self.index]
+        x = self.scheduler.scale_model_input(self.latents, t)
+        level = _noise_level(self.scheduler, t, self._sigma_space) if self.record_steps else (None, None)
+        self._call = (x, t, *level)
+        return x, t
+
+    def step(self, guided, cond=None, uncond=None) -> StepRecord | None:
+        """Take the (guided) model output of the call; returns a record when a user-visible step is done."""
+        x, t, alpha_bar, sigma = self._call
+        self.nfe += 1
+        if self.record_steps and self._pending is None:
+            self._pending = self.pipe._first_call_record(x, guided, cond, uncond, t, alpha_bar, sigma,
+                                                         self.trajectory_extras)
+        self.latents = self.scheduler.step(guided, t, self.latents, **self._step_kwargs).prev_sample
+        done = _completes_step(self.scheduler, self.index, len(self.timesteps))
+        self.index += 1
+        self._call = None
+        if not (done and self.record_steps):
+            return None
+        record = self.pipe._finish_record(self._pending, self.latents, self.scheduler, self._sigma_space,
+                                          len(self.trajectory), self.nfe)
+        self._pending = None
+        self.trajectory.append(record)
+        return record
+
+    def output(self, warnings: list[str], output_type: str, keep_trajectory: bool) -> PlaygroundOutput:
+        """Decode and wrap up; `seconds` is left at 0 for the caller to fill in."""
+        warnings = list(warnings)
+        settings = self.settings
+        if not torch.isfinite(self.latents).all():
+            warnings.append(f"The {settings.sampler.name} sampler produced invalid numbers (NaN or infinity) "
+                            "with this model; the picture is broken. Try another sampler.")
+        return PlaygroundOutput(
+            images=self.pipe.decode(self.latents, output_type),
+            trajectory=self.trajectory if keep_trajectory else None,
+            warnings=warnings,
+            nfe=self.nfe,
+            seconds=0.0,
+            seeds=self.seeds,
+            sampler=settings.sampler.name,
+            num_inference_steps=settings.num_inference_steps,
+            guidance_scale=settings.guidance_scale,
+        )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -661,8 +762,11 @@ def _as_whole_number(value) -> int | None:
         return None
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
-        return int(value)
+    try:
+        if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+            return int(value)
+    except OverflowError:  # a Fraction too large for a float
+        return None
     return None
 
 
@@ -674,20 +778,29 @@ def _whole_number(value, label: str, low: int, high: int) -> int:
 
 
 def _number(value, label: str, low: float, high: float) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    try:
+        ok = ok and math.isfinite(value)
+    except OverflowError:  # an int too large for a float (10**400) is certainly out of range
+        ok = False
     if not ok or not low <= value <= high:
         raise PlaygroundInputError(f"{label} must be a number from {low:g} to {high:g} (got {value!r}).")
     return float(value)
 
 
 def _clean_text(text, label: str, warnings: list[str]) -> str:
-    """Check that text is a str and drop control characters (NUL etc.), noting it in warnings."""
+    """Check that text is a str and drop control characters (NUL etc.) and lone surrogates (text that is not
+    valid Unicode, which JSON can carry but the tokenizer cannot read), noting it in warnings."""
     if not isinstance(text, str):
         raise PlaygroundInputError(f"{label} must be text (got {type(text).__name__}).")
-    kept = "".join(c if c in "\t\n\r" or unicodedata.category(c) != "Cc" else "" for c in text)
-    removed = len(text) - len(kept)
+    categories = [unicodedata.category(c) for c in text]
+    kept = "".join(c for c, cat in zip(text, categories) if c in "\t\n\r" or cat not in ("Cc", "Cs"))
+    invalid = categories.count("Cs")
+    removed = len(text) - len(kept) - invalid
     if removed:
         warnings.append(f"{label}: removed {removed} control character{'s' * (removed > 1)}.")
+    if invalid:
+        warnings.append(f"{label}: removed {invalid} invalid character{'s' * (invalid > 1)} (lone UTF-16 surrogates).")
     return kept
 
 

@@ -149,7 +149,7 @@ def check_t(t, pipe) -> int:
     top = num_train_timesteps(pipe) - 1
     try:
         value = float(t)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
         value = float("nan")
     if isinstance(t, bool) or not math.isfinite(value) or value != int(value) or not 0 <= value <= top:
         raise PlaygroundInputError(f"t must be a whole number from 0 to {top} (got {str(t)[:20]}).")
@@ -159,7 +159,7 @@ def check_t(t, pipe) -> int:
 def check_seed(seed) -> int:
     try:
         value = float(seed)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         value = float("nan")
     if isinstance(seed, bool) or not math.isfinite(value) or value != int(value) or not 0 <= value <= 2**32 - 1:
         raise PlaygroundInputError(f"Seed must be a whole number from 0 to {2**32 - 1} (got {str(seed)[:20]}).")

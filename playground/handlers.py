@@ -25,6 +25,7 @@ from playground.pngmeta import Settings, SettingsParseError, format_parameters, 
 
 PREVIEW_SIDE = 128  # step previews are upscaled (nearest neighbour) to at least this many pixels
 MAX_SEED = 2**32 - 1
+MAX_PROMPT_CHARS = 5_000  # longer prompts are cut: the model reads only its first few dozen tokens anyway
 
 
 def _out_dir() -> Path:
@@ -39,15 +40,32 @@ def _user_error(e: Exception) -> gr.Error:
     return gr.Error(str(e), print_exception=False)
 
 
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _cap_text(text, label: str, notes: list) -> str:
+    """A prompt as the handlers use it: None (an API caller's null) is empty; past MAX_PROMPT_CHARS it is cut."""
+    if text is None:
+        return ""
+    if isinstance(text, str) and len(text) > MAX_PROMPT_CHARS:
+        notes.append(f"{label}: cut to its first {MAX_PROMPT_CHARS:,} characters (it had {len(text):,}); "
+                     "the model reads only the first few dozen words anyway.")
+        return text[:MAX_PROMPT_CHARS]
+    return text
+
+
 def random_seed() -> int:
     return random.randint(0, MAX_SEED)
 
 
 def _parse_seed(seed) -> int:
     """The UI's seed box sends a float; accept whole numbers only."""
+    if seed is None or (isinstance(seed, str) and not seed.strip()):
+        raise gr.Error(f"Seed is empty; enter a whole number from 0 to {MAX_SEED}.", print_exception=False)
     try:
         value = float(seed)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
         raise gr.Error(f"Seed must be a whole number from 0 to {MAX_SEED} (got {str(seed)[:40]!r}).",
                        print_exception=False) from None
     if not math.isfinite(value) or value != int(value) or not 0 <= value <= MAX_SEED:
@@ -104,14 +122,22 @@ def save_png(image: Image.Image, settings: Settings, tag: str) -> str:
 
 def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sampler: str, steps, guidance, seed,
              n_images, show_extras: bool = False, progress=gr.Progress()):
-    """Stream one generation. Yields (final gallery, x_t gallery, x0 gallery, extras gallery, info, state, slider)."""
+    """Stream one generation. Yields (final gallery, x_t gallery, x0 gallery, extras gallery, info, state, slider).
+
+    Notes (prompt cut or truncated, control characters removed, ...) show as gr.Warning and, for API
+    callers, at the end of the info text.
+    """
+    notes = []
+    prompt = _cap_text(prompt, "Prompt", notes)
+    negative = _cap_text(negative, "Negative prompt", notes)
     try:
         pipe = registry.get(model)
         seed = _parse_seed(seed)
-        stream = pipe.generate_steps(prompt, negative or "", sampler, steps, guidance, seed, n_images,
+        used = pipe.check_inputs(prompt, negative, sampler, steps, guidance, seed, n_images, None, None)
+        stream = pipe.generate_steps(prompt, negative, sampler, steps, guidance, seed, n_images,
                                      return_trajectory=False, trajectory_extras=bool(show_extras))
         pics = StepPictures()
-        t0 = time.perf_counter()
+        files = _StepFiles()
         for item in stream:
             if isinstance(item, PlaygroundOutput):
                 out = item
@@ -126,17 +152,19 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
                 if record.guidance is not None:
                     pics.guidance.append(upscale_nearest(_noise_picture(pipe, record.guidance), PREVIEW_SIDE))
             progress((record.step + 1, n_steps), desc="denoising")
-            yield (gr.skip(), _gallery(pics.x_t, pics.captions, "x_t"), _gallery(pics.x0, pics.captions, "x̂0"),
-                   _extras_gallery(pics), gr.skip(), gr.skip(), gr.skip())
+            yield (gr.skip(), files.gallery(pics.x_t, pics.captions, "x_t"),
+                   files.gallery(pics.x0, pics.captions, "x̂0"), files.extras_gallery(pics), gr.skip(), gr.skip(),
+                   gr.skip())
     except PlaygroundInputError as e:
         raise _user_error(e) from None
-    for w in out.warnings:
-        gr.Warning(w)
+    notes += out.warnings
+    for note in notes:
+        gr.Warning(_shorten(note))
     h, w = out.images[0].height, out.images[0].width
     finals = []
     stamp = f"{int(time.time() * 1000)}-{random.randrange(1 << 30):x}"
     for i, (image, s) in enumerate(zip(out.images, out.seeds)):
-        settings = Settings(prompt=prompt, negative_prompt=negative or "", steps=out.num_inference_steps,
+        settings = Settings(prompt=used.prompt, negative_prompt=used.negative_prompt, steps=out.num_inference_steps,
                             sampler=out.sampler, guidance_scale=out.guidance_scale, seed=s, width=w, height=h,
                             model=model or registry.default)
         finals.append((save_png(image, settings, f"image-{stamp}-{i}"), f"seed {s}"))
@@ -146,26 +174,55 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
             f"{', with cond and uncond batched' if 0 < out.guidance_scale != 1 else ''}) · sampler {out.sampler} · "
             f"guidance {out.guidance_scale:g} · seed {out.seeds[0]}"
             f"{'' if len(out.seeds) == 1 else f'..{out.seeds[-1]}'} · {w}×{h} px\n\n" + token_summary(pipe, prompt))
+    if notes:
+        info += "\n\n**Notes:**\n" + "\n".join(f"- {_shorten(note)}" for note in notes)
     last = max(0, len(pics.x_t) - 1)
-    yield (finals, _gallery(pics.x_t, pics.captions, "x_t"), _gallery(pics.x0, pics.captions, "x̂0"),
-           _extras_gallery(pics), info, pics, gr.update(minimum=0, maximum=last, value=last, step=1, interactive=True))
+    yield (finals, files.gallery(pics.x_t, pics.captions, "x_t"), files.gallery(pics.x0, pics.captions, "x̂0"),
+           files.extras_gallery(pics), info, pics,
+           gr.update(minimum=0, maximum=max(1, last), value=last, step=1, interactive=True))  # Gradio needs min < max
 
 
-def _gallery(images, captions, label):
-    return [(im, f"{label} · {c}") for im, c in zip(images, captions)]
+class _StepFiles:
+    """The step galleries of one run, as PNG files written once each.
 
+    Gradio re-encodes a PIL image and rewrites its cache file every time it is yielded, while a browser may
+    still be downloading that file from the previous update: the download is cut short ("Too little data
+    for declared Content-Length"), and a run of n steps costs n²/2 encodes. A file path is copied into the
+    cache once, so the streamed galleries hand out paths.
+    """
 
-def _extras_gallery(pics: StepPictures):
-    out = [(im, f"predicted noise · {c}") for im, c in zip(pics.noise, pics.captions)]
-    out += [(im, f"guidance (cond − uncond) · {c}") for im, c in zip(pics.guidance, pics.captions)]
-    return out
+    def __init__(self):
+        self.stamp = f"{int(time.time() * 1000)}-{random.randrange(1 << 30):x}"
+        self.paths: dict = {}
+
+    def path(self, kind: str, i: int, image: Image.Image) -> str:
+        if (kind, i) not in self.paths:
+            path = _out_dir() / f"{kind}-{self.stamp}-{i}.png"
+            image.save(path)
+            self.paths[kind, i] = str(path)
+        return self.paths[kind, i]
+
+    def gallery(self, images, captions, label):
+        kind = "xt" if label == "x_t" else "x0"
+        return [(self.path(kind, i, im), f"{label} · {c}") for i, (im, c) in enumerate(zip(images, captions))]
+
+    def extras_gallery(self, pics: StepPictures):
+        out = [(self.path("noise", i, im), f"predicted noise · {c}")
+               for i, (im, c) in enumerate(zip(pics.noise, pics.captions))]
+        out += [(self.path("guidance", i, im), f"guidance (cond − uncond) · {c}")
+                for i, (im, c) in enumerate(zip(pics.guidance, pics.captions))]
+        return out
 
 
 def scrub(pics: StepPictures | None, index):
     """The slider: x_t and x̂0 at one step of the last run."""
     if not pics or not pics.x_t:
         return None, None, "Run a generation first."
-    i = int(min(max(0, int(index or 0)), len(pics.x_t) - 1))
+    try:
+        i = int(float(index or 0))
+    except (TypeError, ValueError, OverflowError):  # NaN, infinity or text from an API caller
+        i = 0
+    i = min(max(0, i), len(pics.x_t) - 1)
     return pics.x_t[i], pics.x0[i], pics.captions[i]
 
 
@@ -205,7 +262,7 @@ def restore_from_png(file):
     seed = s.seed if s.seed is not None and 0 <= s.seed <= MAX_SEED else gr.skip()
     if notes:
         gr.Warning("Restored what fits; " + "; ".join(notes) + ".")
-    return s.prompt[:5000], s.negative_prompt[:5000], sampler, steps, guidance, seed
+    return s.prompt[:MAX_PROMPT_CHARS], s.negative_prompt[:MAX_PROMPT_CHARS], sampler, steps, guidance, seed
 
 
 # --------------------------------------------------------------------------- Compare tab
@@ -243,6 +300,7 @@ class CompareResult:
     cells: list = field(default_factory=list)  # dicts: sampler, steps, nfe, ms, x_t, x0 (lists of PIL), final, rmse
     samplers: list = field(default_factory=list)
     counts: list = field(default_factory=list)
+    batch_ms: float = 0.0  # wall time of the whole grid; each cell's "ms" is its share of it
 
 
 def _rmse(a: Image.Image, b: Image.Image) -> float:
@@ -251,7 +309,8 @@ def _rmse(a: Image.Image, b: Image.Image) -> float:
 
 
 def cell_caption(cell: dict) -> str:
-    return f"{cell['sampler']} · {cell['steps']} steps · {cell['nfe']} evals · {cell['ms']:.0f} ms"
+    """The cell's cost: its model evaluations and its share of the grid's batch time (see compare)."""
+    return f"{cell['sampler']} · {cell['steps']} steps · {cell['nfe']} evals · batch share {cell['ms']:.0f} ms"
 
 
 def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, samplers, step_counts, guidance, seed,
@@ -271,26 +330,30 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
         raise gr.Error(f"That is {n_cells} cells ({len(samplers)} samplers × {len(counts)} step counts); "
                        f"at most {MAX_CELLS} at once. Pick fewer samplers or step counts.", print_exception=False)
     result = CompareResult(samplers=samplers, counts=counts)
+    cells = [(name, n) for name in samplers for n in counts]
     try:
         progress(0, desc="reference image")
         reference = pipe(prompt, negative or "", REFERENCE_SAMPLER, REFERENCE_STEPS, guidance, seed).images[0]
-        done = 0
-        for name in samplers:
-            for n in counts:
-                out = pipe(prompt, negative or "", name, n, guidance, seed, return_trajectory=True)
-                cell = {"sampler": name, "steps": n, "nfe": out.nfe, "ms": out.seconds * 1000,
-                        "stochastic": SAMPLERS[name].stochastic, "final": out.images[0],
-                        "x_t": [to_pil(pipe, r.x_t[:1])[0] for r in out.trajectory],
-                        "x0": [to_pil(pipe, r.x0[:1])[0] for r in out.trajectory],
-                        "rmse": _rmse(out.images[0], reference)}
-                result.cells.append(cell)
-                done += 1
-                progress((done, n_cells), desc=f"{name}, {n} steps")
-                yield grid_image(result), grid_gallery(result), gr.skip(), gr.skip(), gr.skip()
+        yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+               f"Reference ready; running {n_cells} cells together ({len(samplers)} samplers × {len(counts)} step counts)…")
+        # All cells at once: their model calls share UNet batches, round by round (pipelines/grid.py);
+        # each cell is byte-identical to the same settings run alone.
+        outs = pipe.generate_grid(prompt, negative or "", cells, guidance, seed, return_trajectory=True,
+                                  on_round=lambda done, total: progress((done, total), desc="model evaluation rounds"))
     except PlaygroundInputError as e:
         raise _user_error(e) from None
+    for (name, n), out in zip(cells, outs):
+        result.cells.append({"sampler": name, "steps": n, "nfe": out.nfe, "ms": out.seconds * 1000,
+                             "stochastic": SAMPLERS[name].stochastic, "final": out.images[0],
+                             "x_t": [to_pil(pipe, r.x_t[:1])[0] for r in out.trajectory],
+                             "x0": [to_pil(pipe, r.x0[:1])[0] for r in out.trajectory],
+                             "rmse": _rmse(out.images[0], reference)})
+    result.batch_ms = sum(out.seconds for out in outs) * 1000
+    evals = sum(out.nfe for out in outs)
     note = (f"Reference: {REFERENCE_SAMPLER} at {REFERENCE_STEPS} steps, same prompt and seed. "
-            f"Distance = root-mean-square difference of the pixels (0-255).")
+            f"Distance = root-mean-square difference of the pixels (0-255).\n\n"
+            f"**Time:** the {n_cells} cells ran together in **{result.batch_ms:.0f} ms** ({evals} model evaluations, "
+            f"batched across cells); each cell's \"batch share\" is that time split in proportion to its evaluations.")
     yield grid_image(result), grid_gallery(result), convergence_plot(result), result, note
 
 
@@ -407,7 +470,7 @@ def grid_image(result: CompareResult | None, fraction: float | None = None, whic
                 image = frames[min(len(frames) - 1, max(0, int(fraction * (len(frames) - 1) + 0.5)))]
             x = left + j * (cell_px + 8)
             canvas.paste(image.convert("RGB").resize((cell_px, cell_px), Image.NEAREST), (x, y))
-            draw.text((x + 2, y + cell_px + 3), f"{cell['nfe']} evals · {cell['ms']:.0f} ms", fill=(60, 60, 60))
+            draw.text((x + 2, y + cell_px + 3), f"{cell['nfe']} evals · ~{cell['ms']:.0f} ms", fill=(60, 60, 60))
     if any(SAMPLERS[s].stochastic for s in samplers):
         draw.text((6, H - 14), "* adds fresh noise every step", fill=(120, 120, 120))
     return canvas

@@ -285,7 +285,7 @@ def _whole(value) -> Optional[int]:
         return None
     try:
         f = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
         return None
     if not np.isfinite(f) or f != int(f):
         return None

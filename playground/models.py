@@ -11,6 +11,10 @@ import torch
 
 from pipelines import PlaygroundPipeline, load_pipeline
 
+# Every event that runs a model passes this concurrency_id, so they share one queue: at most the queue's
+# default_concurrency_limit (app.py --concurrency) of them run at once, whichever tabs they come from.
+MODEL_QUEUE = "model"
+
 
 class ModelRegistry:
     def __init__(self, pipes: "OrderedDict[str, PlaygroundPipeline]"):

@@ -6,8 +6,14 @@
 
 ``format_parameters(settings)`` writes that text and ``parse_parameters(text)`` reads it back, so a
 PNG saved by the app (or by AUTOMATIC1111) can be dropped onto the Generate tab to restore its
-settings. The parser never trusts the text: it caps its length, ignores keys it does not know, and
-returns only values of the right type; it raises ``SettingsParseError`` with a plain message otherwise.
+settings. The parser never trusts the text: it caps its length, reads the parameters line in one pass
+(no regular expression that could backtrack for minutes on hostile text), ignores keys it does not know,
+and returns only values of the right type; it raises ``SettingsParseError`` with a plain message otherwise.
+
+``parse_parameters(format_parameters(s)) == s`` holds for settings without ``extra`` whose texts have no
+"\r" or NUL, whose prompt has no line starting with "Negative prompt:" (such a line starts the negative
+prompt: the format cannot tell the two apart), and whose sampler and model names are single lines without
+commas or surrounding spaces (checked in tests/test_properties.py).
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from PIL import Image, PngImagePlugin
 MAX_TEXT = 20_000  # characters of a parameters chunk we are willing to read
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 4096 * 4096
+NEGATIVE_PREFIX = "Negative prompt:"
 
 
 class SettingsParseError(ValueError):
@@ -52,14 +59,14 @@ def _one_line(text: str) -> str:
 def format_parameters(s: Settings) -> str:
     lines = [_clean(s.prompt)]
     if s.negative_prompt:
-        lines.append("Negative prompt: " + _clean(s.negative_prompt))
+        lines.append(NEGATIVE_PREFIX + " " + _clean(s.negative_prompt))
     parts = []
     if s.steps is not None:
         parts.append(f"Steps: {s.steps}")
     if s.sampler:
         parts.append(f"Sampler: {_one_line(s.sampler)}")
     if s.guidance_scale is not None:
-        parts.append(f"CFG scale: {s.guidance_scale:g}")
+        parts.append(f"CFG scale: {_float_text(s.guidance_scale)}")
     if s.seed is not None:
         parts.append(f"Seed: {s.seed}")
     if s.width and s.height:
@@ -70,7 +77,49 @@ def format_parameters(s: Settings) -> str:
     return "\n".join(lines)
 
 
-_PAIR = re.compile(r'\s*([\w \-/]+):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
+def _float_text(value: float) -> str:
+    """4.0 -> '4', 7.5 -> '7.5'; more digits only where needed to read back the same number."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
+
+
+_KEY_CHAR = re.compile(r"[\w \-/]")
+
+
+def _pairs(line: str):
+    """'Key: value, Key: "quoted, value", ...' -> (key, value) pairs, in one pass over the line.
+
+    It reads like AUTOMATIC1111's regular expression (a key is the run of word characters, spaces, '-' and
+    '/' before a colon; a value runs to the next comma unless it is a quoted string followed by a comma or
+    the end), without its backtracking, which took seconds to minutes on a long line of hostile text.
+    """
+    pos, n = 0, len(line)
+    while pos < n:
+        colon = line.find(":", pos)
+        if colon < 0:
+            return
+        start = colon
+        while start > pos and _KEY_CHAR.match(line[start - 1]):
+            start -= 1
+        key = line[start:colon].strip()
+        if not key:
+            pos = colon + 1
+            continue
+        v = colon + 1
+        while v < n and line[v].isspace():
+            v += 1
+        if v < n and line[v] == '"':
+            q = v + 1
+            while q < n and line[q] != '"':
+                q += 2 if line[q] == "\\" else 1
+            if q < n and (q + 1 == n or line[q + 1] == ","):
+                yield key, line[v:q + 1]
+                pos = q + 2
+                continue
+        comma = line.find(",", v)
+        end = n if comma < 0 else comma
+        yield key, line[v:end]
+        pos = end + 1
 
 
 def parse_parameters(text: str) -> Settings:
@@ -80,16 +129,18 @@ def parse_parameters(text: str) -> Settings:
         raise SettingsParseError(f"The PNG's settings text is too long ({len(text):,} characters; at most {MAX_TEXT:,}).")
     text = _clean(text).replace("\x00", "")
     lines = text.split("\n")
-    params_line = lines[-1] if len(lines) > 1 or re.match(r"^\s*Steps:\s*\d", lines[-1] or "") else ""
-    body = lines[:-1] if params_line else lines
+    has_params = len(lines) > 1 or re.match(r"\s*Steps:\s*\d", lines[-1]) is not None
+    params_line = lines[-1] if has_params else ""
+    body = lines[:-1] if has_params else lines
     prompt_lines, negative_lines, in_negative = [], [], False
     for line in body:
-        if line.startswith("Negative prompt:"):
+        if not in_negative and line.startswith(NEGATIVE_PREFIX):
             in_negative = True
-            line = line[len("Negative prompt:"):].lstrip(" ")
+            line = line[len(NEGATIVE_PREFIX):]
+            line = line[1:] if line.startswith(" ") else line  # format_parameters writes exactly one space
         (negative_lines if in_negative else prompt_lines).append(line)
     s = Settings(prompt="\n".join(prompt_lines), negative_prompt="\n".join(negative_lines))
-    for key, value in _PAIR.findall(params_line):
+    for key, value in _pairs(params_line):
         key, value = key.strip(), value.strip()
         if value.startswith('"') and value.endswith('"') and len(value) >= 2:
             value = value[1:-1].replace('\\"', '"')
@@ -144,6 +195,8 @@ def read_png_settings(path_or_bytes) -> Settings:
             text = im.text.get("parameters") if hasattr(im, "text") else None
     except SettingsParseError:
         raise
+    except Image.DecompressionBombError:  # Pillow refuses to open it at all: far over MAX_PIXELS
+        raise SettingsParseError("The PNG is too large to read.") from None
     except Exception:
         raise SettingsParseError("The PNG is damaged and could not be read.") from None
     if not text:

@@ -7,7 +7,8 @@ import gradio as gr
 
 from pipelines import SAMPLERS
 from playground import handlers
-from playground.models import ModelRegistry
+from playground.components import Number, Slider
+from playground.models import MODEL_QUEUE, ModelRegistry
 from playground.ui_extra import build_extra_tabs
 
 CSS = """
@@ -57,14 +58,14 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
                     with gr.Row():
                         sampler = gr.Dropdown(samplers, value=pipe.config.default_sampler, label="Sampler",
                                               elem_id="sampler")
-                        steps = gr.Slider(1, 150, value=20, step=1, label="Steps", elem_id="steps")
+                        steps = Slider(1, 150, value=20, step=1, label="Steps", elem_id="steps")
                     with gr.Row():
-                        guidance = gr.Slider(0, 30, value=pipe.config.default_guidance_scale, step=0.5,
-                                             label="Guidance scale", elem_id="guidance")
-                        n_images = gr.Slider(1, 8, value=1, step=1, label="Images", elem_id="n_images")
+                        guidance = Slider(0, 30, value=pipe.config.default_guidance_scale, step=0.5,
+                                          label="Guidance scale", elem_id="guidance")
+                        n_images = Slider(1, 8, value=1, step=1, label="Images", elem_id="n_images")
                     with gr.Row():
-                        seed = gr.Number(value=7, precision=None, step=1, minimum=0, maximum=handlers.MAX_SEED, label="Seed",
-                                         elem_id="seed")
+                        seed = Number(value=7, precision=None, step=1, minimum=0, maximum=handlers.MAX_SEED, label="Seed",
+                                      elem_id="seed")
                         dice = gr.Button("🎲 Random seed", elem_id="random_seed", size="sm")
                     show_extras = gr.Checkbox(False, label="Also show the predicted noise and the guidance direction",
                                               elem_id="show_extras")
@@ -85,8 +86,8 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
             extras_gallery = gr.Gallery(label="Predicted noise and guidance direction (cond − uncond)", columns=10,
                                         height=190, elem_id="extras", interactive=False)
             with gr.Row():
-                step_slider = gr.Slider(0, 1, value=0, step=1, label="Scrub through the steps of the last run",
-                                        elem_id="step_slider", interactive=False)
+                step_slider = Slider(0, 1, value=0, step=1, label="Scrub through the steps of the last run",
+                                     elem_id="step_slider", interactive=False)
                 gif_btn = gr.Button("Download the steps as an animated GIF", elem_id="gif_button")
             with gr.Row():
                 scrub_xt = gr.Image(label="x_t", elem_id="scrub_xt", height=200, interactive=False)
@@ -108,10 +109,10 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
                     c_steps = gr.Textbox(label="Step counts (comma-separated, up to 6)", value="5, 10, 20",
                                          elem_id="c_steps")
                     with gr.Row():
-                        c_guidance = gr.Slider(0, 30, value=pipe.config.default_guidance_scale, step=0.5,
-                                               label="Guidance scale", elem_id="c_guidance")
-                        c_seed = gr.Number(value=7, precision=None, step=1, minimum=0, maximum=handlers.MAX_SEED, label="Seed",
-                                           elem_id="c_seed")
+                        c_guidance = Slider(0, 30, value=pipe.config.default_guidance_scale, step=0.5,
+                                            label="Guidance scale", elem_id="c_guidance")
+                        c_seed = Number(value=7, precision=None, step=1, minimum=0, maximum=handlers.MAX_SEED, label="Seed",
+                                        elem_id="c_seed")
                     c_run = gr.Button("Compare", variant="primary", elem_id="compare")
                     c_note = gr.Markdown(elem_id="c_note")
                 with gr.Column(scale=3):
@@ -122,8 +123,8 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
             c_grid = gr.Gallery(label="The same cells one by one (rows: samplers; columns: step counts)", columns=3,
                                 height=320, elem_id="grid", interactive=False)
             with gr.Row():
-                c_scrub = gr.Slider(0, 100, value=100, step=1, label="Scrub all cells together (% of each schedule)",
-                                    elem_id="c_scrub")
+                c_scrub = Slider(0, 100, value=100, step=1, label="Scrub all cells together (% of each schedule)",
+                                 elem_id="c_scrub")
                 c_which = gr.Radio(["x̂0 (model's guess)", "x_t (noisy sample)"], value="x̂0 (model's guess)",
                                    label="Show", elem_id="c_which")
             c_state = gr.State(None)
@@ -138,7 +139,7 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
             partial(handlers.generate, registry),
             inputs=[model, prompt, negative, sampler, steps, guidance, seed, n_images, show_extras],
             outputs=[final, xt_gallery, x0_gallery, extras_gallery, info, pics, step_slider],
-            api_name="generate",
+            api_name="generate", concurrency_id=MODEL_QUEUE,
         )
         gen_event.then(handlers.scrub, inputs=[pics, step_slider], outputs=[scrub_xt, scrub_x0, scrub_caption],
                        api_name=False)
@@ -152,7 +153,7 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
         c_event = c_run.click(
             partial(handlers.compare, registry),
             inputs=[model, c_prompt, c_negative, c_samplers, c_steps, c_guidance, c_seed],
-            outputs=[c_grid_image, c_grid, c_plot, c_state, c_note], api_name="compare",
+            outputs=[c_grid_image, c_grid, c_plot, c_state, c_note], api_name="compare", concurrency_id=MODEL_QUEUE,
         )
         c_steps.change(handlers.grid_columns, inputs=c_steps, outputs=c_grid, api_name=False, show_progress="hidden")
         c_scrub.input(handlers.scrub_grid, inputs=[c_state, c_scrub, c_which], outputs=[c_grid_image, c_grid],

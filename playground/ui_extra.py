@@ -14,7 +14,8 @@ from playground import forward as fwd
 from playground import guidance as gd
 from playground import handlers_extra as hx
 from playground import limits
-from playground.models import ModelRegistry
+from playground.components import Number, Slider
+from playground.models import MODEL_QUEUE, ModelRegistry
 
 LIMITS_INTRO = """\
 **Limits.** A diffusion model draws by removing noise in the direction of patterns it has learned; it never reads
@@ -74,15 +75,15 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                 # The selected preset's key: what the run buttons (and API callers) send; any preset of any group.
                 l_key = gr.Textbox(first_preset.key, visible=False, elem_id="limit_preset_key")
                 with gr.Row():
-                    l_seeds = gr.Slider(1, limits.MAX_SEEDS, value=limits.DEFAULT_SEEDS, step=1,
-                                        label=f"Seeds (up to {limits.MAX_SEEDS})", elem_id="limit_seeds")
-                    l_first = gr.Number(value=0, precision=None, step=1, minimum=0, label="First seed",
-                                        elem_id="limit_first_seed")
+                    l_seeds = Slider(1, limits.MAX_SEEDS, value=limits.DEFAULT_SEEDS, step=1,
+                                     label=f"Seeds (up to {limits.MAX_SEEDS})", elem_id="limit_seeds")
+                    l_first = Number(value=0, precision=None, step=1, minimum=0, label="First seed",
+                                     elem_id="limit_first_seed")
                 with gr.Row():
                     l_sampler = gr.Dropdown(samplers, value=default_sampler, label="Sampler", elem_id="limit_sampler")
-                    l_steps = gr.Slider(1, 150, value=20, step=1, label="Steps", elem_id="limit_steps")
-                    l_guidance = gr.Slider(0, 30, value=default_guidance, step=0.5, label="Guidance scale",
-                                           elem_id="limit_guidance")
+                    l_steps = Slider(1, 150, value=20, step=1, label="Steps", elem_id="limit_steps")
+                    l_guidance = Slider(0, 30, value=default_guidance, step=0.5, label="Guidance scale",
+                                        elem_id="limit_guidance")
                 l_run = gr.Button("Run over the seeds", variant="primary", elem_id="run_preset")
             with gr.Column(scale=3):
                 with gr.Row():
@@ -97,8 +98,8 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
             gr.Markdown("**Count sweep.** The same counting prompt for every count from 1 to 9, each over the seeds "
                         "below, with the share that came out exactly right.")
             with gr.Row():
-                c_seeds = gr.Slider(1, limits.MAX_SEEDS, value=8, step=1, label="Seeds per count",
-                                    elem_id="count_seeds")
+                c_seeds = Slider(1, limits.MAX_SEEDS, value=8, step=1, label="Seeds per count",
+                                 elem_id="count_seeds")
                 c_run = gr.Button("Count accuracy 1 to 9", elem_id="count_sweep")
             c_plot = gr.Plot(label="Count accuracy", elem_id="count_plot")
             c_table = gr.Markdown(elem_id="count_table")
@@ -119,8 +120,8 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                 f_upload = gr.File(label=f"…or upload a picture (PNG, JPEG, WebP; at most {fwd.MAX_UPLOAD_SIDE}×"
                                          f"{fwd.MAX_UPLOAD_SIDE} px, {fwd.MAX_UPLOAD_BYTES // 2**20} MB)",
                                    file_types=["image"], type="filepath", height=90, elem_id="fwd_upload")
-                f_t = gr.Slider(0, top_t, value=init_t, step=1, label="Noise level t", elem_id="fwd_t")
-                f_seed = gr.Number(value=0, precision=None, step=1, minimum=0, label="Noise seed", elem_id="fwd_seed")
+                f_t = Slider(0, top_t, value=init_t, step=1, label="Noise level t", elem_id="fwd_t")
+                f_seed = Number(value=0, precision=None, step=1, minimum=0, label="Noise seed", elem_id="fwd_seed")
             with gr.Column(scale=3):
                 with gr.Row():
                     f_original = gr.Image(orig0, label="x_0 (at the model's size)", height=200, interactive=False,
@@ -147,9 +148,9 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                 d_negative = gr.Textbox("", label="Negative prompt", elem_id="dn_negative")
                 with gr.Row():
                     d_sampler = gr.Dropdown(samplers, value=default_sampler, label="Sampler", elem_id="dn_sampler")
-                    d_steps = gr.Slider(1, 150, value=20, step=1, label="Steps (whole schedule)", elem_id="dn_steps")
-                    d_guidance = gr.Slider(0, 30, value=default_guidance, step=0.5, label="Guidance scale",
-                                           elem_id="dn_guidance")
+                    d_steps = Slider(1, 150, value=20, step=1, label="Steps (whole schedule)", elem_id="dn_steps")
+                    d_guidance = Slider(0, 30, value=default_guidance, step=0.5, label="Guidance scale",
+                                        elem_id="dn_guidance")
                 with gr.Row():
                     d_run = gr.Button("Denoise from t", variant="primary", elem_id="denoise_from")
                     d_strip_btn = gr.Button("From several noise levels", elem_id="denoise_strip")
@@ -177,7 +178,7 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                 g_negative = gr.Textbox("", label="Negative prompt", elem_id="g_negative")
                 with gr.Row():
                     g_sampler = gr.Dropdown(samplers, value=default_sampler, label="Sampler", elem_id="g_sampler")
-                    g_steps = gr.Slider(1, 150, value=20, step=1, label="Steps", elem_id="g_steps")
+                    g_steps = Slider(1, 150, value=20, step=1, label="Steps", elem_id="g_steps")
             with gr.Column(scale=3):
                 gr.Markdown(gd.EXPLAINER)
         gr.Markdown("### Guidance strip: one seed, several scales")
@@ -185,7 +186,7 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
             g_scales = gr.Textbox(", ".join(f"{s:g}" for s in gd.DEFAULT_SCALES),
                                   label=f"Guidance scales (comma-separated, up to {gd.MAX_SCALES}, each 0 to 30)",
                                   elem_id="g_scales")
-            g_seed = gr.Number(value=7, precision=None, step=1, minimum=0, label="Seed", elem_id="g_seed")
+            g_seed = Number(value=7, precision=None, step=1, minimum=0, label="Seed", elem_id="g_seed")
             g_run = gr.Button("Run the guidance strip", variant="primary", elem_id="guidance_sweep")
         g_strip = gr.Gallery(label="Same prompt and seed; guidance grows to the right", columns=8, height=200,
                              format="png", interactive=False, elem_id="g_strip", fit_columns=False,
@@ -193,11 +194,11 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
         g_note = gr.Markdown(elem_id="g_note")
         gr.Markdown("### Seed grid: one scale, many seeds")
         with gr.Row():
-            s_n = gr.Slider(1, limits.MAX_SEEDS, value=limits.DEFAULT_SEEDS, step=1,
-                            label=f"Seeds (up to {limits.MAX_SEEDS})", elem_id="s_seeds")
-            s_first = gr.Number(value=0, precision=None, step=1, minimum=0, label="First seed", elem_id="s_first_seed")
-            s_guidance = gr.Slider(0, 30, value=default_guidance, step=0.5, label="Guidance scale",
-                                   elem_id="s_guidance")
+            s_n = Slider(1, limits.MAX_SEEDS, value=limits.DEFAULT_SEEDS, step=1,
+                         label=f"Seeds (up to {limits.MAX_SEEDS})", elem_id="s_seeds")
+            s_first = Number(value=0, precision=None, step=1, minimum=0, label="First seed", elem_id="s_first_seed")
+            s_guidance = Slider(0, 30, value=default_guidance, step=0.5, label="Guidance scale",
+                                elem_id="s_guidance")
             s_run = gr.Button("Run the seed grid", variant="primary", elem_id="seed_grid")
         s_grid = gr.Gallery(label="Same prompt and settings; one picture per seed", columns=8, height=420,
                             format="png", interactive=False, elem_id="s_grid", elem_classes=["pixelated"])
@@ -209,10 +210,10 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                     show_progress="hidden")
     l_run.click(partial(hx.run_preset, registry),
                 inputs=[model_dropdown, l_key, l_seeds, l_first, l_steps, l_sampler, l_guidance],
-                outputs=[l_grid, l_scores], api_name="run_preset")
+                outputs=[l_grid, l_scores], api_name="run_preset", concurrency_id=MODEL_QUEUE)
     c_run.click(partial(hx.count_sweep, registry),
                 inputs=[model_dropdown, l_key, c_seeds, l_first, l_steps, l_sampler, l_guidance],
-                outputs=[c_plot, c_table, c_examples], api_name="count_sweep")
+                outputs=[c_plot, c_table, c_examples], api_name="count_sweep", concurrency_id=MODEL_QUEUE)
 
     fwd_inputs = [model_dropdown, f_example, f_upload, f_t, f_seed]
     fwd_outputs = [f_original, f_noisy, f_preview, f_info]
@@ -230,18 +231,18 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
     d_run.click(partial(hx.denoise_from, registry),
                 inputs=[model_dropdown, f_example, f_upload, f_t, d_prompt, d_negative, d_sampler, d_steps,
                         d_guidance, f_seed],
-                outputs=[d_steps_gallery, d_final, d_info], api_name="denoise_from")
+                outputs=[d_steps_gallery, d_final, d_info], api_name="denoise_from", concurrency_id=MODEL_QUEUE)
     d_strip_btn.click(partial(hx.denoise_strip, registry),
                       inputs=[model_dropdown, f_example, f_upload, d_ts, d_prompt, d_negative, d_sampler, d_steps,
                               d_guidance, f_seed],
-                      outputs=d_strip, api_name="denoise_strip")
+                      outputs=d_strip, api_name="denoise_strip", concurrency_id=MODEL_QUEUE)
     model_dropdown.change(partial(hx.noise_schedule, registry), inputs=[model_dropdown, f_t], outputs=f_plot,
                           api_name=False, show_progress="hidden")
     model_dropdown.change(forward, inputs=fwd_inputs, outputs=fwd_outputs, api_name=False, show_progress="hidden")
 
     g_run.click(partial(hx.guidance_sweep, registry),
                 inputs=[model_dropdown, g_prompt, g_negative, g_scales, g_seed, g_sampler, g_steps],
-                outputs=[g_strip, g_note], api_name="guidance_sweep")
+                outputs=[g_strip, g_note], api_name="guidance_sweep", concurrency_id=MODEL_QUEUE)
     s_run.click(partial(hx.seed_grid, registry),
                 inputs=[model_dropdown, g_prompt, g_negative, s_n, s_first, g_sampler, g_steps, s_guidance],
-                outputs=[s_grid, s_spread], api_name="seed_grid")
+                outputs=[s_grid, s_spread], api_name="seed_grid", concurrency_id=MODEL_QUEUE)

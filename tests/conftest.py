@@ -1,12 +1,20 @@
 """Shared test setup: offline Hub, one CPU thread, session-wide tiny pipelines."""
 
 import os
+import socket
 import sys
+import tempfile
+from collections import OrderedDict
 from pathlib import Path
+from types import SimpleNamespace
 
 # Before anything imports huggingface_hub: never touch the network.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+# Before anything imports gradio (it reads these at import): no analytics, a temp dir of the test run's own.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gradio-test-"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for `import pipelines`
 
 import pytest  # noqa: E402
@@ -38,3 +46,29 @@ def latent_pipe(tmp_path_factory):
 def any_pipe(request):
     """Each test using this runs once per pipeline kind."""
     return request.getfixturevalue(f"{request.param}_pipe")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def served_app(latent_pipe, pixel_pipe):
+    """The app served as `python app.py` serves it (its queue size and launch options, 2 runs at once), on
+    127.0.0.1, with the tiny latent model registered as "bundled" and the tiny pixel model as "pixel".
+
+    Yields an object with url, demo and registry; shared by the reliability and security tests.
+    """
+    import app
+    from playground.models import ModelRegistry
+    from playground.ui import CSS, build_demo
+
+    registry = ModelRegistry(OrderedDict(bundled=latent_pipe, pixel=pixel_pipe))
+    demo = build_demo(registry).queue(default_concurrency_limit=2, max_size=app.QUEUE_SIZE)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
+                **app.LAUNCH_OPTIONS)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", demo=demo, registry=registry)
+    demo.close()

@@ -137,3 +137,39 @@ def test_model_tab_shows_the_card(page):
     page.wait_for_selector("#model_card")
     assert "parameters" in page.locator("#model_card").inner_text()
     shot(page, "model")
+
+
+def test_limits_tab_runs_a_preset_over_seeds_and_scores_it(page):
+    page.get_by_role("tab", name="Limits").click()
+    page.get_by_label("Precise counts").check()
+    page.locator("#limit_seeds input[type=number]").fill("8")
+    page.locator("#limit_seeds input[type=number]").press("Enter")
+    page.locator("#run_preset").click()
+    page.wait_for_function("() => document.querySelector('#limit_scores').innerText.includes(' of 8')")
+    wait_images(page, "#limit_grid", 8, all_loaded=False)
+    scores = page.locator("#limit_scores").inner_text()
+    assert "count" in scores.lower()
+    page.locator("#count_sweep").click()
+    page.wait_for_selector("#count_plot img", timeout=300_000)
+    shot(page, "limits")
+
+
+def test_forward_tab_noises_and_denoises(page):
+    page.get_by_role("tab", name="Forward diffusion").click()
+    page.locator("#fwd_strip_button").click()
+    wait_images(page, "#fwd_strip", 4, all_loaded=False)
+    page.locator("#denoise_from").click()
+    page.wait_for_function("() => document.querySelector('#dn_info').innerText.length > 10")
+    wait_images(page, "#dn_final", 1)
+    shot(page, "forward")
+
+
+def test_guidance_tab_strip_and_seed_grid(page):
+    page.get_by_role("tab", name="Guidance and seeds").click()
+    page.locator("#guidance_sweep").click()
+    wait_images(page, "#g_strip", 6, all_loaded=False)
+    assert "0" in page.locator("#g_strip").inner_text()
+    page.locator("#seed_grid").click()
+    page.wait_for_function("() => document.querySelector('#s_spread').innerText.length > 10")
+    wait_images(page, "#s_grid", 4, all_loaded=False)
+    shot(page, "guidance")

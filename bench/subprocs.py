@@ -1,0 +1,129 @@
+"""Measurements that need a fresh process: cold start, and torch.compile (guarded by a timeout).
+
+The parent side runs `python -m bench.subprocs cold|compile ...` and reads one JSON line back;
+the child side is `child_cold` / `child_compile` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from .measure import ROOT
+
+FIRST_IMAGE = "FIRST-IMAGE"
+
+
+def _command(kind: str, model: str, device: str, threads: int | None, *extra: str) -> list[str]:
+    cmd = [sys.executable, "-m", "bench.subprocs", kind, "--model", model, "--device", device, *extra]
+    return cmd + (["--threads", str(threads)] if threads else [])
+
+
+def _env() -> dict:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+
+
+def cold_start(model: str, device: str, threads: int | None, timeout: float = 240) -> dict:
+    """Seconds from starting `python` to the first image, as `python app.py` would make it (imports,
+    model load, building the UI; no server), plus that process's peak memory."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(_command("cold", model, device, threads), cwd=ROOT, env=_env(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first_image, result = None, {}
+    try:
+        for line in proc.stdout:
+            if line.strip() == FIRST_IMAGE and first_image is None:
+                first_image = time.perf_counter() - start
+            elif line.startswith("{"):
+                result = json.loads(line)
+        proc.wait(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if proc.returncode != 0 or first_image is None:
+        raise RuntimeError(f"cold start run failed: {proc.stderr.read()[-2000:]}")
+    return {"seconds": first_image, **result}
+
+
+def compile_probe(model: str, device: str, threads: int | None, calls: int, repeats: int, timeout: float) -> dict:
+    """torch.compile on the UNet in a child process: {'ratio', 'eager_ms', 'compiled_ms', 'compile_s'},
+    or {'skipped': reason} when it fails or runs past the timeout."""
+    cmd = _command("compile", model, device, threads, "--calls", str(calls), "--repeats", str(repeats))
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, env=_env(), text=True, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"skipped": f"not measured: compiling took longer than the {timeout:.0f} s guard (--compile-timeout)"}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1][:160]
+        return {"skipped": f"not measured: torch.compile failed ({last})"}
+    return json.loads(lines[-1])
+
+
+# --------------------------------------------------------------------------- child side
+
+
+def child_cold(args) -> None:
+    from collections import OrderedDict
+
+    from bench.measure import PROMPT, load_model, peak_rss_mib
+    from playground.models import ModelRegistry, set_threads
+    from playground.ui import build_demo
+
+    set_threads(args.threads)
+    t0 = time.perf_counter()
+    if args.model == "tiny":
+        registry = ModelRegistry(OrderedDict(tiny=load_model("tiny", args.device)))
+    else:
+        registry = ModelRegistry.load([args.model], device=args.device)
+    loaded = time.perf_counter()
+    build_demo(registry)
+    built = time.perf_counter()
+    pipe = registry.get(None)
+    pipe(PROMPT, "", pipe.config.default_sampler, 20, pipe.config.default_guidance_scale, 7)  # the UI's defaults
+    print(FIRST_IMAGE, flush=True)
+    done = time.perf_counter()
+    print(json.dumps({"load_s": loaded - t0, "ui_s": built - loaded, "image_s": done - built,
+                      "peak_rss_mib": peak_rss_mib()}), flush=True)
+
+
+def child_compile(args) -> None:
+    import torch
+
+    from bench.measure import UNetFloor, interleaved, load_model
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    pipe = load_model(args.model, args.device)
+    eager = UNetFloor(pipe)
+    compiled = UNetFloor(pipe, unet=torch.compile(pipe.unet))
+    start = time.perf_counter()
+    compiled.loop(1)()  # compiles
+    compile_s = time.perf_counter() - start
+    eager.loop(1)()
+    ms = interleaved({"compiled": compiled.loop(args.calls), "eager": eager.loop(args.calls)}, args.repeats, device)
+    diff = float((compiled.output() - eager.output()).abs().max())
+    print(json.dumps({"compiled_ms": ms["compiled"], "eager_ms": ms["eager"], "ratio": ms["compiled"] / ms["eager"],
+                      "compile_s": compile_s, "max_diff": diff}), flush=True)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kind", choices=["cold", "compile"])
+    ap.add_argument("--model", default="bundled")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--calls", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    (child_cold if args.kind == "cold" else child_compile)(args)
+
+
+if __name__ == "__main__":
+    main()

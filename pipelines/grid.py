@@ -1,0 +1,164 @@
+"""A Compare grid in one go: several (sampler, steps) cells whose model calls share UNet batches.
+
+Every cell is its own `SamplerRun` (its own fresh scheduler and its own generator
+seeded with the grid's seed), so every cell starts from the same noise and ends
+exactly where the same call made alone ends:
+
+    outs = pipe.generate_grid("three red circles", "", [("Euler", 20), ("Heun", 20)], 4.0, seed=7)
+    outs[1].images[0]  # byte-identical to pipe("three red circles", "", "Heun", 20, 4.0, 7).images[0]
+
+The cells advance in evaluation rounds: in each round every unfinished cell
+makes its next model call, and those calls (prompt and negative-prompt
+branches included) go through the UNet together, with one timestep per
+sample. A cell with more calls (Heun and DPM2 evaluate twice per step, PNDM
+once extra on its first step) simply keeps going in later rounds after the
+others have dropped out.
+
+Why the model output of one sample must not depend on what else is in the batch:
+otherwise a cell in the grid would differ from the same cell made alone. The pipeline
+makes the UNet's small embedding layers batch-invariant (pipelines/batch_invariance.py);
+what remains batch-dependent on CPU is the convolutions, which oneDNN runs with another
+kernel from a batch of 16 samples on (measured with torch 2.13 on an AVX-512 Intel CPU
+and on an AVX2 AMD EPYC). Hence at most GRID_MAX_BATCH samples per UNet call: larger
+grids are split into equal chunks. tests/test_grid.py checks the identity on every
+sampler and `python -m bench` on the real model.
+
+The same effect rules out batching at guidance 0 or 1: only one branch runs
+then, so a cell alone calls the UNet with a batch of ONE sample, and on CPU a
+batch of one takes another convolution path (no oneDNN) than any larger batch.
+Those grids fall back to one UNet call per cell (still one scheduler per cell,
+so nothing else changes); with guidance, a cell alone is a batch of two (cond
+and uncond) and batches of 2 to 14 agree bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable, Sequence
+
+import torch
+
+from .errors import PlaygroundInputError
+from .pipeline_playground import PlaygroundOutput, PlaygroundPipeline, SamplerRun
+
+GRID_MAX_BATCH = 14
+MAX_GRID_CELLS = 64
+
+
+def generate_grid(
+    pipe: PlaygroundPipeline,
+    prompt: str,
+    negative_prompt: str = "",
+    cells: Sequence[tuple[str, int]] = (),
+    guidance_scale: float | None = None,
+    seed: int = 0,
+    return_trajectory: bool = False,
+    *,
+    height: int | None = None,
+    width: int | None = None,
+    output_type: str = "pil",
+    max_batch: int = GRID_MAX_BATCH,
+    on_round: Callable[[int, int], None] | None = None,
+) -> list[PlaygroundOutput]:
+    """Generate one image per cell, batching the cells' model calls; returns one PlaygroundOutput per cell.
+
+    Args:
+        prompt, negative_prompt, guidance_scale, seed, height, width, output_type: as for
+            `PlaygroundPipeline.__call__`, shared by all cells (one image per cell, seeded `seed`).
+        cells: (sampler name, steps) pairs, 1 to 64 of them; the same pair may appear twice.
+        return_trajectory: keep each cell's StepRecords (one per user-visible step, as
+            `generate_steps` makes them).
+        max_batch: at most this many samples per UNet call (cond and uncond count separately);
+            max_batch=2 runs every cell in its own calls, like one by one. At guidance 0 or 1
+            every cell always gets its own calls (see the module docstring).
+        on_round: called as on_round(done, total) after each evaluation round, for progress bars.
+
+    Each output's `nfe` counts that cell's own model calls. Its `seconds` is the cell's share of the
+    grid's wall time, in proportion to its model calls; the shares add up to the wall time of the
+    whole grid (sum them for the batch time).
+    """
+    start = time.perf_counter()
+
+    # 1. Check inputs (every cell as if it were called alone)
+    cells = _check_cells(cells)
+    max_batch = _check_max_batch(max_batch)
+    settings = [pipe.check_inputs(prompt, negative_prompt, name, steps, guidance_scale, seed, 1, height, width,
+                                  output_type) for name, steps in cells]
+    first = settings[0]
+
+    # 2. Encode prompt (once for all cells)
+    embeds = pipe.encode_prompt(first.prompt, first.negative_prompt)
+    warnings = list(first.warnings) + list(embeds.warnings)
+
+    # 3.-4. One run per cell: its own scheduler, timesteps and generator, hence the same starting noise
+    runs = [SamplerRun(pipe, s, record_steps=return_trajectory) for s in settings]
+
+    # 5. Evaluation rounds: the next model call of every unfinished cell, in UNet batches
+    single_branch = first.guidance_scale in (0, 1)
+    cells_per_call = 1 if single_branch else max_batch // 2  # single branch: see the module docstring
+    total_rounds = max(len(run.timesteps) for run in runs)
+    for done in range(1, total_rounds + 1):
+        active = [run for run in runs if not run.finished]
+        with torch.inference_mode():  # per round, as in generate_steps
+            for group in _equal_chunks(active, cells_per_call):
+                _batched_call(pipe, group, embeds, first.guidance_scale)
+        if on_round is not None:
+            on_round(done, total_rounds)
+
+    # 6. Decode each cell (as a call alone does) and share out the wall time
+    outputs = [run.output(warnings, output_type, return_trajectory) for run in runs]
+    seconds = time.perf_counter() - start
+    total_nfe = sum(out.nfe for out in outputs)
+    for out in outputs:
+        out.seconds = seconds * out.nfe / total_nfe
+    return outputs
+
+
+def _batched_call(pipe: PlaygroundPipeline, group: list[SamplerRun], embeds, guidance_scale: float) -> None:
+    """One UNet call for the next model call of every run in the group, then each run's scheduler step."""
+    inputs = [run.model_input() for run in group]
+    x = torch.cat([model_input for model_input, _ in inputs])
+    # The UNet turns a timestep into float32 before embedding it, whatever its dtype; doing the same
+    # here lets integer (DDPM, DDIM) and float (Euler) timesteps share one tensor, bit for bit.
+    t = torch.stack([torch.as_tensor(t, device=x.device).reshape(()).float() for _, t in inputs])
+    guided, cond, uncond = pipe.guided_prediction(x, t, embeds, guidance_scale)
+    start = 0
+    for run, (model_input, _) in zip(group, inputs):
+        part = slice(start, start + model_input.shape[0])
+        run.step(guided[part], None if cond is None else cond[part], None if uncond is None else uncond[part])
+        start = part.stop
+
+
+def _equal_chunks(items: list, most: int) -> list[list]:
+    """items split in order into as few chunks of at most `most` as possible, their sizes differing by at most 1."""
+    if not items:
+        return []
+    n = math.ceil(len(items) / most)
+    size, extra = divmod(len(items), n)
+    chunks, start = [], 0
+    for i in range(n):
+        stop = start + size + (i < extra)
+        chunks.append(items[start:stop])
+        start = stop
+    return chunks
+
+
+def _check_cells(cells) -> list[tuple[str, int]]:
+    message = (f"Cells must be a list of 1 to {MAX_GRID_CELLS} (sampler, steps) pairs, "
+               f"e.g. [('Euler', 20), ('Heun', 10)] (got {str(cells)[:80]!r}).")
+    if isinstance(cells, (str, bytes)) or not isinstance(cells, Sequence) or not 1 <= len(cells) <= MAX_GRID_CELLS:
+        raise PlaygroundInputError(message)
+    checked = []
+    for cell in cells:
+        if isinstance(cell, (str, bytes)) or not isinstance(cell, Sequence) or len(cell) != 2:
+            raise PlaygroundInputError(message)
+        checked.append((cell[0], cell[1]))
+    return checked
+
+
+def _check_max_batch(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise PlaygroundInputError(f"max_batch must be a whole number of at least 2, the cond and uncond "
+                                   f"samples of one cell (got {value!r}).")
+    return value
