@@ -37,7 +37,8 @@ def _log_summary(path: Path) -> dict:
     return {"steps": int(rows[-1]["step"]) + 1, "minutes": round(minutes, 1), "last_loss": float(rows[-1]["loss"])}
 
 
-def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int) -> str:
+def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
+               vae_batch: int = 32, unet_batch: int = 32) -> str:
     from pipelines import load_pipeline
 
     torch.set_num_threads(threads)
@@ -81,9 +82,9 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 | scheduler | DDPM training schedule, 1000 steps, scaled-linear betas; every sampler is derived from it | – |
 
 ## Training (reproducible: see the repository README)
-- Autoencoder: {vae_log.get('steps', '?')} steps of 64 images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
+- Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
   {vae_log.get('minutes', '?')} minutes.
-- Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of 64 images, AdamW lr 1e-3 with
+- Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
   warm-up and cosine decay, v-prediction with min-SNR-5 weighting, EMA of the weights (the EMA is what ships);
   {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.
 - Hardware: {platform.machine()} CPU, 2 cores (1–2 torch threads), no GPU. Total
@@ -135,8 +136,11 @@ def main() -> None:
     ap.add_argument("--prompts", type=int, default=16)
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--vae-batch", type=int, default=32, help="the --batch the autoencoder was trained with")
+    ap.add_argument("--unet-batch", type=int, default=32, help="the --batch the UNet was trained with")
     args = ap.parse_args()
-    print(write_card(Path(args.run), Path(args.model), args.prompts, args.seeds, args.threads))
+    print(write_card(Path(args.run), Path(args.model), args.prompts, args.seeds, args.threads,
+                     args.vae_batch, args.unet_batch))
 
 
 if __name__ == "__main__":
