@@ -72,14 +72,18 @@ def grid(ctx: Context, samplers: list[str], steps: int) -> dict:
     """The Compare tab's grid (trajectories kept, as the tab does): batched by generate_grid vs cell by cell."""
     pipe, cells = ctx.pipe, [(name, steps) for name in samplers]
 
+    last = {}  # the latest outputs of each way, compared below (no extra run)
+
     def batched():
-        return pipe.generate_grid(PROMPT, NEGATIVE, cells, ctx.guidance, SEED, return_trajectory=True)
+        last["batched"] = pipe.generate_grid(PROMPT, NEGATIVE, cells, ctx.guidance, SEED, return_trajectory=True)
 
     def one_by_one():
-        return [pipe(PROMPT, NEGATIVE, name, n, ctx.guidance, SEED, return_trajectory=True) for name, n in cells]
+        last["one_by_one"] = [pipe(PROMPT, NEGATIVE, name, n, ctx.guidance, SEED, return_trajectory=True)
+                              for name, n in cells]
 
     ms = interleaved({"batched": batched, "one_by_one": one_by_one}, ctx.repeats, ctx.device)
-    identical = sum(a.images[0].tobytes() == b.images[0].tobytes() for a, b in zip(batched(), one_by_one()))
+    identical = sum(a.images[0].tobytes() == b.images[0].tobytes()
+                    for a, b in zip(last["batched"], last["one_by_one"]))
     ctx.log(f"grid batched {ms['batched']:.0f} ms, one by one {ms['one_by_one']:.0f} ms, {identical} identical")
     return {"cells": len(cells), "steps": steps, **ms, "ratio": ms["batched"] / ms["one_by_one"],
             "identical": identical}

@@ -16,19 +16,21 @@ others have dropped out.
 
 Why the model output of one sample must not depend on what else is in the batch:
 otherwise a cell in the grid would differ from the same cell made alone. The pipeline
-makes the UNet's small embedding layers batch-invariant (pipelines/batch_invariance.py);
-what remains batch-dependent on CPU is the convolutions, which oneDNN runs with another
-kernel from a batch of 16 samples on (measured with torch 2.13 on an AVX-512 Intel CPU
-and on an AVX2 AMD EPYC). Hence at most GRID_MAX_BATCH samples per UNet call: larger
-grids are split into equal chunks. tests/test_grid.py checks the identity on every
-sampler and `python -m bench` on the real model.
+makes the UNet batch-invariant on CPU (pipelines/batch_invariance.py): its small
+embedding layers compute row by row, and its convolutions, which oneDNN runs with
+another kernel from a batch of 16 samples on (measured with torch 2.13 with one
+thread, on an AVX-512 Intel CPU and on an AVX2 AMD EPYC), split larger batches into
+chunks of at most 14. So a round of an 8-sampler grid (16 samples with guidance) is
+one UNet call. GRID_MAX_BATCH caps the samples per call, for memory: larger grids are
+split into equal chunks. tests/test_grid.py checks the identity on every sampler and
+`python -m bench` on the real model.
 
 The same effect rules out batching at guidance 0 or 1: only one branch runs
 then, so a cell alone calls the UNet with a batch of ONE sample, and on CPU a
 batch of one takes another convolution path (no oneDNN) than any larger batch.
 Those grids fall back to one UNet call per cell (still one scheduler per cell,
 so nothing else changes); with guidance, a cell alone is a batch of two (cond
-and uncond) and batches of 2 to 14 agree bit for bit.
+and uncond) and batches of 2 or more agree bit for bit.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import torch
 from .errors import PlaygroundInputError
 from .pipeline_playground import PlaygroundOutput, PlaygroundPipeline, SamplerRun
 
-GRID_MAX_BATCH = 14
+GRID_MAX_BATCH = 16  # samples per UNet call: an 8-cell grid with guidance in one call per round
 MAX_GRID_CELLS = 64
 
 

@@ -124,3 +124,74 @@ def test_bad_cells_are_refused_in_words(pixel_pipe, cells, message):
 def test_bad_max_batch_is_refused(pixel_pipe):
     with pytest.raises(PlaygroundInputError, match="max_batch"):
         pixel_pipe.generate_grid(PROMPT, "", [("Euler", 2)], 4.0, 0, max_batch=1)
+
+
+def _random_unet_inputs(unet, n: int, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    size = unet.config.sample_size if isinstance(unet.config.sample_size, int) else unet.config.sample_size[0]
+    x = torch.randn(n, unet.config.in_channels, size, size, generator=g)
+    t = torch.randint(0, 1000, (n,), generator=g).float()
+    kwargs = {"encoder_hidden_states": torch.randn(n, 8, unet.config.cross_attention_dim, generator=g)}
+    if unet.config.class_embed_type == "projection":
+        kwargs["class_labels"] = torch.randn(n, unet.config.projection_class_embeddings_input_dim, generator=g)
+    return x, t, kwargs
+
+
+def _unet_rows(unet, x, t, kwargs, start, stop):
+    with torch.inference_mode():
+        return unet(x[start:stop], t[start:stop], **{k: v[start:stop] for k, v in kwargs.items()}).sample
+
+
+@pytest.mark.parametrize("kind", ["pixel", "latent"])
+def test_the_unet_gives_each_sample_the_same_bits_in_any_batch_of_two_or_more(request, kind):
+    """The promise behind batched grids and images-per-prompt, up to twice the 8-cell grid's 16 samples."""
+    unet = request.getfixturevalue(f"{kind}_pipe").unet
+    x, t, kwargs = _random_unet_inputs(unet, 32)
+    pairs = torch.cat([_unet_rows(unet, x, t, kwargs, i, i + 2) for i in range(0, 32, 2)])
+    for batch in (4, 14, 15, 16, 17, 24, 32):
+        assert torch.equal(_unet_rows(unet, x, t, kwargs, 0, batch), pairs[:batch]), f"batch of {batch}"
+
+
+def test_why_convolutions_are_chunked(latent_pipe):
+    """With one thread, oneDNN convolves 16+ samples with another kernel than 2..14 (measured on torch 2.13,
+    Intel and AMD CPUs: the tiny UNets differed at every batch from 16 to 48); BatchInvariantConv2d runs such
+    batches in chunks of at most 14. The same UNet with plain convolutions shows the difference."""
+    import copy
+
+    from pipelines.batch_invariance import BatchInvariantConv2d
+
+    plain = copy.deepcopy(latent_pipe.unet)
+    for module in plain.modules():
+        if type(module) is BatchInvariantConv2d:
+            module.__class__ = torch.nn.Conv2d
+    x, t, kwargs = _random_unet_inputs(plain, 32)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        pairs = torch.cat([_unet_rows(plain, x, t, kwargs, i, i + 2) for i in range(0, 32, 2)])
+        whole = _unet_rows(plain, x, t, kwargs, 0, 32)
+        chunked = _unet_rows(latent_pipe.unet, x, t, kwargs, 0, 32)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(chunked, pairs)
+    torch.testing.assert_close(whole, pairs)
+    if torch.equal(whole, pairs):
+        pytest.skip("this CPU and torch build convolve 32 samples like 2; the chunking is a no-op here")
+
+
+def test_an_eight_sampler_grid_makes_one_unet_call_per_round(latent_pipe):
+    cells = [(name, 3) for name in ("Euler", "Euler a", "Heun", "DPM2 a", "DPM++ 2M", "DPM++ SDE", "DDIM", "UniPC")]
+    sizes, handle = _unet_batch_sizes(latent_pipe)
+    try:
+        outs = latent_pipe.generate_grid(PROMPT, NEGATIVE, cells, 4.0, 9)
+    finally:
+        handle.remove()
+    rounds = max(out.nfe for out in outs)  # Heun, DPM2 a and DPM++ SDE: 5 calls for 3 steps
+    assert len(sizes) == rounds and sizes[0] == 16
+    _assert_cells_equal_alone_images(latent_pipe, outs, cells, 4.0, 9)
+
+
+def _assert_cells_equal_alone_images(pipe, outs, cells, guidance, seed):
+    for (name, steps), out in zip(cells, outs):
+        alone = pipe(PROMPT, NEGATIVE, name, steps, guidance, seed)
+        assert out.images[0].tobytes() == alone.images[0].tobytes(), f"{name}, {steps} steps"

@@ -48,3 +48,28 @@ def test_resume_continues_the_same_run(vae_run, tmp_path):
     wb = load_file(b / "unet" / "final" / "unet" / "diffusion_pytorch_model.safetensors")
     assert wa.keys() == wb.keys()
     assert all(torch.allclose(wa[k], wb[k], atol=1e-6) for k in wa)
+
+
+def test_decoder_phase_keeps_the_encoder_and_lowers_the_loss(vae_run):
+    """Sharpening the decoder must not move the latents the UNet was trained on."""
+    out, _ = vae_run
+    losses = run(out, "--phase", "decoder", "--steps", "60", "--lr-vae", "2e-3")
+    assert len(losses) == 60
+    # The same held-out pictures, through the encoder (mean latent) and each decoder.
+    from diffusers import AutoencoderKL
+
+    import world
+
+    x = train.to_tensor(world.sample_batch(424242, 64)[0])
+    with torch.no_grad():
+        errors = [train.reconstruction_loss(vae.decode(vae.encode(x).latent_dist.mean).sample, x).item()
+                  for vae in (AutoencoderKL.from_pretrained(out / d / "final") for d in ("vae", "decoder"))]
+    assert errors[1] < errors[0], errors
+    before = load_file(out / "vae" / "final" / "diffusion_pytorch_model.safetensors")
+    after = load_file(out / "decoder" / "final" / "diffusion_pytorch_model.safetensors")
+    assert before.keys() == after.keys()
+    frozen = [k for k in before if k.startswith(("encoder.", "quant_conv."))]
+    tuned = [k for k in before if k.startswith(("decoder.", "post_quant_conv."))]
+    assert frozen and tuned and len(frozen) + len(tuned) == len(before)
+    assert all(torch.equal(before[k], after[k]) for k in frozen)
+    assert sum(not torch.equal(before[k], after[k]) for k in tuned) > len(tuned) // 2

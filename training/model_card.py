@@ -38,7 +38,7 @@ def _log_summary(path: Path) -> dict:
 
 
 def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
-               vae_batch: int = 32, unet_batch: int = 32) -> str:
+               vae_batch: int = 32, unet_batch: int = 32, schedule: str = "") -> str:
     from pipelines import load_pipeline
 
     torch.set_num_threads(threads)
@@ -57,6 +57,7 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
         f"| {k} | {results[k]['model']:.2f} | {v:.2f} | {'met' if results[k]['model'] >= v else 'not met'} |"
         for k, v in targets.items())
     ae_rows = "\n".join(f"| {k} | {v:.3f} |" for k, v in ae.items())
+    schedule = f" ({schedule})" if schedule else ""
     card = f"""# Shapes world: a text-to-image diffusion model trained from scratch on CPU
 
 A small latent diffusion model in the Stable Diffusion recipe (CLIP text encoder → UNet with cross-attention
@@ -85,7 +86,7 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 - Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
   {vae_log.get('minutes', '?')} minutes.
 - Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
-  warm-up and cosine decay, v-prediction with min-SNR-5 weighting, EMA of the weights (the EMA is what ships);
+  warm-up and cosine decay{schedule}, v-prediction with min-SNR-5 weighting, EMA of the weights (the EMA is what ships);
   {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.
 - Hardware: {platform.machine()} CPU, 2 cores (1–2 torch threads), no GPU. Total
   {(vae_log.get('minutes', 0) + unet_log.get('minutes', 0)) / 60:.2f} CPU-hours of wall time.
@@ -138,9 +139,10 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--vae-batch", type=int, default=32, help="the --batch the autoencoder was trained with")
     ap.add_argument("--unet-batch", type=int, default=32, help="the --batch the UNet was trained with")
+    ap.add_argument("--schedule", default="", help="how the UNet's lr schedule ran, if not in one go (a phrase)")
     args = ap.parse_args()
     print(write_card(Path(args.run), Path(args.model), args.prompts, args.seeds, args.threads,
-                     args.vae_batch, args.unet_batch))
+                     args.vae_batch, args.unet_batch, args.schedule))
 
 
 if __name__ == "__main__":

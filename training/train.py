@@ -4,6 +4,7 @@ The recipe is Stable Diffusion's, scaled down to the synthetic world (32x32 pixe
 
     python -m training.train --phase vae  --steps 1500      # AutoencoderKL on world images
     python -m training.train --phase unet --steps 6000      # CLIP text encoder + UNet, joint, v-prediction
+    python -m training.train --phase decoder --steps 1000   # optional: sharpen the decoder, encoder frozen
     python -m training.train --phase export                 # EMA weights -> assets/bundled (diffusers format)
 
 Built on accelerate, so ``accelerate launch -m training.train ...`` runs the same script on one CPU,
@@ -49,6 +50,13 @@ def cosine_lr(step: int, total: int, warmup: int) -> float:
 
 def image_gradients(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return x[..., :, 1:] - x[..., :, :-1], x[..., 1:, :] - x[..., :-1, :]
+
+
+def reconstruction_loss(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """L1 + MSE + L1 on the image gradients (edges), the autoencoder's loss without its KL term."""
+    gx, gy = image_gradients(recon)
+    tx, ty = image_gradients(x)
+    return F.l1_loss(recon, x) + F.mse_loss(recon, x) + 0.5 * (F.l1_loss(gx, tx) + F.l1_loss(gy, ty))
 
 
 class Run:
@@ -118,10 +126,7 @@ def train_vae(args, cfg: ModelConfig) -> None:
         posterior = acc.unwrap_model(vae).encode(x).latent_dist
         z = posterior.sample(generator=None)
         recon = acc.unwrap_model(vae).decode(z).sample
-        gx, gy = image_gradients(recon)
-        tx, ty = image_gradients(x)
-        loss = (F.l1_loss(recon, x) + F.mse_loss(recon, x) + 0.5 * (F.l1_loss(gx, tx) + F.l1_loss(gy, ty))
-                + 1e-6 * posterior.kl().mean())
+        loss = reconstruction_loss(recon, x) + 1e-6 * posterior.kl().mean()
         acc.backward(loss)
         acc.clip_grad_norm_(vae.parameters(), 1.0)
         opt.step()
@@ -140,6 +145,54 @@ def train_vae(args, cfg: ModelConfig) -> None:
     if acc.is_main_process:
         acc.unwrap_model(vae).save_pretrained(run.dir / "final")
         acc.print(f"[vae] done: {run.dir / 'final'}")
+    return run.losses
+
+
+def train_decoder(args, cfg: ModelConfig) -> None:
+    """Fine-tune the autoencoder's decoder with its encoder frozen: the latents (and so a UNet trained on them)
+    stay valid while pictures come out sharper. Reads <out>/vae/final, writes <out>/decoder/final."""
+    acc = Accelerator(cpu=args.device == "cpu")
+    run = Run(args, "decoder", acc)
+    torch.manual_seed(args.seed)
+    vae = AutoencoderKL.from_pretrained(Path(args.out) / "vae" / "final")
+    vae.requires_grad_(False)
+    trainable = list(vae.decoder.parameters()) + list(vae.post_quant_conv.parameters())
+    for p in trainable:
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW(trainable, lr=args.lr_vae, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, args.steps, 50))
+    vae, opt, sched = acc.prepare(vae, opt, sched)
+    run.resume()
+    model = acc.unwrap_model(vae)
+    bar = tqdm(total=args.steps, initial=run.step, desc="decoder", disable=not acc.is_local_main_process)
+    while run.step < args.steps:
+        seed = batch_seed(args, run.step, acc.process_index, acc.num_processes)
+        images, _, _ = world.sample_batch(seed + 7_777_777, args.batch)  # other pictures than the vae phase saw
+        x = to_tensor(images).to(acc.device)
+        with torch.no_grad():
+            posterior = model.encode(x).latent_dist
+            z = posterior.mean + posterior.std * torch.randn(posterior.mean.shape,
+                                                             generator=torch.Generator().manual_seed(seed))
+        recon = model.decode(z).sample
+        loss = reconstruction_loss(recon, x)
+        acc.backward(loss)
+        acc.clip_grad_norm_(trainable, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        bar.update(1)
+        if run.step % 25 == 0:
+            psnr = -10 * torch.log10(F.mse_loss(recon.clamp(-1, 1), x) / 4).item()
+            bar.set_postfix(loss=f"{loss.item():.4f}", psnr=f"{psnr:.1f}")
+            run.log(step=run.step, loss=round(loss.item(), 5), psnr=round(psnr, 2), lr=sched.get_last_lr()[0],
+                    minutes=round((time.time() - run.t_start) / 60, 2))
+        if run.after_step(loss.item()):
+            acc.print(f"[decoder] time budget reached at step {run.step}; continue with --resume")
+            return run.losses
+    run.save()
+    if acc.is_main_process:
+        model.save_pretrained(run.dir / "final")
+        acc.print(f"[decoder] done: {run.dir / 'final'}")
     return run.losses
 
 
@@ -265,7 +318,8 @@ def export(args, cfg: ModelConfig) -> None:
     out = Path(args.out)
     source = out / "unet" / ("final" if (out / "unet" / "final").exists() else "latest")
     stats = json.loads((out / "unet" / "latent_stats.json").read_text())
-    vae = AutoencoderKL.from_pretrained(out / "vae" / "final")
+    sharpened = out / "decoder" / "final"  # same encoder, fine-tuned decoder (phase "decoder"), if it was run
+    vae = AutoencoderKL.from_pretrained(sharpened if sharpened.exists() else out / "vae" / "final")
     vae.register_to_config(latents_mean=stats["latents_mean"], latents_std=stats["latents_std"], scaling_factor=1.0)
     from diffusers import UNet2DConditionModel
     from transformers import CLIPTextModel
@@ -283,12 +337,12 @@ def export(args, cfg: ModelConfig) -> None:
     )
     dest = Path(args.export_to)
     pipe.save_pretrained(dest, safe_serialization=True)
-    print(f"[export] {source} -> {dest}")
+    print(f"[export] {source} + {'decoder' if sharpened.exists() else 'vae'}/final -> {dest}")
 
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--phase", choices=["vae", "unet", "export"], required=True)
+    ap.add_argument("--phase", choices=["vae", "decoder", "unet", "export"], required=True)
     ap.add_argument("--out", default="runs/bundled", help="run folder: checkpoints, logs, intermediate weights")
     ap.add_argument("--export-to", default="assets/bundled")
     ap.add_argument("--steps", type=int, default=None, help="total optimizer steps of this phase")
@@ -306,7 +360,7 @@ def parse_args(argv=None):
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args(argv)
     if args.steps is None:
-        args.steps = {"vae": 1500, "unet": 6000, "export": 0}[args.phase]
+        args.steps = {"vae": 1500, "decoder": 1000, "unet": 6000, "export": 0}[args.phase]
     return args
 
 
@@ -314,7 +368,8 @@ def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     cfg = ModelConfig.tiny() if args.tiny else ModelConfig()
-    return {"vae": train_vae, "unet": train_unet, "export": export}[args.phase](args, cfg)
+    phases = {"vae": train_vae, "decoder": train_decoder, "unet": train_unet, "export": export}
+    return phases[args.phase](args, cfg)
 
 
 if __name__ == "__main__":
