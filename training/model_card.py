@@ -34,7 +34,15 @@ def _log_summary(path: Path) -> dict:
             minutes += last
         last = m
     minutes += last
-    return {"steps": int(rows[-1]["step"]) + 1, "minutes": round(minutes, 1), "last_loss": float(rows[-1]["loss"])}
+    summary = {"steps": int(rows[-1]["step"]) + 1, "minutes": round(minutes, 1), "last_loss": float(rows[-1]["loss"])}
+    if "psnr" in rows[-1]:
+        summary["last_psnr"] = float(rows[-1]["psnr"])
+    return summary
+
+
+def _first_psnr(path: Path) -> float | str:
+    rows = list(csv.DictReader(path.open())) if path.exists() else []
+    return float(rows[0]["psnr"]) if rows and "psnr" in rows[0] else "?"
 
 
 def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
@@ -49,6 +57,13 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     sample_grid(pipe, model / "samples.png")
     (model / "evaluation.json").write_text(json.dumps({"model": results, "autoencoder_reconstructions": ae}, indent=1))
     vae_log, unet_log = _log_summary(run / "vae" / "log.csv"), _log_summary(run / "unet" / "log.csv")
+    dec_log = _log_summary(run / "decoder" / "log.csv") if (run / "decoder" / "final").exists() else {}
+    decoder_line = (f"\n- Decoder fine-tune, encoder frozen (so the UNet's latents do not move): {dec_log['steps']} steps of "
+                    f"{vae_batch} images, the same loss without KL; {dec_log['minutes']} minutes; PSNR of its batch "
+                    f"(fresh pictures each step) {_first_psnr(run / 'decoder' / 'log.csv')} dB at the first step, "
+                    f"{dec_log.get('last_psnr', '?')} dB at the last logged one."
+                    if dec_log else "")
+    total_minutes = vae_log.get("minutes", 0) + unet_log.get("minutes", 0) + dec_log.get("minutes", 0)
     params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
     meta = results["_meta"]
     targets = {"single: colour": 0.95, "single: shape": 0.9, "single: background": 0.95, "position": 0.8,
@@ -84,12 +99,12 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 
 ## Training (reproducible: see the repository README)
 - Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
-  {vae_log.get('minutes', '?')} minutes.
+  {vae_log.get('minutes', '?')} minutes.{decoder_line}
 - Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
   warm-up and cosine decay{schedule}, v-prediction with min-SNR-5 weighting, EMA of the weights (the EMA is what ships);
   {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.
 - Hardware: {platform.machine()} CPU, 2 cores (1–2 torch threads), no GPU. Total
-  {(vae_log.get('minutes', 0) + unet_log.get('minutes', 0)) / 60:.2f} CPU-hours of wall time.
+  {total_minutes / 60:.2f} CPU-hours of wall time.
 - Data: rendered on the fly from a per-step seed (nothing downloaded, nothing stored).
 
 ## Measured (GenEval-style, judged by `world.judge`)

@@ -119,33 +119,16 @@ def train_vae(args, cfg: ModelConfig) -> None:
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, args.steps, 100))
     vae, opt, sched = acc.prepare(vae, opt, sched)
     run.resume()
-    bar = tqdm(total=args.steps, initial=run.step, desc="vae", disable=not acc.is_local_main_process)
-    while run.step < args.steps:
-        images, _, _ = world.sample_batch(batch_seed(args, run.step, acc.process_index, acc.num_processes), args.batch)
+
+    def batch_loss(step: int):
+        images, _, _ = world.sample_batch(batch_seed(args, step, acc.process_index, acc.num_processes), args.batch)
         x = to_tensor(images).to(acc.device)
         posterior = acc.unwrap_model(vae).encode(x).latent_dist
         z = posterior.sample(generator=None)
         recon = acc.unwrap_model(vae).decode(z).sample
-        loss = reconstruction_loss(recon, x) + 1e-6 * posterior.kl().mean()
-        acc.backward(loss)
-        acc.clip_grad_norm_(vae.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        bar.update(1)
-        if run.step % 25 == 0:
-            psnr = -10 * torch.log10(F.mse_loss(recon.clamp(-1, 1), x) / 4).item()
-            bar.set_postfix(loss=f"{loss.item():.4f}", psnr=f"{psnr:.1f}")
-            run.log(step=run.step, loss=round(loss.item(), 5), psnr=round(psnr, 2), lr=sched.get_last_lr()[0],
-                    minutes=round((time.time() - run.t_start) / 60, 2))
-        if run.after_step(loss.item()):
-            acc.print(f"[vae] time budget reached at step {run.step}; continue with --resume")
-            return run.losses
-    run.save()
-    if acc.is_main_process:
-        acc.unwrap_model(vae).save_pretrained(run.dir / "final")
-        acc.print(f"[vae] done: {run.dir / 'final'}")
-    return run.losses
+        return reconstruction_loss(recon, x) + 1e-6 * posterior.kl().mean(), recon, x
+
+    return _autoencoder_loop(args, acc, run, vae, opt, sched, list(vae.parameters()), batch_loss)
 
 
 def train_decoder(args, cfg: ModelConfig) -> None:
@@ -164,9 +147,9 @@ def train_decoder(args, cfg: ModelConfig) -> None:
     vae, opt, sched = acc.prepare(vae, opt, sched)
     run.resume()
     model = acc.unwrap_model(vae)
-    bar = tqdm(total=args.steps, initial=run.step, desc="decoder", disable=not acc.is_local_main_process)
-    while run.step < args.steps:
-        seed = batch_seed(args, run.step, acc.process_index, acc.num_processes)
+
+    def batch_loss(step: int):
+        seed = batch_seed(args, step, acc.process_index, acc.num_processes)
         images, _, _ = world.sample_batch(seed + 7_777_777, args.batch)  # other pictures than the vae phase saw
         x = to_tensor(images).to(acc.device)
         with torch.no_grad():
@@ -174,9 +157,18 @@ def train_decoder(args, cfg: ModelConfig) -> None:
             z = posterior.mean + posterior.std * torch.randn(posterior.mean.shape,
                                                              generator=torch.Generator().manual_seed(seed))
         recon = model.decode(z).sample
-        loss = reconstruction_loss(recon, x)
+        return reconstruction_loss(recon, x), recon, x
+
+    return _autoencoder_loop(args, acc, run, vae, opt, sched, trainable, batch_loss)
+
+
+def _autoencoder_loop(args, acc, run: Run, vae, opt, sched, params, batch_loss) -> list[float]:
+    """The optimisation loop of the vae and decoder phases: batch_loss(step) -> (loss, reconstruction, target)."""
+    bar = tqdm(total=args.steps, initial=run.step, desc=run.phase, disable=not acc.is_local_main_process)
+    while run.step < args.steps:
+        loss, recon, x = batch_loss(run.step)
         acc.backward(loss)
-        acc.clip_grad_norm_(trainable, 1.0)
+        acc.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
@@ -187,12 +179,12 @@ def train_decoder(args, cfg: ModelConfig) -> None:
             run.log(step=run.step, loss=round(loss.item(), 5), psnr=round(psnr, 2), lr=sched.get_last_lr()[0],
                     minutes=round((time.time() - run.t_start) / 60, 2))
         if run.after_step(loss.item()):
-            acc.print(f"[decoder] time budget reached at step {run.step}; continue with --resume")
+            acc.print(f"[{run.phase}] time budget reached at step {run.step}; continue with --resume")
             return run.losses
     run.save()
     if acc.is_main_process:
-        model.save_pretrained(run.dir / "final")
-        acc.print(f"[decoder] done: {run.dir / 'final'}")
+        acc.unwrap_model(vae).save_pretrained(run.dir / "final")
+        acc.print(f"[{run.phase}] done: {run.dir / 'final'}")
     return run.losses
 
 
