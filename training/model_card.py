@@ -35,14 +35,9 @@ def _log_summary(path: Path) -> dict:
         last = m
     minutes += last
     summary = {"steps": int(rows[-1]["step"]) + 1, "minutes": round(minutes, 1), "last_loss": float(rows[-1]["loss"])}
-    if "psnr" in rows[-1]:
-        summary["last_psnr"] = float(rows[-1]["psnr"])
+    if "psnr" in rows[0]:
+        summary["first_psnr"], summary["last_psnr"] = float(rows[0]["psnr"]), float(rows[-1]["psnr"])
     return summary
-
-
-def _first_psnr(path: Path) -> float | str:
-    rows = list(csv.DictReader(path.open())) if path.exists() else []
-    return float(rows[0]["psnr"]) if rows and "psnr" in rows[0] else "?"
 
 
 def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
@@ -60,7 +55,7 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     dec_log = _log_summary(run / "decoder" / "log.csv") if (run / "decoder" / "final").exists() else {}
     decoder_line = (f"\n- Decoder fine-tune, encoder frozen (so the UNet's latents do not move): {dec_log['steps']} steps of "
                     f"{vae_batch} images, the same loss without KL; {dec_log['minutes']} minutes; PSNR of its batch "
-                    f"(fresh pictures each step) {_first_psnr(run / 'decoder' / 'log.csv')} dB at the first step, "
+                    f"(fresh pictures each step) {dec_log.get('first_psnr', '?')} dB at the first step, "
                     f"{dec_log.get('last_psnr', '?')} dB at the last logged one."
                     if dec_log else "")
     total_minutes = vae_log.get("minutes", 0) + unet_log.get("minutes", 0) + dec_log.get("minutes", 0)
