@@ -73,3 +73,33 @@ def test_decoder_phase_keeps_the_encoder_and_lowers_the_loss(vae_run):
     assert frozen and tuned and len(frozen) + len(tuned) == len(before)
     assert all(torch.equal(before[k], after[k]) for k in frozen)
     assert sum(not torch.equal(before[k], after[k]) for k in tuned) > len(tuned) // 2
+
+
+def test_loss_weights_uniform_keeps_the_noisiest_steps():
+    """min-SNR-5 on v all but drops the noisiest steps (where layout is decided); 'uniform' keeps them."""
+    from training.models import ModelConfig, make_scheduler
+
+    alpha_bar = make_scheduler(ModelConfig()).alphas_cumprod[[0, 500, 999]]
+    min_snr = train.loss_weights(alpha_bar, "min-snr", "v_prediction")
+    assert min_snr[2] < 0.01 and 0.2 < min_snr[1] < 0.9  # t=999: SNR 0.005
+    assert torch.equal(train.loss_weights(alpha_bar, "uniform", "v_prediction"), torch.ones(3))
+    assert train.parse_args(["--phase", "unet", "--loss-weight", "uniform"]).loss_weight == "uniform"
+
+
+def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
+    """A phase whose log is not in the run folder keeps the summary the model folder already holds."""
+    import json
+
+    from training.model_card import phase_summaries
+
+    run_dir, model = tmp_path / "run", tmp_path / "model"
+    (run_dir / "unet").mkdir(parents=True)
+    model.mkdir()
+    (model / "training.json").write_text(json.dumps({"vae": {"steps": 1476, "minutes": 20.9},
+                                                     "unet": {"steps": 10, "minutes": 1.0}}))
+    (run_dir / "unet" / "log.csv").write_text("step,loss,minutes\n0,1.0,0.5\n99,0.5,30.0\n0,0.5,0.1\n49,0.4,10.0\n")
+    got = phase_summaries(run_dir, model)
+    assert got["vae"] == {"steps": 1476, "minutes": 20.9}
+    assert got["unet"] == {"steps": 50, "minutes": 40.0, "last_loss": 0.4}  # a resumed log adds its stretches
+    assert "decoder" not in got
+    assert json.loads((model / "training.json").read_text()) == got

@@ -40,8 +40,27 @@ def _log_summary(path: Path) -> dict:
     return summary
 
 
+def phase_summaries(run: Path, model: Path) -> dict:
+    """Steps, minutes and losses of each training phase, from the run's logs; kept in <model>/training.json.
+
+    A phase whose log is not in this run folder (trained in an earlier session, on another machine, and its
+    weights reused) keeps the summary that training.json already holds for it.
+    """
+    kept_file = model / "training.json"
+    kept = json.loads(kept_file.read_text()) if kept_file.exists() else {}
+    out = {}
+    for phase in ("vae", "decoder", "unet"):
+        summary = _log_summary(run / phase / "log.csv")
+        if phase == "decoder" and not (run / phase / "final").exists():
+            summary = {}
+        out[phase] = summary or kept.get(phase, {})
+    out = {k: v for k, v in out.items() if v}
+    kept_file.write_text(json.dumps(out, indent=1))
+    return out
+
+
 def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
-               vae_batch: int = 32, unet_batch: int = 32, schedule: str = "") -> str:
+               vae_batch: int = 32, unet_batch: int = 32, schedule: str = "", loss_weight: str = "uniform") -> str:
     from pipelines import load_pipeline
 
     torch.set_num_threads(threads)
@@ -51,8 +70,8 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     ae = reconstruction_scores(pipe.vae, n=512)
     sample_grid(pipe, model / "samples.png")
     (model / "evaluation.json").write_text(json.dumps({"model": results, "autoencoder_reconstructions": ae}, indent=1))
-    vae_log, unet_log = _log_summary(run / "vae" / "log.csv"), _log_summary(run / "unet" / "log.csv")
-    dec_log = _log_summary(run / "decoder" / "log.csv") if (run / "decoder" / "final").exists() else {}
+    logs = phase_summaries(run, model)
+    vae_log, unet_log, dec_log = logs.get("vae", {}), logs.get("unet", {}), logs.get("decoder", {})
     decoder_line = (f"\n- Decoder fine-tune, encoder frozen (so the UNet's latents do not move): {dec_log['steps']} steps of "
                     f"{vae_batch} images, the same loss without KL; {dec_log['minutes']} minutes; PSNR of its batch "
                     f"(fresh pictures each step) {dec_log.get('first_psnr', '?')} dB at the first step, "
@@ -68,6 +87,8 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
         for k, v in targets.items())
     ae_rows = "\n".join(f"| {k} | {v:.3f} |" for k, v in ae.items())
     schedule = f" ({schedule})" if schedule else ""
+    weighting = {"min-snr": "min-SNR-5 weighting",
+                 "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}[loss_weight]
     card = f"""# Shapes world: a text-to-image diffusion model trained from scratch on CPU
 
 A small latent diffusion model in the Stable Diffusion recipe (CLIP text encoder → UNet with cross-attention
@@ -96,7 +117,7 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 - Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
   {vae_log.get('minutes', '?')} minutes.{decoder_line}
 - Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
-  warm-up and cosine decay{schedule}, v-prediction with min-SNR-5 weighting, EMA of the weights (the EMA is what ships);
+  warm-up and cosine decay{schedule}, v-prediction with {weighting}, EMA of the weights (the EMA is what ships);
   {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.
 - Hardware: {platform.machine()} CPU, 2 cores (1–2 torch threads), no GPU. Total
   {total_minutes / 60:.2f} CPU-hours of wall time.
@@ -149,10 +170,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--vae-batch", type=int, default=32, help="the --batch the autoencoder was trained with")
     ap.add_argument("--unet-batch", type=int, default=32, help="the --batch the UNet was trained with")
+    ap.add_argument("--loss-weight", default="uniform", help="the UNet's --loss-weight")
     ap.add_argument("--schedule", default="", help="how the UNet's lr schedule ran, if not in one go (a phrase)")
     args = ap.parse_args()
     print(write_card(Path(args.run), Path(args.model), args.prompts, args.seeds, args.threads,
-                     args.vae_batch, args.unet_batch, args.schedule))
+                     args.vae_batch, args.unet_batch, args.schedule,
+                     args.loss_weight))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 The recipe is Stable Diffusion's, scaled down to the synthetic world (32x32 pixels -> 8x8x4 latents):
 
     python -m training.train --phase vae  --steps 1500      # AutoencoderKL on world images
-    python -m training.train --phase unet --steps 6000      # CLIP text encoder + UNet, joint, v-prediction
+    python -m training.train --phase unet --steps 5000      # CLIP text encoder + UNet, joint, v-prediction
     python -m training.train --phase decoder --steps 1000   # optional: sharpen the decoder, encoder frozen
     python -m training.train --phase export                 # EMA weights -> assets/bundled (diffusers format)
 
@@ -198,6 +198,20 @@ def latent_stats(vae: AutoencoderKL, seed: int, n: int = 4096) -> tuple[list[flo
     return zs.mean((0, 2, 3)).tolist(), zs.std((0, 2, 3)).tolist()
 
 
+def loss_weights(alpha_bar: torch.Tensor, kind: str, prediction_type: str) -> torch.Tensor:
+    """Per-sample weight of the squared error on the model's output.
+
+    ``min-snr``: min-SNR-5 (Hang et al. 2023): the clean-image error weighted by min(SNR, 5), which for
+    v-prediction leaves the noisiest steps (SNR -> 0, where the layout of the picture is decided) almost no
+    weight. ``uniform``: the plain squared error on the prediction (Stable Diffusion 2's v-loss), which keeps
+    the noisy steps weighted like the rest.
+    """
+    if kind == "uniform":
+        return torch.ones_like(alpha_bar)
+    snr = alpha_bar / (1 - alpha_bar)
+    return torch.clamp(snr, max=5.0) / (snr + 1 if prediction_type == "v_prediction" else snr)
+
+
 def load_or_build_tokenizer(out: Path) -> CLIPTokenizer:
     tdir = out / "tokenizer"
     if not (tdir / "vocab.json").exists():
@@ -250,8 +264,7 @@ def train_unet(args, cfg: ModelConfig) -> None:
         target = noise_scheduler.get_velocity(z, noise, t) if cfg.prediction_type == "v_prediction" else noise
         enc = text_encoder(ids)
         pred = unet(noisy, t, encoder_hidden_states=enc.last_hidden_state, class_labels=enc.pooler_output).sample
-        snr = alphas[t] / (1 - alphas[t])
-        weight = torch.clamp(snr, max=5.0) / (snr + 1 if cfg.prediction_type == "v_prediction" else snr)
+        weight = loss_weights(alphas[t], args.loss_weight, cfg.prediction_type)
         loss = (weight * ((pred - target) ** 2).mean((1, 2, 3))).mean()
         acc.backward(loss)
         acc.clip_grad_norm_(params, 1.0)
@@ -344,6 +357,8 @@ def parse_args(argv=None):
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lr-vae", type=float, default=2e-3)
+    ap.add_argument("--loss-weight", choices=["min-snr", "uniform"], default="uniform",
+                    help="UNet loss weighting over noise levels (see loss_weights)")
     ap.add_argument("--guidance", type=float, default=4.0, help="default guidance scale written into the model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
