@@ -170,12 +170,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--vae-batch", type=int, default=32, help="the --batch the autoencoder was trained with")
     ap.add_argument("--unet-batch", type=int, default=32, help="the --batch the UNet was trained with")
-    ap.add_argument("--loss-weight", default="uniform", help="the UNet's --loss-weight")
+    ap.add_argument("--loss-weight", choices=["min-snr", "uniform"], default="uniform", help="the UNet's --loss-weight")
     ap.add_argument("--schedule", default="", help="how the UNet's lr schedule ran, if not in one go (a phrase)")
     args = ap.parse_args()
     print(write_card(Path(args.run), Path(args.model), args.prompts, args.seeds, args.threads,
-                     args.vae_batch, args.unet_batch, args.schedule,
-                     args.loss_weight))
+                     args.vae_batch, args.unet_batch, args.schedule, args.loss_weight))
 
 
 if __name__ == "__main__":
