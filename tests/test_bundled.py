@@ -72,3 +72,21 @@ def test_every_sampler_draws_a_recognisable_picture(bundled, sampler):
         assert np.abs(np.diff(img, axis=1)).mean() < 40, sampler
         hits.append(world.judge(out.images[0], scene)["background"])
     assert sum(hits) >= 3, (sampler, hits)
+
+
+def test_evaluate_on_a_subset_draws_what_the_full_run_draws(bundled):
+    """Choosing settings on validation seeds: a category subset scores the same pictures as a full run, another
+    seed draws other prompts, and a misspelt category is refused by name."""
+    from training.evaluate import CATEGORIES, evaluate
+
+    full = evaluate(bundled, prompts=2, seeds=2, steps=3, autoencoder=False)
+    subset = evaluate(bundled, prompts=2, seeds=2, steps=3, categories=["position", "count 3"])
+    assert set(subset) == {"position", "count 3", "_meta"} and set(full) == set(CATEGORIES) | {"_meta"}
+    for cat in ("position", "count 3"):
+        assert subset[cat]["model"] == full[cat]["model"]
+        assert subset[cat]["autoencoder"] is not None and full[cat]["autoencoder"] is None
+    assert subset["_meta"]["seed"] == 1000 and subset["_meta"]["images"] == 8
+    assert [world.caption(s) for s in category_scenes("position", 4, 1000 + 3)] != \
+        [world.caption(s) for s in category_scenes("position", 4, 2000 + 3)]
+    with pytest.raises(ValueError, match="colour binding"):
+        evaluate(bundled, prompts=1, seeds=1, steps=3, categories=["colour-binding"])

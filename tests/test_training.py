@@ -103,3 +103,38 @@ def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     assert got["unet"] == {"steps": 50, "minutes": 40.0, "last_loss": 0.4}  # a resumed log adds its stretches
     assert "decoder" not in got
     assert json.loads((model / "training.json").read_text()) == got
+
+
+def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
+    """--phase tune starts from <out>/unet/final (not from scratch), records its weighting, and export prefers it."""
+    import json
+    import shutil
+
+    out, _ = vae_run
+    shutil.copytree(out / "vae", tmp_path / "vae")
+    run(tmp_path, "--phase", "unet", "--steps", "6")
+    unet_w = tmp_path / "unet" / "final" / "unet" / "diffusion_pytorch_model.safetensors"
+    tune_w = tmp_path / "tune" / "final" / "unet" / "diffusion_pytorch_model.safetensors"
+    run(tmp_path, "--phase", "tune", "--steps", "3", "--lr", "0", "--loss-weight", "min-snr")
+    start, still = load_file(unet_w), load_file(tune_w)  # lr 0: the EMA of unchanged weights is those weights
+    assert start.keys() == still.keys() and all(torch.equal(start[k], still[k]) for k in start)
+    assert json.loads((tmp_path / "tune" / "args.json").read_text())["loss_weight"] == "min-snr"
+
+    losses = run(tmp_path, "--phase", "tune", "--steps", "6", "--lr", "3e-3", "--loss-weight", "min-snr")
+    assert len(losses) == 6
+    tuned = load_file(tune_w)
+    assert any(not torch.equal(start[k], tuned[k]) for k in start)
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    shipped = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")
+    assert all(torch.equal(shipped[k], tuned[k]) for k in tuned)
+
+    from pipelines import load_pipeline
+
+    pipe = load_pipeline(str(tmp_path / "model"))
+    image = pipe("a red circle", num_inference_steps=2, seed=0).images[0]
+    assert image.size == (32, 32)
+
+    run(tmp_path, "--phase", "unet", "--steps", "4", "--seed", "1")  # the UNet trained again: the old tune is stale
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    shipped = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")
+    assert all(torch.equal(shipped[k], v) for k, v in load_file(unet_w).items())

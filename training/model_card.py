@@ -49,10 +49,13 @@ def phase_summaries(run: Path, model: Path) -> dict:
     kept_file = model / "training.json"
     kept = json.loads(kept_file.read_text()) if kept_file.exists() else {}
     out = {}
-    for phase in ("vae", "decoder", "unet"):
+    for phase in ("vae", "decoder", "unet", "tune"):
         summary = _log_summary(run / phase / "log.csv")
-        if phase == "decoder" and not (run / phase / "final").exists():
-            summary = {}
+        if phase in ("decoder", "tune") and not (run / phase / "final").exists():
+            summary = {}  # optional phases count only when they finished (export uses them only then)
+        if summary and (run / phase / "args.json").exists():  # what the phase ran with (train.py writes it)
+            ran = json.loads((run / phase / "args.json").read_text())
+            summary.update({k: ran[k] for k in ("batch", "lr", "loss_weight") if k in ran})
         out[phase] = summary or kept.get(phase, {})
     out = {k: v for k, v in out.items() if v}
     kept_file.write_text(json.dumps(out, indent=1))
@@ -72,12 +75,14 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     (model / "evaluation.json").write_text(json.dumps({"model": results, "autoencoder_reconstructions": ae}, indent=1))
     logs = phase_summaries(run, model)
     vae_log, unet_log, dec_log = logs.get("vae", {}), logs.get("unet", {}), logs.get("decoder", {})
+    tune_log = logs.get("tune", {})
+    unet_batch, loss_weight = unet_log.get("batch", unet_batch), unet_log.get("loss_weight", loss_weight)
     decoder_line = (f"\n- Decoder fine-tune, encoder frozen (so the UNet's latents do not move): {dec_log['steps']} steps of "
                     f"{vae_batch} images, the same loss without KL; {dec_log['minutes']} minutes; PSNR of its batch "
                     f"(fresh pictures each step) {dec_log.get('first_psnr', '?')} dB at the first step, "
                     f"{dec_log.get('last_psnr', '?')} dB at the last logged one."
                     if dec_log else "")
-    total_minutes = vae_log.get("minutes", 0) + unet_log.get("minutes", 0) + dec_log.get("minutes", 0)
+    total_minutes = sum(log.get("minutes", 0) for log in (vae_log, unet_log, dec_log, tune_log))
     params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
     meta = results["_meta"]
     targets = {"single: colour": 0.95, "single: shape": 0.9, "single: background": 0.95, "position": 0.8,
@@ -87,8 +92,14 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
         for k, v in targets.items())
     ae_rows = "\n".join(f"| {k} | {v:.3f} |" for k, v in ae.items())
     schedule = f" ({schedule})" if schedule else ""
-    weighting = {"min-snr": "min-SNR-5 weighting",
-                 "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}[loss_weight]
+    weightings = {"min-snr": "min-SNR-5 weighting",
+                  "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}
+    weighting = weightings[loss_weight]
+    tune_line = (f"\n- Then continued from those EMA weights (`--phase tune`): {tune_log['steps']} steps of "
+                 f"{tune_log.get('batch', unet_batch)} images, a fresh AdamW at lr {tune_log.get('lr', '?'):g} with "
+                 f"warm-up and cosine decay, {weightings.get(tune_log.get('loss_weight'), '?')}, other pictures than "
+                 f"the first run saw; {tune_log['minutes']} minutes; last logged loss {tune_log['last_loss']}."
+                 if tune_log else "")
     card = f"""# Shapes world: a text-to-image diffusion model trained from scratch on CPU
 
 A small latent diffusion model in the Stable Diffusion recipe (CLIP text encoder → UNet with cross-attention
@@ -118,7 +129,7 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
   {vae_log.get('minutes', '?')} minutes.{decoder_line}
 - Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
   warm-up and cosine decay{schedule}, v-prediction with {weighting}, EMA of the weights (the EMA is what ships);
-  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.
+  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_line}
 - Hardware: {platform.machine()} CPU, 2 cores (1–2 torch threads), no GPU. Total
   {total_minutes / 60:.2f} CPU-hours of wall time.
 - Data: rendered on the fly from a per-step seed (nothing downloaded, nothing stored).

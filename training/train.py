@@ -5,6 +5,8 @@ The recipe is Stable Diffusion's, scaled down to the synthetic world (32x32 pixe
     python -m training.train --phase vae  --steps 1500      # AutoencoderKL on world images
     python -m training.train --phase unet --steps 5000      # CLIP text encoder + UNet, joint, v-prediction
     python -m training.train --phase decoder --steps 1000   # optional: sharpen the decoder, encoder frozen
+    python -m training.train --phase tune --steps 1800 --lr 3e-4 --loss-weight min-snr
+                                                            # optional: continue the UNet, another weighting
     python -m training.train --phase export                 # EMA weights -> assets/bundled (diffusers format)
 
 Built on accelerate, so ``accelerate launch -m training.train ...`` runs the same script on one CPU,
@@ -25,10 +27,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
-from diffusers import AutoencoderKL
+from diffusers import AutoencoderKL, UNet2DConditionModel
 from diffusers.training_utils import EMAModel
 from tqdm.auto import tqdm
-from transformers import CLIPTokenizer
+from transformers import CLIPTextModel, CLIPTokenizer
 
 import world
 from training.models import ModelConfig, make_scheduler, make_text_encoder, make_unet, make_vae
@@ -66,6 +68,9 @@ class Run:
         self.args, self.phase, self.acc = args, phase, accelerator
         self.dir = Path(args.out) / phase
         self.dir.mkdir(parents=True, exist_ok=True)
+        if accelerator.is_main_process:  # what this phase ran with, for the model card
+            (self.dir / "args.json").write_text(json.dumps(
+                {k: getattr(args, k) for k in ("steps", "batch", "lr", "lr_vae", "loss_weight", "seed")}))
         self.ckpt = self.dir / "checkpoint"
         self.step = 0
         self.t_start = time.time()
@@ -219,9 +224,10 @@ def load_or_build_tokenizer(out: Path) -> CLIPTokenizer:
     return CLIPTokenizer.from_pretrained(tdir)
 
 
-def train_unet(args, cfg: ModelConfig) -> None:
+def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = None) -> None:
+    """Text encoder + UNet, jointly: from scratch, or (``init``) from saved weights, e.g. phase "tune"."""
     acc = Accelerator(cpu=args.device == "cpu")
-    run = Run(args, "unet", acc)
+    run = Run(args, phase, acc)
     out = Path(args.out)
     vae = AutoencoderKL.from_pretrained(out / "vae" / "final").to(acc.device).eval().requires_grad_(False)
     stats_file = out / "unet" / "latent_stats.json"
@@ -233,8 +239,12 @@ def train_unet(args, cfg: ModelConfig) -> None:
     l_std = torch.tensor(stats["latents_std"], device=acc.device).view(1, -1, 1, 1)
     tokenizer = load_or_build_tokenizer(out)
     torch.manual_seed(args.seed)
-    text_encoder = make_text_encoder(cfg, tokenizer)
-    unet = make_unet(cfg, latent_size=vae.config.sample_size // 2 ** (len(vae.config.block_out_channels) - 1))
+    if init is None:
+        text_encoder = make_text_encoder(cfg, tokenizer)
+        unet = make_unet(cfg, latent_size=vae.config.sample_size // 2 ** (len(vae.config.block_out_channels) - 1))
+    else:
+        text_encoder = CLIPTextModel.from_pretrained(init / "text_encoder")
+        unet = UNet2DConditionModel.from_pretrained(init / "unet")
     noise_scheduler = make_scheduler(cfg)
     params = list(text_encoder.parameters()) + list(unet.parameters())
     ema = EMAModel(params, decay=0.999, use_ema_warmup=True, power=0.75)
@@ -244,11 +254,11 @@ def train_unet(args, cfg: ModelConfig) -> None:
     acc.register_for_checkpointing(ema)
     run.resume()
     alphas = noise_scheduler.alphas_cumprod.to(acc.device)
-    bar = tqdm(total=args.steps, initial=run.step, desc="unet", disable=not acc.is_local_main_process)
+    bar = tqdm(total=args.steps, initial=run.step, desc=phase, disable=not acc.is_local_main_process)
     t_last, n_last = time.time(), run.step
     while run.step < args.steps:
-        seed = batch_seed(args, run.step, acc.process_index, acc.num_processes)
-        images, captions, _ = world.sample_batch(seed, args.batch)
+        seed = batch_seed(args, run.step, acc.process_index, acc.num_processes) + (0 if init is None else 5_555_555)
+        images, captions, _ = world.sample_batch(seed, args.batch)  # a tune sees other pictures than its start
         g = torch.Generator().manual_seed(seed)
         drop = torch.rand(len(captions), generator=g) < CFG_DROPOUT
         captions = ["" if d else c for c, d in zip(captions, drop.tolist())]
@@ -282,14 +292,22 @@ def train_unet(args, cfg: ModelConfig) -> None:
         if run.step % 500 == 0 and run.step > 0 and acc.is_main_process:
             save_weights(acc, text_encoder, unet, ema, params, run.dir / "latest")
         if run.after_step(loss.item()):
-            acc.print(f"[unet] time budget reached at step {run.step}; continue with --resume")
+            acc.print(f"[{phase}] time budget reached at step {run.step}; continue with --resume")
             save_weights(acc, text_encoder, unet, ema, params, run.dir / "latest")
             return run.losses
     run.save()
     if acc.is_main_process:
         save_weights(acc, text_encoder, unet, ema, params, run.dir / "final")
-        acc.print(f"[unet] done: {run.dir / 'final'}")
+        acc.print(f"[{phase}] done: {run.dir / 'final'}")
     return run.losses
+
+
+def train_tune(args, cfg: ModelConfig) -> None:
+    """Continue the text encoder + UNet from <out>/unet/final (its EMA weights) with a fresh optimizer, its own
+    learning-rate schedule and, typically, another loss weighting: e.g. the plain v-loss first (the layout, which
+    is decided at the noisiest steps), then min-SNR (colour and shape, decided at middle noise levels).
+    Writes <out>/tune/final, which export then prefers."""
+    return train_unet(args, cfg, phase="tune", init=Path(args.out) / "unet" / "final")
 
 
 def save_weights(acc, text_encoder, unet, ema: EMAModel, params, where: Path) -> None:
@@ -317,18 +335,22 @@ def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 
     return sol.tolist()
 
 
+def _mtime(weights: Path) -> float:
+    return (weights / "unet" / "config.json").stat().st_mtime
+
+
 def export(args, cfg: ModelConfig) -> None:
     from pipelines import PlaygroundPipeline
 
     out = Path(args.out)
-    source = out / "unet" / ("final" if (out / "unet" / "final").exists() else "latest")
+    source = next(c for c in (out / "unet" / "final", out / "unet" / "latest") if c.exists())
+    tuned = out / "tune" / "final"  # phase "tune" continued it: ship that, unless the UNet was trained again since
+    if tuned.exists() and _mtime(tuned) >= _mtime(source):
+        source = tuned
     stats = json.loads((out / "unet" / "latent_stats.json").read_text())
     sharpened = out / "decoder" / "final"  # same encoder, fine-tuned decoder (phase "decoder"), if it was run
     vae = AutoencoderKL.from_pretrained(sharpened if sharpened.exists() else out / "vae" / "final")
     vae.register_to_config(latents_mean=stats["latents_mean"], latents_std=stats["latents_std"], scaling_factor=1.0)
-    from diffusers import UNet2DConditionModel
-    from transformers import CLIPTextModel
-
     pipe = PlaygroundPipeline(
         tokenizer=CLIPTokenizer.from_pretrained(out / "tokenizer"),
         text_encoder=CLIPTextModel.from_pretrained(source / "text_encoder"),
@@ -347,7 +369,7 @@ def export(args, cfg: ModelConfig) -> None:
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--phase", choices=["vae", "decoder", "unet", "export"], required=True)
+    ap.add_argument("--phase", choices=["vae", "decoder", "unet", "tune", "export"], required=True)
     ap.add_argument("--out", default="runs/bundled", help="run folder: checkpoints, logs, intermediate weights")
     ap.add_argument("--export-to", default="assets/bundled")
     ap.add_argument("--steps", type=int, default=None, help="total optimizer steps of this phase")
@@ -367,7 +389,7 @@ def parse_args(argv=None):
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args(argv)
     if args.steps is None:
-        args.steps = {"vae": 1500, "decoder": 1000, "unet": 6000, "export": 0}[args.phase]
+        args.steps = {"vae": 1500, "decoder": 1000, "unet": 6000, "tune": 1800, "export": 0}[args.phase]
     return args
 
 
@@ -375,7 +397,8 @@ def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     cfg = ModelConfig.tiny() if args.tiny else ModelConfig()
-    phases = {"vae": train_vae, "decoder": train_decoder, "unet": train_unet, "export": export}
+    phases = {"vae": train_vae, "decoder": train_decoder, "unet": train_unet, "tune": train_tune,
+              "export": export}
     return phases[args.phase](args, cfg)
 
 
