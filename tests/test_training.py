@@ -134,6 +134,11 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     image = pipe("a red circle", num_inference_steps=2, seed=0).images[0]
     assert image.size == (32, 32)
 
+    from training.model_card import phase_summaries
+
+    tune = phase_summaries(tmp_path, tmp_path / "model")["tune"]  # what the model card says of it
+    assert (tune["steps"], tune["batch"], tune["lr"], tune["loss_weight"]) == (6, 8, 3e-3, "min-snr")
+
     run(tmp_path, "--phase", "unet", "--steps", "4", "--seed", "1")  # the UNet trained again: the old tune is stale
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
     shipped = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")

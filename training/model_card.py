@@ -56,6 +56,8 @@ def phase_summaries(run: Path, model: Path) -> dict:
         if summary and (run / phase / "args.json").exists():  # what the phase ran with (train.py writes it)
             ran = json.loads((run / phase / "args.json").read_text())
             summary.update({k: ran[k] for k in ("batch", "lr", "loss_weight") if k in ran})
+            if (run / phase / "final").exists() and "steps" in ran:
+                summary["steps"] = ran["steps"]  # it ran them all (the log keeps every 25th step only)
         out[phase] = summary or kept.get(phase, {})
     out = {k: v for k, v in out.items() if v}
     kept_file.write_text(json.dumps(out, indent=1))
