@@ -57,6 +57,12 @@ def score_key(category: str) -> str:
             "relations": "relation", "written words": "text"}.get(category, "count")
 
 
+def check_categories(categories: list[str] | None) -> None:
+    unknown = sorted(set(categories or []) - set(CATEGORIES))
+    if unknown:
+        raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
+
+
 def evaluate(pipe, prompts: int = 16, seeds: int = 4, sampler: str = "DPM++ 2M", steps: int = 20,
              guidance: float | None = None, seed: int = 1000, categories: list[str] | None = None,
              autoencoder: bool = True) -> dict:
@@ -66,9 +72,7 @@ def evaluate(pipe, prompts: int = 16, seeds: int = 4, sampler: str = "DPM++ 2M",
     guidance) on another seed, or the card would measure the choice on the pictures it was tuned on.
     ``categories`` evaluates a subset; each category draws the same prompts and noise as in a full run.
     """
-    unknown = sorted(set(categories or []) - set(CATEGORIES))
-    if unknown:
-        raise ValueError(f"unknown categories {unknown}; known: {CATEGORIES}")
+    check_categories(categories)
     results = {}
     t0 = time.time()
     n_images = 0
@@ -135,9 +139,10 @@ def main() -> None:
     from pipelines import load_pipeline
 
     categories = [c.strip() for c in args.categories.split(",")] if args.categories else None
-    unknown = sorted(set(categories or []) - set(CATEGORIES))
-    if unknown:
-        ap.error(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
+    try:
+        check_categories(categories)  # before the model loads
+    except ValueError as e:
+        ap.error(str(e))
     pipe = load_pipeline(args.model)
     res = evaluate(pipe, args.prompts, args.seeds, args.sampler, args.steps, args.guidance, args.seed, categories,
                    autoencoder=not args.no_autoencoder)

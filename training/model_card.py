@@ -98,7 +98,7 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
                   "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}
     weighting = weightings[loss_weight]
     tune_line = (f"\n- Then continued from those EMA weights (`--phase tune`): {tune_log['steps']} steps of "
-                 f"{tune_log.get('batch', unet_batch)} images, a fresh AdamW at lr {tune_log.get('lr', '?'):g} with "
+                 f"{tune_log.get('batch', unet_batch)} images, a fresh AdamW at lr {tune_log.get('lr', '?')} with "
                  f"warm-up and cosine decay, {weightings.get(tune_log.get('loss_weight'), '?')}, other pictures than "
                  f"the first run saw; {tune_log['minutes']} minutes; last logged loss {tune_log['last_loss']}."
                  if tune_log else "")
