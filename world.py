@@ -98,10 +98,18 @@ def _pick(rng: np.random.Generator, items, exclude=()):
     return choices[int(rng.integers(len(choices)))]
 
 
-def sample_scene(rng: np.random.Generator, kind: Optional[str] = None) -> Scene:
-    """Draw a random scene. ``kind`` forces one of single/count/pair/text."""
+SCENE_MIX = {"single": 0.35, "count": 0.30, "pair": 0.22, "text": 0.13}  # share of each kind in training data
+
+
+def sample_scene(rng: np.random.Generator, kind: Optional[str] = None,
+                 mix: Optional[dict[str, float]] = None) -> Scene:
+    """Draw a random scene. ``kind`` forces one of single/count/pair/text; ``mix`` reweights the kinds."""
     if kind is None:
-        kind = str(rng.choice(["single", "count", "pair", "text"], p=[0.35, 0.30, 0.22, 0.13]))
+        shares = SCENE_MIX if mix is None else {k: float(mix.get(k, 0.0)) for k in SCENE_MIX}
+        total = sum(shares.values())
+        if total <= 0 or min(shares.values()) < 0:
+            raise ValueError(f"a scene mix needs non-negative shares of {list(SCENE_MIX)} with a positive sum")
+        kind = str(rng.choice(list(shares), p=[v / total for v in shares.values()]))
     bg = _pick(rng, BACKGROUND_COLOURS)
     mention_bg = bool(rng.random() < 0.85)
     if kind == "single":
@@ -281,10 +289,11 @@ def caption(scene: Scene, rng: Optional[np.random.Generator] = None) -> str:
     raise ValueError(scene.kind)
 
 
-def sample_batch(seed: int, n: int) -> tuple[np.ndarray, list[str], list[Scene]]:
-    """``n`` random scenes from ``seed``: images (n, 32, 32, 3) uint8, captions, specs."""
+def sample_batch(seed: int, n: int, mix: Optional[dict[str, float]] = None
+                 ) -> tuple[np.ndarray, list[str], list[Scene]]:
+    """``n`` random scenes from ``seed``: images (n, 32, 32, 3) uint8, captions, specs (``mix``: see sample_scene)."""
     rng = np.random.default_rng(seed)
-    scenes = [sample_scene(rng) for _ in range(n)]
+    scenes = [sample_scene(rng, mix=mix) for _ in range(n)]
     images = np.stack([render(s) for s in scenes])
     captions = [caption(s, rng) for s in scenes]
     return images, captions, scenes

@@ -139,7 +139,34 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     tune = phase_summaries(tmp_path, tmp_path / "model")["tune"]  # what the model card says of it
     assert (tune["steps"], tune["batch"], tune["lr"], tune["loss_weight"]) == (6, 8, 3e-3, "min-snr")
 
+    # a second stage continues the first, on another scene mix; export ships the newest stage, the card lists both
+    run(tmp_path, "--phase", "tune", "--init", "tune", "--name", "tune2", "--steps", "3", "--mix", "count=1")
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    shipped = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")
+    tune2 = load_file(tmp_path / "tune2" / "final" / "unet" / "diffusion_pytorch_model.safetensors")
+    assert all(torch.equal(shipped[k], tune2[k]) for k in tune2) and any(not torch.equal(tuned[k], tune2[k]) for k in tuned)
+    stages = phase_summaries(tmp_path, tmp_path / "model")
+    assert [k for k in stages if k.startswith("tune")] == ["tune", "tune2"]
+    assert (stages["tune2"]["init"], stages["tune2"]["mix"], stages["tune2"]["steps"]) == ("tune", {"count": 1.0}, 3)
+
     run(tmp_path, "--phase", "unet", "--steps", "4", "--seed", "1")  # the UNet trained again: the old tune is stale
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
     shipped = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")
     assert all(torch.equal(shipped[k], v) for k, v in load_file(unet_w).items())
+
+
+@pytest.mark.parametrize("mix, message", [("count=1,shapes=2", "unknown scene kind 'shapes'"),
+                                          ("count=lots", "write kind=share"),
+                                          ("count=0", "positive sum")])
+def test_a_bad_scene_mix_is_refused_in_words(mix, message, capsys):
+    with pytest.raises(SystemExit):
+        train.parse_args(["--phase", "tune", "--mix", mix])
+    assert message in capsys.readouterr().err
+
+
+def test_a_tune_stage_name_outside_the_chain_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="tune, tune2, tune3"):
+        run(tmp_path, "--phase", "tune", "--name", "tune_big")
+    with pytest.raises(SystemExit, match="cannot be the stage being written"):
+        run(tmp_path, "--phase", "tune", "--name", "tune2", "--init", "tune2")
+    assert not any(tmp_path.iterdir())  # refused before any work

@@ -93,3 +93,15 @@ def test_bad_specs_are_refused():
         world.make_text(None, "TOOLONG", "blue")
     with pytest.raises(ValueError):
         world.shape_mask("hexagon", 1, 1, 1)
+
+
+def test_a_scene_mix_reweights_the_kinds_and_the_default_draws_as_before():
+    _, _, default = world.sample_batch(11, 400)
+    _, _, same = world.sample_batch(11, 400, mix=dict(world.SCENE_MIX))
+    assert [s for s in default] == [s for s in same]  # the default mix is the one the bundled model saw
+    _, _, counts = world.sample_batch(11, 400, mix={"count": 3, "single": 1})
+    kinds = [s.kind for s in counts]
+    assert set(kinds) == {"count", "single"}
+    assert 0.65 < kinds.count("count") / len(kinds) < 0.85
+    with pytest.raises(ValueError, match="non-negative"):
+        world.sample_batch(11, 4, mix={"count": -1, "single": 1})

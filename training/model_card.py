@@ -18,6 +18,7 @@ import torch
 
 from training.check_vae import reconstruction_scores
 from training.evaluate import CATEGORIES, evaluate, sample_grid, table
+from training.train import tune_stages
 
 
 def _log_summary(path: Path) -> dict:
@@ -49,19 +50,33 @@ def phase_summaries(run: Path, model: Path) -> dict:
     kept_file = model / "training.json"
     kept = json.loads(kept_file.read_text()) if kept_file.exists() else {}
     out = {}
-    for phase in ("vae", "decoder", "unet", "tune"):
+    stages = [d.name for d in tune_stages(run)]  # tune, tune2, ...: each continued the one before
+    stages += [k for k in kept if k.startswith("tune") and k not in stages]
+    for phase in ("vae", "decoder", "unet", *stages):
         summary = _log_summary(run / phase / "log.csv")
-        if phase in ("decoder", "tune") and not (run / phase / "final").exists():
+        if (phase == "decoder" or phase.startswith("tune")) and not (run / phase / "final").exists():
             summary = {}  # optional phases count only when they finished (export uses them only then)
         if summary and (run / phase / "args.json").exists():  # what the phase ran with (train.py writes it)
             ran = json.loads((run / phase / "args.json").read_text())
-            summary.update({k: ran[k] for k in ("batch", "lr", "loss_weight") if k in ran})
+            summary.update({k: ran[k] for k in ("batch", "lr", "loss_weight", "mix", "init") if ran.get(k)})
             if (run / phase / "final").exists() and "steps" in ran:
                 summary["steps"] = ran["steps"]  # it ran them all (the log keeps every 25th step only)
         out[phase] = summary or kept.get(phase, {})
     out = {k: v for k, v in out.items() if v}
     kept_file.write_text(json.dumps(out, indent=1))
     return out
+
+
+def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
+    init = log.get("init", "unet")
+    start = "the UNet's" if init == "unet" else f"stage {init}'s"
+    mix = log.get("mix")
+    data = ("a scene mix of " + ", ".join(f"{k} {v:g}" for k, v in mix.items()) if mix
+            else "the usual scene mix")
+    return (f"\n- Then continued from {start} EMA weights (`--phase tune --name {name}`): {log['steps']} steps of "
+            f"{log.get('batch', unet_batch)} images, a fresh AdamW at lr {log.get('lr', '?')} with warm-up and cosine "
+            f"decay, {weightings.get(log.get('loss_weight'), '?')}, {data}, other pictures than the stages before saw; "
+            f"{log['minutes']} minutes; last logged loss {log['last_loss']}.")
 
 
 def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
@@ -77,14 +92,14 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     (model / "evaluation.json").write_text(json.dumps({"model": results, "autoencoder_reconstructions": ae}, indent=1))
     logs = phase_summaries(run, model)
     vae_log, unet_log, dec_log = logs.get("vae", {}), logs.get("unet", {}), logs.get("decoder", {})
-    tune_log = logs.get("tune", {})
+    tune_logs = {k: v for k, v in logs.items() if k.startswith("tune")}
     unet_batch, loss_weight = unet_log.get("batch", unet_batch), unet_log.get("loss_weight", loss_weight)
     decoder_line = (f"\n- Decoder fine-tune, encoder frozen (so the UNet's latents do not move): {dec_log['steps']} steps of "
                     f"{vae_batch} images, the same loss without KL; {dec_log['minutes']} minutes; PSNR of its batch "
                     f"(fresh pictures each step) {dec_log.get('first_psnr', '?')} dB at the first step, "
                     f"{dec_log.get('last_psnr', '?')} dB at the last logged one."
                     if dec_log else "")
-    total_minutes = sum(log.get("minutes", 0) for log in (vae_log, unet_log, dec_log, tune_log))
+    total_minutes = sum(log.get("minutes", 0) for log in (vae_log, unet_log, dec_log, *tune_logs.values()))
     params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
     meta = results["_meta"]
     targets = {"single: colour": 0.95, "single: shape": 0.9, "single: background": 0.95, "position": 0.8,
@@ -97,11 +112,7 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     weightings = {"min-snr": "min-SNR-5 weighting",
                   "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}
     weighting = weightings[loss_weight]
-    tune_line = (f"\n- Then continued from those EMA weights (`--phase tune`): {tune_log['steps']} steps of "
-                 f"{tune_log.get('batch', unet_batch)} images, a fresh AdamW at lr {tune_log.get('lr', '?')} with "
-                 f"warm-up and cosine decay, {weightings.get(tune_log.get('loss_weight'), '?')}, other pictures than "
-                 f"the first run saw; {tune_log['minutes']} minutes; last logged loss {tune_log['last_loss']}."
-                 if tune_log else "")
+    tune_line = "".join(_tune_line(name, log, unet_batch, weightings) for name, log in tune_logs.items())
     card = f"""# Shapes world: a text-to-image diffusion model trained from scratch on CPU
 
 A small latent diffusion model in the Stable Diffusion recipe (CLIP text encoder → UNet with cross-attention

@@ -20,6 +20,7 @@ import argparse
 import csv
 import json
 import math
+import re
 import time
 from pathlib import Path
 
@@ -69,8 +70,12 @@ class Run:
         self.dir = Path(args.out) / phase
         self.dir.mkdir(parents=True, exist_ok=True)
         if accelerator.is_main_process:  # what this phase ran with, for the model card
-            (self.dir / "args.json").write_text(json.dumps(
-                {k: getattr(args, k) for k in ("steps", "batch", "lr", "lr_vae", "loss_weight", "seed")}))
+            ran = {k: getattr(args, k) for k in ("steps", "lr", "lr_vae", "loss_weight", "seed", "mix")}
+            if phase.startswith("tune"):
+                ran["init"] = args.init
+            # --batch is per process (accelerate launch --num_processes N): the card reports the global batch
+            ran.update(batch=args.batch * accelerator.num_processes, processes=accelerator.num_processes)
+            (self.dir / "args.json").write_text(json.dumps(ran))
         self.ckpt = self.dir / "checkpoint"
         self.step = 0
         self.t_start = time.time()
@@ -90,6 +95,8 @@ class Run:
         self.t_ckpt = time.time()
 
     def log(self, **row) -> None:
+        if not self.acc.is_main_process:  # one log per run, however many processes train it
+            return
         path = self.dir / "log.csv"
         new = not path.exists()
         with path.open("a", newline="") as f:
@@ -224,6 +231,14 @@ def load_or_build_tokenizer(out: Path) -> CLIPTokenizer:
     return CLIPTokenizer.from_pretrained(tdir)
 
 
+def stage_number(name: str) -> int:
+    """tune -> 1, tune2 -> 2, ...: a tune stage's place in the chain (it picks the stage's pictures)."""
+    m = re.fullmatch(r"tune([2-9]|[1-9][0-9]+)?", name)
+    if not m:
+        raise SystemExit(f"--name must be tune, tune2, tune3, ... (export and the model card look for them), got {name!r}")
+    return int(m.group(1) or 1)
+
+
 def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = None) -> None:
     """Text encoder + UNet, jointly: from scratch, or (``init``) from saved weights, e.g. phase "tune"."""
     acc = Accelerator(cpu=args.device == "cpu")
@@ -254,11 +269,13 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     acc.register_for_checkpointing(ema)
     run.resume()
     alphas = noise_scheduler.alphas_cumprod.to(acc.device)
+    data_offset = 0 if init is None else 5_555_555 * stage_number(phase)
     bar = tqdm(total=args.steps, initial=run.step, desc=phase, disable=not acc.is_local_main_process)
     t_last, n_last = time.time(), run.step
     while run.step < args.steps:
-        seed = batch_seed(args, run.step, acc.process_index, acc.num_processes) + (0 if init is None else 5_555_555)
-        images, captions, _ = world.sample_batch(seed, args.batch)  # a tune sees other pictures than its start
+        # each tune stage sees other pictures than the stages before it
+        seed = batch_seed(args, run.step, acc.process_index, acc.num_processes) + data_offset
+        images, captions, _ = world.sample_batch(seed, args.batch, args.mix)
         g = torch.Generator().manual_seed(seed)
         drop = torch.rand(len(captions), generator=g) < CFG_DROPOUT
         captions = ["" if d else c for c, d in zip(captions, drop.tolist())]
@@ -303,11 +320,14 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
 
 
 def train_tune(args, cfg: ModelConfig) -> None:
-    """Continue the text encoder + UNet from <out>/unet/final (its EMA weights) with a fresh optimizer, its own
-    learning-rate schedule and, typically, another loss weighting: e.g. the plain v-loss first (the layout, which
-    is decided at the noisiest steps), then min-SNR (colour and shape, decided at middle noise levels).
-    Writes <out>/tune/final, which export then prefers."""
-    return train_unet(args, cfg, phase="tune", init=Path(args.out) / "unet" / "final")
+    """Continue the text encoder + UNet from <out>/<init>/final (EMA weights; init "unet" by default) with a fresh
+    optimizer, its own learning-rate schedule and, typically, another loss weighting or scene mix: e.g. the plain
+    v-loss first (the layout, which is decided at the noisiest steps), then min-SNR (colour and shape, decided at
+    middle noise levels). Writes <out>/<name>/final (name "tune" by default); export ships the newest stage."""
+    stage_number(args.name)  # refuses other names before any work
+    if args.init == args.name:
+        raise SystemExit("--init names the stage to continue from; it cannot be the stage being written")
+    return train_unet(args, cfg, phase=args.name, init=Path(args.out) / args.init / "final")
 
 
 def save_weights(acc, text_encoder, unet, ema: EMAModel, params, where: Path) -> None:
@@ -335,6 +355,13 @@ def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 
     return sol.tolist()
 
 
+def tune_stages(out: Path) -> list[Path]:
+    """The finished tune stages of a run (tune/, tune2/, ...), oldest first."""
+    stages = [d for d in Path(out).glob("tune*") if re.fullmatch(r"tune\d*", d.name)
+              and (d / "final" / "unet" / "config.json").exists()]
+    return sorted(stages, key=lambda d: _mtime(d / "final"))
+
+
 def _mtime(weights: Path) -> float:
     return (weights / "unet" / "config.json").stat().st_mtime
 
@@ -344,9 +371,10 @@ def export(args, cfg: ModelConfig) -> None:
 
     out = Path(args.out)
     source = next(c for c in (out / "unet" / "final", out / "unet" / "latest") if c.exists())
-    tuned = out / "tune" / "final"  # phase "tune" continued it: ship that, unless the UNet was trained again since
-    if tuned.exists() and _mtime(tuned) >= _mtime(source):
-        source = tuned
+    # tune stages continued it: ship the newest finished one, unless the UNet was trained again since
+    for tuned in tune_stages(out):
+        if _mtime(tuned / "final") >= _mtime(source):
+            source = tuned / "final"
     stats = json.loads((out / "unet" / "latent_stats.json").read_text())
     sharpened = out / "decoder" / "final"  # same encoder, fine-tuned decoder (phase "decoder"), if it was run
     vae = AutoencoderKL.from_pretrained(sharpened if sharpened.exists() else out / "vae" / "final")
@@ -367,6 +395,23 @@ def export(args, cfg: ModelConfig) -> None:
     print(f"[export] {source} + {'decoder' if sharpened.exists() else 'vae'}/final -> {dest}")
 
 
+def parse_mix(text: str) -> dict[str, float]:
+    """"single=0.4,count=0.4,pair=0.15,text=0.05" -> shares (kinds left out get none)."""
+    mix = {}
+    for part in text.split(","):
+        kind, _, share = part.partition("=")
+        kind = kind.strip()
+        if kind not in world.SCENE_MIX:
+            raise argparse.ArgumentTypeError(f"unknown scene kind {kind!r}; kinds: {', '.join(world.SCENE_MIX)}")
+        try:
+            mix[kind] = float(share)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r}: write kind=share, e.g. count=0.4") from None
+    if min(mix.values()) < 0 or sum(mix.values()) <= 0:
+        raise argparse.ArgumentTypeError("shares must be non-negative with a positive sum")
+    return mix
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--phase", choices=["vae", "decoder", "unet", "tune", "export"], required=True)
@@ -381,6 +426,11 @@ def parse_args(argv=None):
     ap.add_argument("--lr-vae", type=float, default=2e-3)
     ap.add_argument("--loss-weight", choices=["min-snr", "uniform"], default="uniform",
                     help="UNet loss weighting over noise levels (see loss_weights)")
+    ap.add_argument("--mix", type=parse_mix, default=None, metavar="KIND=SHARE,...",
+                    help=f"scene kinds in the UNet's data, e.g. single=0.4,count=0.4,pair=0.15,text=0.05 "
+                         f"(default {','.join(f'{k}={v}' for k, v in world.SCENE_MIX.items())})")
+    ap.add_argument("--init", default="unet", help="tune: the stage whose final weights it continues")
+    ap.add_argument("--name", default="tune", help="tune: the stage's folder under --out (tune, tune2, ...)")
     ap.add_argument("--guidance", type=float, default=4.0, help="default guidance scale written into the model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
