@@ -101,15 +101,25 @@ def _pick(rng: np.random.Generator, items, exclude=()):
 SCENE_MIX = {"single": 0.35, "count": 0.30, "pair": 0.22, "text": 0.13}  # share of each kind in training data
 
 
+def scene_shares(mix: Optional[dict[str, float]] = None) -> dict[str, float]:
+    """``mix`` (kind -> weight; kinds left out get none) as probabilities over SCENE_MIX's kinds."""
+    if mix is None:
+        return SCENE_MIX
+    unknown = sorted(set(mix) - set(SCENE_MIX))
+    shares = {k: float(mix.get(k, 0.0)) for k in SCENE_MIX}
+    total = sum(shares.values())
+    if unknown or total <= 0 or min(shares.values()) < 0:
+        raise ValueError(f"a scene mix needs non-negative shares of {', '.join(SCENE_MIX)} with a positive sum"
+                         + (f"; unknown scene kind {unknown[0]!r}" if unknown else ""))
+    return {k: v / total for k, v in shares.items()}
+
+
 def sample_scene(rng: np.random.Generator, kind: Optional[str] = None,
                  mix: Optional[dict[str, float]] = None) -> Scene:
     """Draw a random scene. ``kind`` forces one of single/count/pair/text; ``mix`` reweights the kinds."""
     if kind is None:
-        shares = SCENE_MIX if mix is None else {k: float(mix.get(k, 0.0)) for k in SCENE_MIX}
-        total = sum(shares.values())
-        if total <= 0 or min(shares.values()) < 0:
-            raise ValueError(f"a scene mix needs non-negative shares of {list(SCENE_MIX)} with a positive sum")
-        kind = str(rng.choice(list(shares), p=[v / total for v in shares.values()]))
+        shares = scene_shares(mix)
+        kind = str(rng.choice(list(shares), p=list(shares.values())))
     bg = _pick(rng, BACKGROUND_COLOURS)
     mention_bg = bool(rng.random() < 0.85)
     if kind == "single":

@@ -397,18 +397,14 @@ def export(args, cfg: ModelConfig) -> None:
 
 def parse_mix(text: str) -> dict[str, float]:
     """"single=0.4,count=0.4,pair=0.15,text=0.05" -> shares (kinds left out get none)."""
-    mix = {}
-    for part in text.split(","):
-        kind, _, share = part.partition("=")
-        kind = kind.strip()
-        if kind not in world.SCENE_MIX:
-            raise argparse.ArgumentTypeError(f"unknown scene kind {kind!r}; kinds: {', '.join(world.SCENE_MIX)}")
-        try:
-            mix[kind] = float(share)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{part!r}: write kind=share, e.g. count=0.4") from None
-    if min(mix.values()) < 0 or sum(mix.values()) <= 0:
-        raise argparse.ArgumentTypeError("shares must be non-negative with a positive sum")
+    try:
+        mix = {kind.strip(): float(share) for kind, _, share in (part.partition("=") for part in text.split(","))}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write kind=share,..., e.g. count=0.4,single=0.6") from None
+    try:
+        world.scene_shares(mix)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
     return mix
 
 
