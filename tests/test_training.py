@@ -170,3 +170,22 @@ def test_a_tune_stage_name_outside_the_chain_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="cannot be the stage being written"):
         run(tmp_path, "--phase", "tune", "--name", "tune2", "--init", "tune2")
     assert not any(tmp_path.iterdir())  # refused before any work
+
+
+def test_more_latent_channels_flow_from_the_autoencoder_to_the_unet_and_the_shipped_model(tmp_path):
+    """--latent-channels is chosen once, in the vae phase; the UNet and the exported pipeline follow the vae's."""
+    import json
+
+    from pipelines import load_pipeline
+
+    run(tmp_path, "--phase", "vae", "--steps", "2", "--latent-channels", "8")
+    assert json.loads((tmp_path / "vae" / "args.json").read_text())["latent_channels"] == 8
+    run(tmp_path, "--phase", "unet", "--steps", "2")  # no flag: it reads the vae's 8 channels
+    assert len(json.loads((tmp_path / "unet" / "latent_stats.json").read_text())["latents_std"]) == 8
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    pipe = load_pipeline(str(tmp_path / "model"))
+    assert pipe.unet.config.in_channels == pipe.unet.config.out_channels == pipe.vae.config.latent_channels == 8
+    out = pipe("two red circles", num_inference_steps=2, seed=0)
+    assert out.images[0].size == (32, 32)
+    with pytest.raises(SystemExit, match="between 1 and 16"):
+        run(tmp_path, "--phase", "vae", "--latent-channels", "0")

@@ -22,6 +22,7 @@ import json
 import math
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,8 @@ class Run:
             ran = {k: getattr(args, k) for k in ("steps", "lr", "lr_vae", "loss_weight", "seed", "mix")}
             if phase.startswith("tune"):
                 ran["init"] = args.init
+            if phase == "vae":
+                ran["latent_channels"] = args.latent_channels
             # --batch is per process (accelerate launch --num_processes N): the card reports the global batch
             ran.update(batch=args.batch * accelerator.num_processes, processes=accelerator.num_processes)
             (self.dir / "args.json").write_text(json.dumps(ran))
@@ -245,6 +248,7 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     run = Run(args, phase, acc)
     out = Path(args.out)
     vae = AutoencoderKL.from_pretrained(out / "vae" / "final").to(acc.device).eval().requires_grad_(False)
+    cfg = replace(cfg, latent_channels=vae.config.latent_channels)  # the UNet denoises this vae's latents
     stats_file = out / "unet" / "latent_stats.json"
     if not stats_file.exists():
         mean, std = latent_stats(vae, seed=12345)
@@ -427,6 +431,8 @@ def parse_args(argv=None):
                          f"(default {','.join(f'{k}={v}' for k, v in world.SCENE_MIX.items())})")
     ap.add_argument("--init", default="unet", help="tune: the stage whose final weights it continues")
     ap.add_argument("--name", default="tune", help="tune: the stage's folder under --out (tune, tune2, ...)")
+    ap.add_argument("--latent-channels", type=int, default=4,
+                    help="vae: channels of the 8x8 latents (more keep finer detail); later phases read the vae's")
     ap.add_argument("--guidance", type=float, default=4.0, help="default guidance scale written into the model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
@@ -443,6 +449,9 @@ def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     cfg = ModelConfig.tiny() if args.tiny else ModelConfig()
+    if args.latent_channels < 1 or args.latent_channels > 16:
+        raise SystemExit(f"--latent-channels must be between 1 and 16, not {args.latent_channels}")
+    cfg = replace(cfg, latent_channels=args.latent_channels)
     phases = {"vae": train_vae, "decoder": train_decoder, "unet": train_unet, "tune": train_tune,
               "export": export}
     return phases[args.phase](args, cfg)
