@@ -86,6 +86,21 @@ def test_loss_weights_uniform_keeps_the_noisiest_steps():
     assert train.parse_args(["--phase", "unet", "--loss-weight", "uniform"]).loss_weight == "uniform"
 
 
+def test_lognormal_timesteps_put_half_the_batch_at_low_noise():
+    """--timesteps lognormal (EDM's ln sigma ~ N(-1.2, 1.2^2)) draws about half the timesteps below 90, where a
+    square's corners are decided; uniform draws 9 % there. Both stay on the schedule and repeat with the seed."""
+    from training.models import ModelConfig, make_scheduler
+
+    alpha_bar = make_scheduler(ModelConfig()).alphas_cumprod
+    draw = lambda kind, seed: train.sample_timesteps(kind, alpha_bar, 20000, torch.Generator().manual_seed(seed))
+    lognormal, uniform = draw("lognormal", 0), draw("uniform", 0)
+    assert 0.45 < (lognormal < 90).float().mean() < 0.6 and 0.07 < (uniform < 90).float().mean() < 0.11
+    assert 0.03 < (lognormal > 500).float().mean() < 0.12  # the noisiest steps (layout) are still visited
+    assert lognormal.min() >= 0 and lognormal.max() <= 999 and lognormal.dtype == torch.int64
+    assert torch.equal(draw("lognormal", 3), draw("lognormal", 3)) and not torch.equal(draw("lognormal", 3), lognormal)
+    assert train.parse_args(["--phase", "tune", "--timesteps", "lognormal"]).timesteps == "lognormal"
+
+
 def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     """A phase whose log is not in the run folder keeps the summary the model folder already holds."""
     import json
@@ -140,7 +155,8 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     assert (tune["steps"], tune["batch"], tune["lr"], tune["loss_weight"]) == (6, 8, 3e-3, "min-snr")
 
     # a second stage continues the first, on another scene mix; export ships the newest stage, the card lists both
-    run(tmp_path, "--phase", "tune", "--init", "tune", "--name", "tune2", "--steps", "3", "--mix", "count=1")
+    run(tmp_path, "--phase", "tune", "--init", "tune", "--name", "tune2", "--steps", "3", "--mix", "count=1",
+        "--timesteps", "lognormal")
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
     shipped = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")
     tune2 = load_file(tmp_path / "tune2" / "final" / "unet" / "diffusion_pytorch_model.safetensors")
@@ -148,11 +164,63 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     stages = phase_summaries(tmp_path, tmp_path / "model")
     assert [k for k in stages if k.startswith("tune")] == ["tune", "tune2"]
     assert (stages["tune2"]["init"], stages["tune2"]["mix"], stages["tune2"]["steps"]) == ("tune", {"count": 1.0}, 3)
+    assert stages["tune2"]["timesteps"] == "lognormal" and "timesteps" not in stages["tune"]  # uniform: not worth a word
 
     run(tmp_path, "--phase", "unet", "--steps", "4", "--seed", "1")  # the UNet trained again: the old tune is stale
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
     shipped = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")
     assert all(torch.equal(shipped[k], v) for k, v in load_file(unet_w).items())
+
+
+def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(vae_run, tmp_path):
+    """--text-aux adds a keep-the-words loss on the text encoder (logged, falling); the shipped model is the same
+    kind of pipeline as without it (no extra weights), and the card says the stage ran with it."""
+    import csv
+    import json
+    import shutil
+
+    from pipelines import load_pipeline
+    from training.model_card import phase_summaries
+
+    out, _ = vae_run
+    shutil.copytree(out / "vae", tmp_path / "vae")
+    run(tmp_path, "--phase", "unet", "--steps", "4")
+    run(tmp_path, "--phase", "tune", "--steps", "60", "--lr", "1e-2", "--text-aux", "1")
+    rows = list(csv.DictReader((tmp_path / "tune" / "log.csv").open()))
+    aux = [float(r["text_aux_loss"]) for r in rows]
+    assert len(aux) == 3 and aux[-1] < 0.85 * aux[0]  # logged at steps 0, 25, 50 (warm-up: 200 steps)
+    assert json.loads((tmp_path / "tune" / "args.json").read_text())["text_aux"] == 1.0
+
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    assert phase_summaries(tmp_path, tmp_path / "model")["tune"]["text_aux"] == 1.0
+    shipped = load_file(tmp_path / "model" / "text_encoder" / "model.safetensors")
+    trained = load_file(tmp_path / "unet" / "final" / "text_encoder" / "model.safetensors")
+    assert shipped.keys() == trained.keys()
+    assert load_pipeline(str(tmp_path / "model"))("a red square", num_inference_steps=2, seed=0).images[0].size == (32, 32)
+
+    with pytest.raises(SystemExit, match="between 0 .off. and 10"):
+        run(tmp_path, "--phase", "tune", "--text-aux", "-1")
+
+
+def test_text_aux_loss_needs_words_apart():
+    """Captions that differ in one word ("square"/"circle") cannot both be named from one shared output: the loss
+    stays at its floor (ln 2 here) for an encoder that merges them, and falls well below it for one that keeps them."""
+    ids = torch.tensor([[0, 1, 2, 9], [0, 1, 3, 9]])  # "<bos> red square <eos>", "<bos> red circle <eos>"
+    apart = torch.randn(2, 4, 16, generator=torch.Generator().manual_seed(0))
+    same = apart[:1].expand(2, -1, -1).clone()
+    best = {}
+    for name, hidden in (("apart", apart), ("same", same)):
+        torch.manual_seed(0)
+        heads = train.TextKeepsWords(16, 10, special_ids=[0, 9])
+        opt = torch.optim.Adam(heads.parameters(), lr=0.05)
+        for _ in range(300):  # the best heads for this encoder output
+            opt.zero_grad()
+            heads(hidden, hidden[:, -1], ids).backward()
+            opt.step()
+        with torch.no_grad():
+            best[name] = float(heads(hidden, hidden[:, -1], ids))
+            assert heads(hidden, hidden[:, -1], torch.tensor([[0, 9, 9, 9]] * 2)) == 0  # empty captions: no loss
+    assert best["same"] > 0.69 and best["apart"] < 0.45, best
 
 
 @pytest.mark.parametrize("mix, message", [("count=1,shapes=2", "unknown scene kind 'shapes'"),

@@ -58,7 +58,10 @@ def phase_summaries(run: Path, model: Path) -> dict:
             summary = {}  # optional phases count only when they finished (export uses them only then)
         if summary and (run / phase / "args.json").exists():  # what the phase ran with (train.py writes it)
             ran = json.loads((run / phase / "args.json").read_text())
-            summary.update({k: ran[k] for k in ("batch", "lr", "loss_weight", "mix", "init") if ran.get(k)})
+            summary.update({k: ran[k] for k in ("batch", "lr", "loss_weight", "mix", "init", "text_aux")
+                            if ran.get(k)})
+            if ran.get("timesteps", "uniform") != "uniform":  # the default goes unsaid
+                summary["timesteps"] = ran["timesteps"]
             if (run / phase / "final").exists() and "steps" in ran:
                 summary["steps"] = ran["steps"]  # it ran them all (the log keeps every 25th step only)
         out[phase] = summary or kept.get(phase, {})
@@ -73,9 +76,16 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
     mix = log.get("mix")
     data = ("a scene mix of " + ", ".join(f"{k} {v:g}" for k, v in mix.items()) if mix
             else "the usual scene mix")
+    timesteps = {"lognormal": ", timesteps drawn log-normally in noise level (`--timesteps lognormal`, EDM's "
+                              "ln sigma ~ N(-1.2, 1.2^2): half of them at low noise, where shapes get their edges)"
+                 }.get(log.get("timesteps"), "")
+    if log.get("text_aux"):
+        timesteps += (f", plus a keep-the-words loss on the text encoder at weight {log['text_aux']:g} (`--text-aux`: "
+                      "each word's output must name its token, the pooled output the caption's words)")
     return (f"\n- Then continued from {start} EMA weights (`--phase tune --name {name}`): {log['steps']} steps of "
             f"{log.get('batch', unet_batch)} images, a fresh AdamW at lr {log.get('lr', '?')} with warm-up and cosine "
-            f"decay, {weightings.get(log.get('loss_weight'), '?')}, {data}, other pictures than the stages before saw; "
+            f"decay, {weightings.get(log.get('loss_weight'), '?')}{timesteps}, {data}, other pictures than the stages "
+            f"before saw; "
             f"{log['minutes']} minutes; last logged loss {log['last_loss']}.")
 
 
