@@ -180,11 +180,11 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
     import shutil
 
     from pipelines import load_pipeline
-    from training.model_card import phase_summaries
+    from training.model_card import _text_aux_words, phase_summaries
 
     out, _ = vae_run
     shutil.copytree(out / "vae", tmp_path / "vae")
-    run(tmp_path, "--phase", "unet", "--steps", "4")
+    run(tmp_path, "--phase", "unet", "--steps", "4", "--text-aux", "1", "--no-text-aux-bag")
     run(tmp_path, "--phase", "tune", "--steps", "60", "--lr", "1e-2", "--text-aux", "1")
     rows = list(csv.DictReader((tmp_path / "tune" / "log.csv").open()))
     aux = [float(r["text_aux_loss"]) for r in rows]
@@ -192,7 +192,10 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
     assert json.loads((tmp_path / "tune" / "args.json").read_text())["text_aux"] == 1.0
 
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
-    assert phase_summaries(tmp_path, tmp_path / "model")["tune"]["text_aux"] == 1.0
+    summaries = phase_summaries(tmp_path, tmp_path / "model")
+    assert summaries["tune"]["text_aux"] == 1.0 and "text_aux_bag" not in summaries["tune"]  # the default: with
+    assert summaries["unet"]["text_aux"] == 1.0 and summaries["unet"]["text_aux_bag"] is False
+    assert "--no-text-aux-bag" in _text_aux_words(summaries["unet"]) and "pooled" in _text_aux_words(summaries["tune"])
     shipped = load_file(tmp_path / "model" / "text_encoder" / "model.safetensors")
     trained = load_file(tmp_path / "unet" / "final" / "text_encoder" / "model.safetensors")
     assert shipped.keys() == trained.keys()
@@ -202,16 +205,18 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
         run(tmp_path, "--phase", "tune", "--text-aux", "-1")
 
 
-def test_text_aux_loss_needs_words_apart():
+@pytest.mark.parametrize("bag, floor, apart_below", [(True, 0.69, 0.45), (False, 0.34, 0.1)])
+def test_text_aux_loss_needs_words_apart(bag, floor, apart_below):
     """Captions that differ in one word ("square"/"circle") cannot both be named from one shared output: the loss
-    stays at its floor (ln 2 here) for an encoder that merges them, and falls well below it for one that keeps them."""
+    stays at its floor for an encoder that merges them (ln 2 / 2 for the words alone; with the bag of words on the
+    pooled output, ln 2) and falls well below it for one that keeps them."""
     ids = torch.tensor([[0, 1, 2, 9], [0, 1, 3, 9]])  # "<bos> red square <eos>", "<bos> red circle <eos>"
     apart = torch.randn(2, 4, 16, generator=torch.Generator().manual_seed(0))
     same = apart[:1].expand(2, -1, -1).clone()
     best = {}
     for name, hidden in (("apart", apart), ("same", same)):
         torch.manual_seed(0)
-        heads = train.TextKeepsWords(16, 10, special_ids=[0, 9])
+        heads = train.TextKeepsWords(16, 10, special_ids=[0, 9], bag=bag)
         opt = torch.optim.Adam(heads.parameters(), lr=0.05)
         for _ in range(300):  # the best heads for this encoder output
             opt.zero_grad()
@@ -220,7 +225,9 @@ def test_text_aux_loss_needs_words_apart():
         with torch.no_grad():
             best[name] = float(heads(hidden, hidden[:, -1], ids))
             assert heads(hidden, hidden[:, -1], torch.tensor([[0, 9, 9, 9]] * 2)) == 0  # empty captions: no loss
-    assert best["same"] > 0.69 and best["apart"] < 0.45, best
+            # without the bag, the pooled output is left to the UNet: the loss does not read it
+            assert (heads(hidden, torch.zeros(2, 16), ids) == best[name]) is not bag
+    assert best["same"] > floor and best["apart"] < apart_below, best
 
 
 @pytest.mark.parametrize("mix, message", [("count=1,shapes=2", "unknown scene kind 'shapes'"),

@@ -60,6 +60,8 @@ def phase_summaries(run: Path, model: Path) -> dict:
             ran = json.loads((run / phase / "args.json").read_text())
             summary.update({k: ran[k] for k in ("batch", "lr", "loss_weight", "mix", "init", "text_aux")
                             if ran.get(k)})
+            if ran.get("text_aux") and ran.get("text_aux_bag") is False:
+                summary["text_aux_bag"] = False
             if ran.get("timesteps", "uniform") != "uniform":  # the default goes unsaid
                 summary["timesteps"] = ran["timesteps"]
             if (run / phase / "final").exists() and "steps" in ran:
@@ -68,6 +70,17 @@ def phase_summaries(run: Path, model: Path) -> dict:
     out = {k: v for k, v in out.items() if v}
     kept_file.write_text(json.dumps(out, indent=1))
     return out
+
+
+def _text_aux_words(log: dict) -> str:
+    """The card's words for a stage trained with --text-aux ("" without it)."""
+    if not log.get("text_aux"):
+        return ""
+    if log.get("text_aux_bag", True):
+        return (f", plus a keep-the-words loss on the text encoder at weight {log['text_aux']:g} (`--text-aux`: "
+                "each word's output must name its token, the pooled output the caption's words)")
+    return (f", plus a keep-the-words loss on the text encoder at weight {log['text_aux']:g} (`--text-aux "
+            f"--no-text-aux-bag`: each word's output must name its token)")
 
 
 def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
@@ -79,9 +92,7 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
     timesteps = {"lognormal": ", timesteps drawn log-normally in noise level (`--timesteps lognormal`, EDM's "
                               "ln sigma ~ N(-1.2, 1.2^2): half of them at low noise, where shapes get their edges)"
                  }.get(log.get("timesteps"), "")
-    if log.get("text_aux"):
-        timesteps += (f", plus a keep-the-words loss on the text encoder at weight {log['text_aux']:g} (`--text-aux`: "
-                      "each word's output must name its token, the pooled output the caption's words)")
+    timesteps += _text_aux_words(log)
     return (f"\n- Then continued from {start} EMA weights (`--phase tune --name {name}`): {log['steps']} steps of "
             f"{log.get('batch', unet_batch)} images, a fresh AdamW at lr {log.get('lr', '?')} with warm-up and cosine "
             f"decay, {weightings.get(log.get('loss_weight'), '?')}{timesteps}, {data}, other pictures than the stages "
@@ -151,7 +162,7 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 - Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
   {vae_log.get('minutes', '?')} minutes.{decoder_line}
 - Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
-  warm-up and cosine decay{schedule}, v-prediction with {weighting}, EMA of the weights (the EMA is what ships);
+  warm-up and cosine decay{schedule}, v-prediction with {weighting}{_text_aux_words(unet_log)}, EMA of the weights (the EMA is what ships);
   {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_line}
 - Hardware: {platform.machine()} CPU, 2 cores (1–2 torch threads), no GPU. Total
   {total_minutes / 60:.2f} CPU-hours of wall time.

@@ -73,6 +73,8 @@ class Run:
         if accelerator.is_main_process:  # what this phase ran with, for the model card
             ran = {k: getattr(args, k) for k in ("steps", "lr", "lr_vae", "loss_weight", "timesteps", "text_aux", "seed",
                                                 "mix")}
+            if args.text_aux:
+                ran["text_aux_bag"] = args.text_aux_bag
             if phase.startswith("tune"):
                 ran["init"] = args.init
             if phase == "vae":
@@ -256,15 +258,17 @@ class TextKeepsWords(torch.nn.Module):
     reward it: a square and a circle of one size differ by their corners, a small change in the latents, and the
     first model's encoder mapped "square" and "circle" to nearly the same output (pooled embeddings 1.7 % apart,
     "square" and "triangle" 15 %), so no amount of UNet training could draw the one asked for. Two linear heads
-    read the encoder's output: each word's hidden state must name its own token, and the pooled embedding must
-    name the caption's bag of words (cross-entropy on both). Only words, not the world's scene specs, are
-    supervised. The heads are dropped at export: the pipeline is the same.
+    read the encoder's output: each word's hidden state must name its own token, and (``bag``) the pooled
+    embedding must name the caption's bag of words (cross-entropy on both). Only words, not the world's scene
+    specs, are supervised. The heads are dropped at export: the pipeline is the same.
+    A bag of words has no order, so the bag head pulls "a red circle and a blue square" and its colour swap
+    together in the pooled output; ``bag=False`` leaves the pooled output to the UNet alone.
     """
 
-    def __init__(self, hidden_size: int, vocab_size: int, special_ids: list[int]):
+    def __init__(self, hidden_size: int, vocab_size: int, special_ids: list[int], bag: bool = True):
         super().__init__()
         self.tokens = torch.nn.Linear(hidden_size, vocab_size)
-        self.bag = torch.nn.Linear(hidden_size, vocab_size)
+        self.bag = torch.nn.Linear(hidden_size, vocab_size) if bag else None
         self.register_buffer("special", torch.tensor(sorted(set(special_ids))), persistent=False)
 
     def forward(self, hidden: torch.Tensor, pooled: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
@@ -272,6 +276,8 @@ class TextKeepsWords(torch.nn.Module):
         if not words.any():  # a batch of empty captions
             return hidden.sum() * 0
         token_loss = F.cross_entropy(self.tokens(hidden[words]), ids[words])
+        if self.bag is None:
+            return token_loss
         has = words.any(1)
         bag = torch.zeros(ids.shape[0], self.bag.out_features, device=ids.device)
         bag.scatter_add_(1, ids, words.float())
@@ -323,7 +329,8 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     aux = None
     if args.text_aux:
         aux = TextKeepsWords(text_encoder.config.hidden_size, text_encoder.config.vocab_size,
-                             [tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id])
+                             [tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id],
+                             bag=args.text_aux_bag)
     opt = torch.optim.AdamW(params + (list(aux.parameters()) if aux else []), lr=args.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, args.steps, 200))
     text_encoder, unet, opt, sched = acc.prepare(text_encoder, unet, opt, sched)
@@ -495,6 +502,9 @@ def parse_args(argv=None):
                     help="how training timesteps are drawn (see sample_timesteps)")
     ap.add_argument("--text-aux", type=float, default=0.0, metavar="WEIGHT",
                     help="weight of the text encoder's keep-the-words loss (see TextKeepsWords); 0 = off")
+    ap.add_argument("--text-aux-bag", action=argparse.BooleanOptionalAction, default=True,
+                    help="with --text-aux: the pooled output must also name the caption's words (--no-text-aux-bag: "
+                         "only each word's own output is held to its token)")
     ap.add_argument("--mix", type=parse_mix, default=None, metavar="KIND=SHARE,...",
                     help=f"scene kinds in the UNet's data, e.g. single=0.4,count=0.4,pair=0.15,text=0.05 "
                          f"(default {','.join(f'{k}={v}' for k, v in world.SCENE_MIX.items())})")
