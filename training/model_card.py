@@ -76,11 +76,10 @@ def _text_aux_words(log: dict) -> str:
     """The card's words for a stage trained with --text-aux ("" without it)."""
     if not log.get("text_aux"):
         return ""
-    if log.get("text_aux_bag", True):
-        return (f", plus a keep-the-words loss on the text encoder at weight {log['text_aux']:g} (`--text-aux`: "
-                "each word's output must name its token, the pooled output the caption's words)")
-    return (f", plus a keep-the-words loss on the text encoder at weight {log['text_aux']:g} (`--text-aux "
-            f"--no-text-aux-bag`: each word's output must name its token)")
+    bag = log.get("text_aux_bag", True)
+    flag, pooled = ("", ", the pooled output the caption's words") if bag else (" --no-text-aux-bag", "")
+    return (f", plus a keep-the-words loss on the text encoder at weight {log['text_aux']:g} (`--text-aux{flag}`: "
+            f"each word's output must name its token{pooled})")
 
 
 def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
@@ -89,13 +88,13 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
     mix = log.get("mix")
     data = ("a scene mix of " + ", ".join(f"{k} {v:g}" for k, v in mix.items()) if mix
             else "the usual scene mix")
-    timesteps = {"lognormal": ", timesteps drawn log-normally in noise level (`--timesteps lognormal`, EDM's "
+    extras = {"lognormal": ", timesteps drawn log-normally in noise level (`--timesteps lognormal`, EDM's "
                               "ln sigma ~ N(-1.2, 1.2^2): half of them at low noise, where shapes get their edges)"
                  }.get(log.get("timesteps"), "")
-    timesteps += _text_aux_words(log)
+    extras += _text_aux_words(log)
     return (f"\n- Then continued from {start} EMA weights (`--phase tune --name {name}`): {log['steps']} steps of "
             f"{log.get('batch', unet_batch)} images, a fresh AdamW at lr {log.get('lr', '?')} with warm-up and cosine "
-            f"decay, {weightings.get(log.get('loss_weight'), '?')}{timesteps}, {data}, other pictures than the stages "
+            f"decay, {weightings.get(log.get('loss_weight'), '?')}{extras}, {data}, other pictures than the stages "
             f"before saw; "
             f"{log['minutes']} minutes; last logged loss {log['last_loss']}.")
 
