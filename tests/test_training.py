@@ -184,7 +184,8 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
 
     out, _ = vae_run
     shutil.copytree(out / "vae", tmp_path / "vae")
-    run(tmp_path, "--phase", "unet", "--steps", "4", "--text-aux", "1", "--no-text-aux-bag")
+    run(tmp_path, "--phase", "unet", "--steps", "4", "--text-aux", "1", "--no-text-aux-tokens",
+        "--text-aux-bag-words", "square,circle")
     run(tmp_path, "--phase", "tune", "--steps", "60", "--lr", "1e-2", "--text-aux", "1")
     rows = list(csv.DictReader((tmp_path / "tune" / "log.csv").open()))
     aux = [float(r["text_aux_loss"]) for r in rows]
@@ -194,8 +195,13 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
     summaries = phase_summaries(tmp_path, tmp_path / "model")
     assert summaries["tune"]["text_aux"] == 1.0 and "text_aux_bag" not in summaries["tune"]  # the default: with
-    assert summaries["unet"]["text_aux"] == 1.0 and summaries["unet"]["text_aux_bag"] is False
-    assert "--no-text-aux-bag" in _text_aux_words(summaries["unet"]) and "pooled" in _text_aux_words(summaries["tune"])
+    assert summaries["unet"]["text_aux"] == 1.0 and summaries["unet"]["text_aux_tokens"] is False
+    assert summaries["unet"]["text_aux_bag_words"] == ["square", "circle"]
+    unet_words, tune_words = _text_aux_words(summaries["unet"]), _text_aux_words(summaries["tune"])
+    assert "--no-text-aux-tokens --text-aux-bag-words square,circle" in unet_words and "name its token" not in unet_words
+    assert "must name which of square, circle" in unet_words
+    assert "each word's output must name its token" in tune_words and "caption's words" in tune_words
+    assert "pooled" not in _text_aux_words({"text_aux": 1.0, "text_aux_bag": False})
     shipped = load_file(tmp_path / "model" / "text_encoder" / "model.safetensors")
     trained = load_file(tmp_path / "unet" / "final" / "text_encoder" / "model.safetensors")
     assert shipped.keys() == trained.keys()
@@ -203,20 +209,26 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
 
     with pytest.raises(SystemExit, match="between 0 .off. and 10"):
         run(tmp_path, "--phase", "tune", "--text-aux", "-1")
+    with pytest.raises(SystemExit, match="nothing to do"):
+        run(tmp_path, "--phase", "tune", "--text-aux", "1", "--no-text-aux-tokens", "--no-text-aux-bag")
+    with pytest.raises(SystemExit, match="'squarish' is not one word of the tokenizer's vocabulary"):
+        run(tmp_path, "--phase", "tune", "--text-aux", "1", "--text-aux-bag-words", "square,squarish")
 
 
-@pytest.mark.parametrize("bag, floor, apart_below", [(True, 0.69, 0.45), (False, 0.34, 0.1)])
-def test_text_aux_loss_needs_words_apart(bag, floor, apart_below):
+@pytest.mark.parametrize("parts, floor, apart_below", [
+    ({}, 0.69, 0.45), ({"bag": False}, 0.34, 0.1), ({"tokens": False, "bag_ids": [2, 3]}, 0.69, 0.1)])
+def test_text_aux_loss_needs_words_apart(parts, floor, apart_below):
     """Captions that differ in one word ("square"/"circle") cannot both be named from one shared output: the loss
     stays at its floor for an encoder that merges them (ln 2 / 2 for the words alone; with the bag of words on the
-    pooled output, ln 2) and falls well below it for one that keeps them."""
+    pooled output, ln 2; the bag of the shape words alone, ln 2) and falls well below it for one that keeps them."""
+    bag = parts.get("bag", True)
     ids = torch.tensor([[0, 1, 2, 9], [0, 1, 3, 9]])  # "<bos> red square <eos>", "<bos> red circle <eos>"
     apart = torch.randn(2, 4, 16, generator=torch.Generator().manual_seed(0))
     same = apart[:1].expand(2, -1, -1).clone()
     best = {}
     for name, hidden in (("apart", apart), ("same", same)):
         torch.manual_seed(0)
-        heads = train.TextKeepsWords(16, 10, special_ids=[0, 9], bag=bag)
+        heads = train.TextKeepsWords(16, 10, special_ids=[0, 9], **parts)
         opt = torch.optim.Adam(heads.parameters(), lr=0.05)
         for _ in range(300):  # the best heads for this encoder output
             opt.zero_grad()
@@ -227,6 +239,9 @@ def test_text_aux_loss_needs_words_apart(bag, floor, apart_below):
             assert heads(hidden, hidden[:, -1], torch.tensor([[0, 9, 9, 9]] * 2)) == 0  # empty captions: no loss
             # without the bag, the pooled output is left to the UNet: the loss does not read it
             assert (heads(hidden, torch.zeros(2, 16), ids) == best[name]) is not bag
+            if "bag_ids" in parts:  # only the pooled output is read, and captions without the words add nothing
+                assert heads(torch.zeros(2, 4, 16), hidden[:, -1], ids) == best[name]
+                assert heads(hidden, hidden[:, -1], torch.tensor([[0, 1, 4, 9]] * 2)) == 0
     assert best["same"] > floor and best["apart"] < apart_below, best
 
 

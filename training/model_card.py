@@ -60,8 +60,10 @@ def phase_summaries(run: Path, model: Path) -> dict:
             ran = json.loads((run / phase / "args.json").read_text())
             summary.update({k: ran[k] for k in ("batch", "lr", "loss_weight", "mix", "init", "text_aux")
                             if ran.get(k)})
-            if ran.get("text_aux") and ran.get("text_aux_bag") is False:
-                summary["text_aux_bag"] = False
+            if ran.get("text_aux"):  # the defaults (per-word part and a bag of every word) go unsaid
+                summary.update({k: ran[k] for k in ("text_aux_bag", "text_aux_tokens") if ran.get(k) is False})
+                if ran.get("text_aux_bag_words"):
+                    summary["text_aux_bag_words"] = ran["text_aux_bag_words"]
             if ran.get("timesteps", "uniform") != "uniform":  # the default goes unsaid
                 summary["timesteps"] = ran["timesteps"]
             if (run / phase / "final").exists() and "steps" in ran:
@@ -76,10 +78,21 @@ def _text_aux_words(log: dict) -> str:
     """The card's words for a stage trained with --text-aux ("" without it)."""
     if not log.get("text_aux"):
         return ""
-    bag = log.get("text_aux_bag", True)
-    flag, pooled = ("", ", the pooled output the caption's words") if bag else (" --no-text-aux-bag", "")
-    return (f", plus a keep-the-words loss on the text encoder at weight {log['text_aux']:g} (`--text-aux{flag}`: "
-            f"each word's output must name its token{pooled})")
+    flags, parts = "", []
+    if log.get("text_aux_tokens", True):
+        parts.append("each word's output must name its token")
+    else:
+        flags += " --no-text-aux-tokens"
+    if not log.get("text_aux_bag", True):
+        flags += " --no-text-aux-bag"
+    elif log.get("text_aux_bag_words"):
+        words = ",".join(log["text_aux_bag_words"])
+        flags += f" --text-aux-bag-words {words}"
+        parts.append(f"the pooled output must name which of {words.replace(',', ', ')} the caption holds")
+    else:
+        parts.append("the pooled output must name the caption's words")
+    return (f", plus a keep-the-words loss on the text encoder at weight {log['text_aux']:g} (`--text-aux{flags}`: "
+            f"{'; '.join(parts)})")
 
 
 def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:

@@ -75,6 +75,10 @@ class Run:
                                                 "mix")}
             if args.text_aux:
                 ran["text_aux_bag"] = args.text_aux_bag
+                if args.text_aux_bag and args.text_aux_bag_words:
+                    ran["text_aux_bag_words"] = args.text_aux_bag_words
+                if not args.text_aux_tokens:
+                    ran["text_aux_tokens"] = False
             if phase.startswith("tune"):
                 ran["init"] = args.init
             if phase == "vae":
@@ -257,33 +261,58 @@ class TextKeepsWords(torch.nn.Module):
     Trained only through the UNet, the text encoder keeps a word apart from another only as far as the images
     reward it: a square and a circle of one size differ by their corners, a small change in the latents, and the
     first model's encoder mapped "square" and "circle" to nearly the same output (pooled embeddings 1.7 % apart,
-    "square" and "triangle" 15 %), so no amount of UNet training could draw the one asked for. Two linear heads
-    read the encoder's output: each word's hidden state must name its own token, and (``bag``) the pooled
-    embedding must name the caption's bag of words (cross-entropy on both). Only words, not the world's scene
+    "square" and "triangle" 15 %), so no amount of UNet training could draw the one asked for. Linear heads
+    read the encoder's output: (``tokens``) each word's hidden state must name its own token, and (``bag``) the
+    pooled embedding must name the caption's bag of words (cross-entropy on both, averaged when both are on). Only words, not the world's scene
     specs, are supervised. The heads are dropped at export: the pipeline is the same.
     A bag of words has no order, so the bag head pulls "a red circle and a blue square" and its colour swap
-    together in the pooled output; ``bag=False`` leaves the pooled output to the UNet alone.
+    together in the pooled output; ``bag=False`` leaves the pooled output to the UNet alone, and ``bag_ids`` limits
+    the bag to those tokens (e.g. the shape words): the pooled output must say which of them the caption holds,
+    and captions with none of them add nothing to that part.
     """
 
-    def __init__(self, hidden_size: int, vocab_size: int, special_ids: list[int], bag: bool = True):
+    def __init__(self, hidden_size: int, vocab_size: int, special_ids: list[int], bag: bool = True,
+                 bag_ids: list[int] | None = None, tokens: bool = True):
         super().__init__()
-        self.tokens = torch.nn.Linear(hidden_size, vocab_size)
-        self.bag = torch.nn.Linear(hidden_size, vocab_size) if bag else None
+        if not (tokens or bag):
+            raise ValueError("TextKeepsWords needs the per-word part, the bag, or both")
+        self.tokens = torch.nn.Linear(hidden_size, vocab_size) if tokens else None
+        self.bag = torch.nn.Linear(hidden_size, len(bag_ids) if bag_ids else vocab_size) if bag else None
         self.register_buffer("special", torch.tensor(sorted(set(special_ids))), persistent=False)
+        self.register_buffer("bag_ids", torch.tensor(bag_ids) if bag and bag_ids else None, persistent=False)
 
     def forward(self, hidden: torch.Tensor, pooled: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         words = ~torch.isin(ids, self.special)
         if not words.any():  # a batch of empty captions
             return hidden.sum() * 0
-        token_loss = F.cross_entropy(self.tokens(hidden[words]), ids[words])
+        token_loss = F.cross_entropy(self.tokens(hidden[words]), ids[words]) if self.tokens is not None else None
         if self.bag is None:
             return token_loss
-        has = words.any(1)
-        bag = torch.zeros(ids.shape[0], self.bag.out_features, device=ids.device)
-        bag.scatter_add_(1, ids, words.float())
-        bag = bag[has] / bag[has].sum(1, keepdim=True)
-        bag_loss = -(bag * F.log_softmax(self.bag(pooled[has]), dim=-1)).sum(1).mean()
-        return (token_loss + bag_loss) / 2
+        if self.bag_ids is None:
+            bag = torch.zeros(ids.shape[0], self.bag.out_features, device=ids.device)
+            bag.scatter_add_(1, ids, words.float())
+        else:
+            bag = (ids.unsqueeze(-1) == self.bag_ids).sum(1).float()
+        has = bag.sum(1) > 0
+        if has.any():
+            bag = bag[has] / bag[has].sum(1, keepdim=True)
+            bag_loss = -(bag * F.log_softmax(self.bag(pooled[has]), dim=-1)).sum(1).mean()
+        else:  # none of the bag's words in this batch
+            bag_loss = self.bag(pooled).sum() * 0
+        return bag_loss if token_loss is None else (token_loss + bag_loss) / 2
+
+
+def bag_token_ids(tokenizer: CLIPTokenizer, words: list[str] | None) -> list[int] | None:
+    """--text-aux-bag-words: each word's token id (each must be one token of the vocabulary)."""
+    if not words:
+        return None
+    ids = []
+    for w in words:
+        tokens = tokenizer.tokenize(w)
+        if len(tokens) != 1 or tokenizer.convert_tokens_to_ids(tokens[0]) == tokenizer.unk_token_id:
+            raise SystemExit(f"--text-aux-bag-words: {w!r} is not one word of the tokenizer's vocabulary")
+        ids.append(tokenizer.convert_tokens_to_ids(tokens[0]))
+    return ids
 
 
 def load_or_build_tokenizer(out: Path) -> CLIPTokenizer:
@@ -330,7 +359,8 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     if args.text_aux:
         aux = TextKeepsWords(text_encoder.config.hidden_size, text_encoder.config.vocab_size,
                              [tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id],
-                             bag=args.text_aux_bag)
+                             bag=args.text_aux_bag, bag_ids=bag_token_ids(tokenizer, args.text_aux_bag_words),
+                             tokens=args.text_aux_tokens)
     opt = torch.optim.AdamW(params + (list(aux.parameters()) if aux else []), lr=args.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, args.steps, 200))
     text_encoder, unet, opt, sched = acc.prepare(text_encoder, unet, opt, sched)
@@ -505,6 +535,13 @@ def parse_args(argv=None):
     ap.add_argument("--text-aux-bag", action=argparse.BooleanOptionalAction, default=True,
                     help="with --text-aux: the pooled output must also name the caption's words (--no-text-aux-bag: "
                          "only each word's own output is held to its token)")
+    ap.add_argument("--text-aux-tokens", action=argparse.BooleanOptionalAction, default=True,
+                    help="with --text-aux: each word's own output must name its token (--no-text-aux-tokens: only "
+                         "the pooled output's bag of words)")
+    ap.add_argument("--text-aux-bag-words", type=lambda s: [w.strip() for w in s.split(",") if w.strip()],
+                    default=None, metavar="WORD,...",
+                    help="with --text-aux: the pooled output names only these words (e.g. "
+                         "circle,circles,square,squares,triangle,triangles); default: all of the caption's words")
     ap.add_argument("--mix", type=parse_mix, default=None, metavar="KIND=SHARE,...",
                     help=f"scene kinds in the UNet's data, e.g. single=0.4,count=0.4,pair=0.15,text=0.05 "
                          f"(default {','.join(f'{k}={v}' for k, v in world.SCENE_MIX.items())})")
@@ -533,6 +570,8 @@ def main(argv=None):
     cfg = replace(cfg, latent_channels=args.latent_channels)
     if not 0 <= args.text_aux <= 10:
         raise SystemExit(f"--text-aux must be between 0 (off) and 10, not {args.text_aux}")
+    if args.text_aux and not (args.text_aux_tokens or args.text_aux_bag):
+        raise SystemExit("--no-text-aux-tokens with --no-text-aux-bag leaves the keep-the-words loss nothing to do")
     phases = {"vae": train_vae, "decoder": train_decoder, "unet": train_unet, "tune": train_tune,
               "export": export}
     return phases[args.phase](args, cfg)
