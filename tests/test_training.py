@@ -74,6 +74,19 @@ def test_decoder_phase_keeps_the_encoder_and_lowers_the_loss(vae_run):
     assert all(torch.equal(before[k], after[k]) for k in frozen)
     assert sum(not torch.equal(before[k], after[k]) for k in tuned) > len(tuned) // 2
 
+    # a second stage continues the first (not the vae) and, like the first, leaves the encoder alone
+    assert train.decoder_stages(out) == [out / "decoder"]
+    run(out, "--phase", "decoder", "--name", "decoder2", "--steps", "30", "--lr-vae", "1e-3")
+    assert train.decoder_stages(out) == [out / "decoder", out / "decoder2"]
+    log = (out / "decoder2" / "log.csv").read_text().splitlines()
+    first_psnr = float(log[1].split(",")[log[0].split(",").index("psnr")])
+    decoder_log = (out / "decoder" / "log.csv").read_text().splitlines()
+    assert first_psnr > float(decoder_log[1].split(",")[decoder_log[0].split(",").index("psnr")])  # same pictures
+    again = load_file(out / "decoder2" / "final" / "diffusion_pytorch_model.safetensors")
+    assert all(torch.equal(before[k], again[k]) for k in frozen)
+    with pytest.raises(SystemExit, match="--name must be decoder, decoder2"):
+        run(out, "--phase", "decoder", "--name", "tune2")
+
 
 def test_loss_weights_uniform_keeps_the_noisiest_steps():
     """min-SNR-5 on v all but drops the noisiest steps (where layout is decided); 'uniform' keeps them."""
@@ -105,7 +118,7 @@ def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     """A phase whose log is not in the run folder keeps the summary the model folder already holds."""
     import json
 
-    from training.model_card import phase_summaries
+    from training.model_card import _decoder_line, phase_summaries
 
     run_dir, model = tmp_path / "run", tmp_path / "model"
     (run_dir / "unet").mkdir(parents=True)
@@ -118,6 +131,17 @@ def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     assert got["unet"] == {"steps": 50, "minutes": 40.0, "last_loss": 0.4}  # a resumed log adds its stretches
     assert "decoder" not in got
     assert json.loads((model / "training.json").read_text()) == got
+
+    # a decoder stage trained here joins the one the model folder remembers; both count on the card
+    (model / "training.json").write_text(json.dumps({**got, "decoder": {"steps": 1276, "minutes": 13.9}}))
+    (run_dir / "decoder2" / "final").mkdir(parents=True)
+    (run_dir / "decoder2" / "final" / "config.json").write_text("{}")
+    (run_dir / "decoder2" / "log.csv").write_text("step,loss,psnr,minutes\n0,0.1,30.5,0.0\n1299,0.05,31.5,8.4\n")
+    got = phase_summaries(run_dir, model)
+    assert list(got) == ["vae", "decoder", "decoder2", "unet"]
+    assert got["decoder2"] == {"steps": 1300, "minutes": 8.4, "last_loss": 0.05, "first_psnr": 30.5, "last_psnr": 31.5}
+    assert "--phase decoder --name decoder2" in _decoder_line("decoder2", got["decoder2"], 32)
+    assert "encoder frozen" in _decoder_line("decoder", got["decoder"], 32)
 
 
 def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):

@@ -18,7 +18,7 @@ import torch
 
 from training.check_vae import reconstruction_scores
 from training.evaluate import CATEGORIES, evaluate, sample_grid, table
-from training.train import tune_stages
+from training.train import decoder_stages, tune_stages
 
 
 def _log_summary(path: Path) -> dict:
@@ -52,14 +52,18 @@ def phase_summaries(run: Path, model: Path) -> dict:
     out = {}
     stages = [d.name for d in tune_stages(run)]  # tune, tune2, ...: each continued the one before
     stages += [k for k in kept if k.startswith("tune") and k not in stages]
-    for phase in ("vae", "decoder", "unet", *stages):
+    decoders = [d.name for d in decoder_stages(run)]  # decoder, decoder2, ...: likewise
+    decoders = sorted(set(decoders) | {k for k in kept if k.startswith("decoder")},
+                      key=lambda k: int(k[len("decoder"):] or 1))
+    for phase in ("vae", *(decoders or ["decoder"]), "unet", *stages):
         summary = _log_summary(run / phase / "log.csv")
-        if (phase == "decoder" or phase.startswith("tune")) and not (run / phase / "final").exists():
+        if phase.startswith(("decoder", "tune")) and not (run / phase / "final").exists():
             summary = {}  # optional phases count only when they finished (export uses them only then)
         if summary and (run / phase / "args.json").exists():  # what the phase ran with (train.py writes it)
             ran = json.loads((run / phase / "args.json").read_text())
-            summary.update({k: ran[k] for k in ("batch", "lr", "loss_weight", "mix", "init", "text_aux")
-                            if ran.get(k)})
+            keys = (("batch", "lr_vae") if phase.startswith(("vae", "decoder")) else
+                    ("batch", "lr", "loss_weight", "mix", "init", "text_aux"))
+            summary.update({k: ran[k] for k in keys if ran.get(k)})
             if ran.get("text_aux"):  # the defaults (per-word part and a bag of every word) go unsaid
                 summary.update({k: ran[k] for k in ("text_aux_bag", "text_aux_tokens") if ran.get(k) is False})
                 if ran.get("text_aux_bag_words"):
@@ -95,6 +99,15 @@ def _text_aux_words(log: dict) -> str:
             f"{'; '.join(parts)})")
 
 
+def _decoder_line(name: str, log: dict, vae_batch: int) -> str:
+    start = ("Decoder fine-tune, encoder frozen (so the UNet's latents do not move)" if name == "decoder" else
+             f"Then the decoder continued (`--phase decoder --name {name}`, a fresh AdamW and schedule)")
+    lr = f" at lr {log['lr_vae']:g}" if log.get("lr_vae") else ""
+    return (f"\n- {start}: {log['steps']} steps of {log.get('batch', vae_batch)} images{lr}, the same loss without KL; "
+            f"{log['minutes']} minutes; PSNR of its batch (fresh pictures each step) {log.get('first_psnr', '?')} dB "
+            f"at the first step, {log.get('last_psnr', '?')} dB at the last logged one.")
+
+
 def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
     init = log.get("init", "unet")
     start = "the UNet's" if init == "unet" else f"stage {init}'s"
@@ -124,15 +137,12 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     sample_grid(pipe, model / "samples.png")
     (model / "evaluation.json").write_text(json.dumps({"model": results, "autoencoder_reconstructions": ae}, indent=1))
     logs = phase_summaries(run, model)
-    vae_log, unet_log, dec_log = logs.get("vae", {}), logs.get("unet", {}), logs.get("decoder", {})
+    vae_log, unet_log = logs.get("vae", {}), logs.get("unet", {})
     tune_logs = {k: v for k, v in logs.items() if k.startswith("tune")}
+    dec_logs = {k: v for k, v in logs.items() if k.startswith("decoder")}
     unet_batch, loss_weight = unet_log.get("batch", unet_batch), unet_log.get("loss_weight", loss_weight)
-    decoder_line = (f"\n- Decoder fine-tune, encoder frozen (so the UNet's latents do not move): {dec_log['steps']} steps of "
-                    f"{vae_batch} images, the same loss without KL; {dec_log['minutes']} minutes; PSNR of its batch "
-                    f"(fresh pictures each step) {dec_log.get('first_psnr', '?')} dB at the first step, "
-                    f"{dec_log.get('last_psnr', '?')} dB at the last logged one."
-                    if dec_log else "")
-    total_minutes = sum(log.get("minutes", 0) for log in (vae_log, unet_log, dec_log, *tune_logs.values()))
+    decoder_line = "".join(_decoder_line(name, log, vae_batch) for name, log in dec_logs.items())
+    total_minutes = sum(log.get("minutes", 0) for log in (vae_log, unet_log, *dec_logs.values(), *tune_logs.values()))
     params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
     meta = results["_meta"]
     targets = {"single: colour": 0.95, "single: shape": 0.9, "single: background": 0.95, "position": 0.8,

@@ -155,11 +155,16 @@ def train_vae(args, cfg: ModelConfig) -> None:
 
 def train_decoder(args, cfg: ModelConfig) -> None:
     """Fine-tune the autoencoder's decoder with its encoder frozen: the latents (and so a UNet trained on them)
-    stay valid while pictures come out sharper. Reads <out>/vae/final, writes <out>/decoder/final."""
+    stay valid while pictures come out sharper. Reads <out>/vae/final, writes <out>/decoder/final; a later stage
+    (``--name decoder2``, ...) continues the newest finished stage before it with a fresh optimizer and schedule
+    (it sees the same stream of pictures again: the decoder has only the world's pictures to learn)."""
+    name = args.name or "decoder"
+    number = stage_number(name, "decoder")
+    before = [d for d in decoder_stages(args.out) if stage_number(d.name, "decoder") < number]
     acc = Accelerator(cpu=args.device == "cpu")
-    run = Run(args, "decoder", acc)
+    run = Run(args, name, acc)
     torch.manual_seed(args.seed)
-    vae = AutoencoderKL.from_pretrained(Path(args.out) / "vae" / "final")
+    vae = AutoencoderKL.from_pretrained(before[-1] / "final" if before else Path(args.out) / "vae" / "final")
     vae.requires_grad_(False)
     trainable = list(vae.decoder.parameters()) + list(vae.post_quant_conv.parameters())
     for p in trainable:
@@ -322,11 +327,12 @@ def load_or_build_tokenizer(out: Path) -> CLIPTokenizer:
     return CLIPTokenizer.from_pretrained(tdir)
 
 
-def stage_number(name: str) -> int:
-    """tune -> 1, tune2 -> 2, ...: a tune stage's place in the chain (it picks the stage's pictures)."""
-    m = re.fullmatch(r"tune([2-9]|[1-9][0-9]+)?", name)
+def stage_number(name: str, kind: str = "tune") -> int:
+    """tune -> 1, tune2 -> 2, ... (decoder, decoder2, ... for kind "decoder"): a stage's place in its chain."""
+    m = re.fullmatch(kind + r"([2-9]|[1-9][0-9]+)?", name)
     if not m:
-        raise SystemExit(f"--name must be tune, tune2, tune3, ... (export and the model card look for them), got {name!r}")
+        raise SystemExit(f"--name must be {kind}, {kind}2, {kind}3, ... (export and the model card look for them), "
+                         f"got {name!r}")
     return int(m.group(1) or 1)
 
 
@@ -430,10 +436,11 @@ def train_tune(args, cfg: ModelConfig) -> None:
     optimizer, its own learning-rate schedule and, typically, another loss weighting or scene mix: e.g. the plain
     v-loss first (the layout, which is decided at the noisiest steps), then min-SNR (colour and shape, decided at
     middle noise levels). Writes <out>/<name>/final (name "tune" by default); export ships the newest stage."""
-    stage_number(args.name)  # refuses other names before any work
-    if args.init == args.name:
+    name = args.name or "tune"
+    stage_number(name)  # refuses other names before any work
+    if args.init == name:
         raise SystemExit("--init names the stage to continue from; it cannot be the stage being written")
-    return train_unet(args, cfg, phase=args.name, init=Path(args.out) / args.init / "final")
+    return train_unet(args, cfg, phase=name, init=Path(args.out) / args.init / "final")
 
 
 def save_weights(acc, text_encoder, unet, ema: EMAModel, params, where: Path) -> None:
@@ -461,6 +468,13 @@ def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 
     return sol.tolist()
 
 
+def decoder_stages(out: Path) -> list[Path]:
+    """The finished decoder stages of a run (decoder/, decoder2/, ...), in their chain's order."""
+    stages = [d for d in Path(out).glob("decoder*") if re.fullmatch(r"decoder(\d*)", d.name)
+              and (d / "final" / "config.json").exists()]
+    return sorted(stages, key=lambda d: int(d.name[len("decoder"):] or 1))
+
+
 def tune_stages(out: Path) -> list[Path]:
     """The finished tune stages of a run (tune/, tune2/, ...), oldest first."""
     stages = [d for d in Path(out).glob("tune*") if re.fullmatch(r"tune\d*", d.name)
@@ -482,8 +496,10 @@ def export(args, cfg: ModelConfig) -> None:
         if _mtime(tuned / "final") >= _mtime(source):
             source = tuned / "final"
     stats = json.loads((out / "unet" / "latent_stats.json").read_text())
-    sharpened = out / "decoder" / "final"  # same encoder, fine-tuned decoder (phase "decoder"), if it was run
-    vae = AutoencoderKL.from_pretrained(sharpened if sharpened.exists() else out / "vae" / "final")
+    # same encoder, fine-tuned decoder (phase "decoder"): the last stage of the chain, if it was run
+    decoders = decoder_stages(out)
+    decoder = decoders[-1] / "final" if decoders else out / "vae" / "final"
+    vae = AutoencoderKL.from_pretrained(decoder)
     vae.register_to_config(latents_mean=stats["latents_mean"], latents_std=stats["latents_std"], scaling_factor=1.0)
     pipe = PlaygroundPipeline(
         tokenizer=CLIPTokenizer.from_pretrained(out / "tokenizer"),
@@ -498,7 +514,7 @@ def export(args, cfg: ModelConfig) -> None:
     )
     dest = Path(args.export_to)
     pipe.save_pretrained(dest, safe_serialization=True)
-    print(f"[export] {source} + {'decoder' if sharpened.exists() else 'vae'}/final -> {dest}")
+    print(f"[export] {source} + {decoder.parent.name}/final -> {dest}")
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -546,7 +562,8 @@ def parse_args(argv=None):
                     help=f"scene kinds in the UNet's data, e.g. single=0.4,count=0.4,pair=0.15,text=0.05 "
                          f"(default {','.join(f'{k}={v}' for k, v in world.SCENE_MIX.items())})")
     ap.add_argument("--init", default="unet", help="tune: the stage whose final weights it continues")
-    ap.add_argument("--name", default="tune", help="tune: the stage's folder under --out (tune, tune2, ...)")
+    ap.add_argument("--name", default=None,
+                    help="tune / decoder: the stage's folder under --out (tune, tune2, ...; decoder, decoder2, ...)")
     ap.add_argument("--latent-channels", type=int, default=4,
                     help="vae: channels of the 8x8 latents (more keep finer detail); later phases read the vae's")
     ap.add_argument("--guidance", type=float, default=4.0, help="default guidance scale written into the model")
