@@ -198,7 +198,8 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
 
 def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(vae_run, tmp_path):
     """--text-aux adds a keep-the-words loss on the text encoder (logged, falling); the shipped model is the same
-    kind of pipeline as without it (no extra weights), and the card says the stage ran with it."""
+    kind of pipeline as without it (no extra weights), and the card says the stage ran with it. The UNet here is
+    also built without the pooled text path (--no-pooled-text), which the tune and the pipeline keep."""
     import csv
     import json
     import shutil
@@ -209,7 +210,8 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
     out, _ = vae_run
     shutil.copytree(out / "vae", tmp_path / "vae")
     run(tmp_path, "--phase", "unet", "--steps", "4", "--text-aux", "1", "--no-text-aux-tokens",
-        "--text-aux-bag-words", "square,circle")
+        "--text-aux-bag-words", "square,circle", "--no-pooled-text")
+    assert json.loads((tmp_path / "unet" / "args.json").read_text())["pooled_text"] is False
     run(tmp_path, "--phase", "tune", "--steps", "60", "--lr", "1e-2", "--text-aux", "1")
     rows = list(csv.DictReader((tmp_path / "tune" / "log.csv").open()))
     aux = [float(r["text_aux_loss"]) for r in rows]
@@ -229,7 +231,9 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
     shipped = load_file(tmp_path / "model" / "text_encoder" / "model.safetensors")
     trained = load_file(tmp_path / "unet" / "final" / "text_encoder" / "model.safetensors")
     assert shipped.keys() == trained.keys()
-    assert load_pipeline(str(tmp_path / "model"))("a red square", num_inference_steps=2, seed=0).images[0].size == (32, 32)
+    pipe = load_pipeline(str(tmp_path / "model"))
+    assert pipe.unet.config.class_embed_type is None  # --no-pooled-text: the tune kept the UNet's design
+    assert pipe("a red square", num_inference_steps=2, seed=0).images[0].size == (32, 32)
 
     with pytest.raises(SystemExit, match="between 0 .off. and 10"):
         run(tmp_path, "--phase", "tune", "--text-aux", "-1")

@@ -142,6 +142,9 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     dec_logs = {k: v for k, v in logs.items() if k.startswith("decoder")}
     unet_batch, loss_weight = unet_log.get("batch", unet_batch), unet_log.get("loss_weight", loss_weight)
     decoder_line = "".join(_decoder_line(name, log, vae_batch) for name, log in dec_logs.items())
+    pooled = ('pooled text into the time embedding (`class_embed_type="projection"`)'
+              if pipe.unet.config.class_embed_type == "projection" else
+              "no pooled text (the caption enters through cross-attention only: `--no-pooled-text`)")
     total_minutes = sum(log.get("minutes", 0) for log in (vae_log, unet_log, *dec_logs.values(), *tune_logs.values()))
     params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
     meta = results["_meta"]
@@ -176,7 +179,7 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 |---|---|---|
 | tokenizer | CLIP BPE (vocab.json + merges.txt), {len(pipe.tokenizer)} tokens, window {pipe.tokenizer.model_max_length} | – |
 | text_encoder | `CLIPTextModel`, {pipe.text_encoder.config.num_hidden_layers} layers, width {pipe.text_encoder.config.hidden_size} | {params['text_encoder']:.2f} M |
-| unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, cross-attention at every level, pooled text into the time embedding (`class_embed_type="projection"`), {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
+| unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, cross-attention at every level, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
 | vae | `AutoencoderKL`, 32×32×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
 | scheduler | DDPM training schedule, 1000 steps, scaled-linear betas; every sampler is derived from it | – |
 

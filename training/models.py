@@ -19,6 +19,7 @@ class ModelConfig:
     text_layers: int = 4
     text_heads: int = 4
     prediction_type: str = "v_prediction"
+    pooled_text: bool = True  # the pooled text embedding joins the time embedding (False: cross-attention only, as SD 1.x)
 
     @classmethod
     def tiny(cls) -> "ModelConfig":
@@ -53,7 +54,8 @@ def make_unet(cfg: ModelConfig, latent_size: int) -> UNet2DConditionModel:
         block_out_channels=cfg.unet_channels, layers_per_block=cfg.unet_layers,
         down_block_types=("CrossAttnDownBlock2D",) * n, up_block_types=("CrossAttnUpBlock2D",) * n,
         cross_attention_dim=cfg.text_hidden, attention_head_dim=8, norm_num_groups=16,
-        class_embed_type="projection", projection_class_embeddings_input_dim=cfg.text_hidden,
+        class_embed_type="projection" if cfg.pooled_text else None,
+        projection_class_embeddings_input_dim=cfg.text_hidden if cfg.pooled_text else None,
     )
 
 

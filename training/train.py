@@ -83,6 +83,8 @@ class Run:
                 ran["init"] = args.init
             if phase == "vae":
                 ran["latent_channels"] = args.latent_channels
+            if phase == "unet" and not args.pooled_text:
+                ran["pooled_text"] = False
             # --batch is per process (accelerate launch --num_processes N): the card reports the global batch
             ran.update(batch=args.batch * accelerator.num_processes, processes=accelerator.num_processes)
             (self.dir / "args.json").write_text(json.dumps(ran))
@@ -551,6 +553,9 @@ def parse_args(argv=None):
     ap.add_argument("--text-aux-bag", action=argparse.BooleanOptionalAction, default=True,
                     help="with --text-aux: the pooled output must also name the caption's words (--no-text-aux-bag: "
                          "only each word's own output is held to its token)")
+    ap.add_argument("--pooled-text", action=argparse.BooleanOptionalAction, default=True,
+                    help="unet: the pooled text embedding joins the UNet's time embedding (--no-pooled-text: the "
+                         "UNet reads the caption through cross-attention only, as Stable Diffusion 1.x does)")
     ap.add_argument("--text-aux-tokens", action=argparse.BooleanOptionalAction, default=True,
                     help="with --text-aux: each word's own output must name its token (--no-text-aux-tokens: only "
                          "the pooled output's bag of words)")
@@ -584,7 +589,7 @@ def main(argv=None):
     cfg = ModelConfig.tiny() if args.tiny else ModelConfig()
     if args.latent_channels < 1 or args.latent_channels > 16:
         raise SystemExit(f"--latent-channels must be between 1 and 16, not {args.latent_channels}")
-    cfg = replace(cfg, latent_channels=args.latent_channels)
+    cfg = replace(cfg, latent_channels=args.latent_channels, pooled_text=args.pooled_text)
     if not 0 <= args.text_aux <= 10:
         raise SystemExit(f"--text-aux must be between 0 (off) and 10, not {args.text_aux}")
     if args.text_aux and not (args.text_aux_tokens or args.text_aux_bag):
