@@ -18,7 +18,7 @@ import torch
 
 from training.check_vae import reconstruction_scores
 from training.evaluate import CATEGORIES, evaluate, sample_grid, table
-from training.train import decoder_stages, tune_stages
+from training.train import decoder_stages, stage_number, tune_stages
 
 
 def _log_summary(path: Path) -> dict:
@@ -54,7 +54,7 @@ def phase_summaries(run: Path, model: Path) -> dict:
     stages += [k for k in kept if k.startswith("tune") and k not in stages]
     decoders = [d.name for d in decoder_stages(run)]  # decoder, decoder2, ...: likewise
     decoders = sorted(set(decoders) | {k for k in kept if k.startswith("decoder")},
-                      key=lambda k: int(k[len("decoder"):] or 1))
+                      key=lambda k: stage_number(k, "decoder"))
     for phase in ("vae", *(decoders or ["decoder"]), "unet", *stages):
         summary = _log_summary(run / phase / "log.csv")
         if phase.startswith(("decoder", "tune")) and not (run / phase / "final").exists():

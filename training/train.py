@@ -270,8 +270,8 @@ class TextKeepsWords(torch.nn.Module):
     first model's encoder mapped "square" and "circle" to nearly the same output (pooled embeddings 1.7 % apart,
     "square" and "triangle" 15 %), so no amount of UNet training could draw the one asked for. Linear heads
     read the encoder's output: (``tokens``) each word's hidden state must name its own token, and (``bag``) the
-    pooled embedding must name the caption's bag of words (cross-entropy on both, averaged when both are on). Only words, not the world's scene
-    specs, are supervised. The heads are dropped at export: the pipeline is the same.
+    pooled embedding must name the caption's bag of words (cross-entropy on both, averaged when both are on).
+    Only words, not the world's scene specs, are supervised. The heads are dropped at export: the pipeline is the same.
     A bag of words has no order, so the bag head pulls "a red circle and a blue square" and its colour swap
     together in the pooled output; ``bag=False`` leaves the pooled output to the UNet alone, and ``bag_ids`` limits
     the bag to those tokens (e.g. the shape words): the pooled output must say which of them the caption holds,
@@ -329,9 +329,13 @@ def load_or_build_tokenizer(out: Path) -> CLIPTokenizer:
     return CLIPTokenizer.from_pretrained(tdir)
 
 
+def _stage_match(name: str, kind: str) -> re.Match | None:
+    return re.fullmatch(kind + r"([2-9]|[1-9][0-9]+)?", name)
+
+
 def stage_number(name: str, kind: str = "tune") -> int:
     """tune -> 1, tune2 -> 2, ... (decoder, decoder2, ... for kind "decoder"): a stage's place in its chain."""
-    m = re.fullmatch(kind + r"([2-9]|[1-9][0-9]+)?", name)
+    m = _stage_match(name, kind)
     if not m:
         raise SystemExit(f"--name must be {kind}, {kind}2, {kind}3, ... (export and the model card look for them), "
                          f"got {name!r}")
@@ -472,9 +476,9 @@ def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 
 
 def decoder_stages(out: Path) -> list[Path]:
     """The finished decoder stages of a run (decoder/, decoder2/, ...), in their chain's order."""
-    stages = [d for d in Path(out).glob("decoder*") if re.fullmatch(r"decoder(\d*)", d.name)
+    stages = [d for d in Path(out).glob("decoder*") if _stage_match(d.name, "decoder")
               and (d / "final" / "config.json").exists()]
-    return sorted(stages, key=lambda d: int(d.name[len("decoder"):] or 1))
+    return sorted(stages, key=lambda d: stage_number(d.name, "decoder"))
 
 
 def tune_stages(out: Path) -> list[Path]:
