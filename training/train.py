@@ -483,7 +483,7 @@ def decoder_stages(out: Path) -> list[Path]:
 
 def tune_stages(out: Path) -> list[Path]:
     """The finished tune stages of a run (tune/, tune2/, ...), oldest first."""
-    stages = [d for d in Path(out).glob("tune*") if re.fullmatch(r"tune\d*", d.name)
+    stages = [d for d in Path(out).glob("tune*") if _stage_match(d.name, "tune")
               and (d / "final" / "unet" / "config.json").exists()]
     return sorted(stages, key=lambda d: _mtime(d / "final"))
 
