@@ -474,3 +474,47 @@ def judge(image, scene: Scene) -> dict[str, bool]:
 
 def with_background(scene: Scene, background: str) -> Scene:
     return replace(scene, background=background)
+
+
+_FLIPPED = {"left of": "right of", "right of": "left of", "above": "below", "below": "above"}
+
+
+def hard_negative(scene: Scene, rng: np.random.Generator) -> Scene:
+    """The scene with one thing its caption states changed: another shape, colour, size, position or count, the
+    colours of a pair swapped, its relation flipped, a letter of a sign's word changed. For contrastive training
+    (NegCLIP's hard negatives): told apart only by that one word or by word order, the captions make a text
+    encoder keep shapes, counts and who-has-which-colour apart, which pictures drawn at random rarely demand."""
+    def other(items, current, exclude=()):
+        return _pick(rng, items, exclude=(current, *exclude))
+
+    if scene.kind == "single":
+        o = scene.objects[0]
+        options = ["shape", "shape", "colour"] + ["position"] * bool(scene.position) + ["size"] * bool(scene.size)
+        what = options[int(rng.integers(len(options)))]
+        if what == "shape":
+            return replace(scene, objects=(replace(o, shape=other(SHAPES, o.shape)),))
+        if what == "colour":
+            return replace(scene, objects=(replace(o, colour=other(OBJECT_COLOURS, o.colour, (scene.background,))),))
+        if what == "position":
+            return replace(scene, position=other(list(POSITIONS), scene.position))
+        return replace(scene, size=other(list(SIZES), scene.size))
+    if scene.kind == "count":
+        o, n = scene.objects[0], scene.count
+        if rng.random() < 0.25:
+            return replace(scene, objects=tuple(replace(x, shape=other(SHAPES, o.shape)) for x in scene.objects))
+        m = n + (1 if n == 1 else -1 if n == 9 else int(rng.choice([-1, 1])))
+        return replace(scene, objects=tuple(o for _ in range(m)))  # the caption reads the count and the first object
+    if scene.kind == "pair":
+        a, b = scene.objects
+        if scene.relation in _FLIPPED and rng.random() < 0.5:
+            return replace(scene, relation=_FLIPPED[scene.relation])
+        if a.shape == b.shape:  # swapping would say the same ("a red square and a blue square"): change one
+            return replace(scene, objects=(a, replace(b, shape=other(SHAPES, b.shape))))
+        if rng.random() < 0.5:
+            return replace(scene, objects=(replace(a, shape=b.shape), replace(b, shape=a.shape)))
+        return replace(scene, objects=(replace(a, colour=b.colour), replace(b, colour=a.colour)))
+    if scene.kind == "text":
+        i = int(rng.integers(len(scene.word)))
+        word = scene.word[:i] + other(list(LETTERS), scene.word[i]) + scene.word[i + 1:]
+        return replace(scene, word=word)
+    raise ValueError(f"unknown scene kind {scene.kind!r}")

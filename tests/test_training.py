@@ -4,6 +4,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+import world
 from training import train
 
 
@@ -307,3 +308,79 @@ def test_more_latent_channels_flow_from_the_autoencoder_to_the_unet_and_the_ship
     assert out.images[0].size == (32, 32)
     with pytest.raises(SystemExit, match="between 1 and 16"):
         run(tmp_path, "--phase", "vae", "--latent-channels", "0")
+
+
+def test_clip_phase_learns_to_match_pictures_and_captions_and_its_text_tower_conditions_a_frozen_unet(vae_run, tmp_path):
+    """--phase clip: the contrastive loss falls; --text-encoder + --freeze-text: the UNet trains on that text tower,
+    which reaches the shipped model unchanged (Stable Diffusion's frozen CLIP)."""
+    import json
+    import shutil
+
+    out, _ = vae_run
+    shutil.copytree(out / "vae", tmp_path / "vae")
+    losses = run(tmp_path, "--phase", "clip", "--steps", "80", "--batch", "32", "--lr", "2e-3")
+    assert len(losses) == 80
+    assert np.mean(losses[-10:]) < 0.85 * np.mean(losses[:10])
+    tower = tmp_path / "clip" / "final" / "text_encoder"
+    from transformers import CLIPModel, CLIPTextModel
+
+    ids = torch.tensor([[1, 5, 6, 7, 8]])
+    clip = CLIPModel.from_pretrained(tmp_path / "clip" / "final" / "clip")
+    assert torch.equal(CLIPTextModel.from_pretrained(tower)(ids).pooler_output, clip.text_model(ids).pooler_output)
+    from training.check_clip import PROBES, zero_shot_scores
+
+    scores = zero_shot_scores(clip, train.load_or_build_tokenizer(tmp_path), n=4)
+    assert list(scores) == list(PROBES) and all(0 <= right <= 1 for right, _ in scores.values())
+    assert scores["colour binding"][1] == 0.5 and scores["count 1-9"][1] == 1 / 9
+
+    losses = run(tmp_path, "--phase", "unet", "--steps", "8", "--lr", "3e-3", "--text-encoder", str(tower),
+                 "--freeze-text")
+    assert len(losses) == 8
+    ran = json.loads((tmp_path / "unet" / "args.json").read_text())
+    assert ran["freeze_text"] is True and ran["text_encoder"] == str(tower)
+    run(tmp_path, "--phase", "tune", "--steps", "3", "--freeze-text")
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    start = load_file(tower / "model.safetensors")
+    shipped = load_file(tmp_path / "model" / "text_encoder" / "model.safetensors")
+    assert start.keys() == shipped.keys() and all(torch.equal(start[k], shipped[k]) for k in start)
+    unet = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")
+    first = load_file(tmp_path / "unet" / "final" / "unet" / "diffusion_pytorch_model.safetensors")
+    assert any(not torch.equal(unet[k], first[k]) for k in unet)  # the tune moved the UNet, not the text
+
+
+def test_freezing_the_text_encoder_refuses_a_loss_on_it(tmp_path):
+    with pytest.raises(SystemExit, match="--freeze-text keeps it fixed"):
+        run(tmp_path, "--phase", "unet", "--text-aux", "0.05", "--freeze-text")
+
+
+def test_clip_probes_ask_a_picture_about_captions_only_its_own_fits():
+    """training.check_clip: every alternative caption states something the picture does not show (by the judge)."""
+    from training.check_clip import PROBES
+
+    for name, probe in PROBES.items():
+        rng = np.random.default_rng(5)
+        caught = asked = 0
+        for _ in range(40):
+            scene, others = probe(rng)
+            picture = world.render(scene)
+            assert all(world.judge(picture, scene).values()), name
+            captions = {world.caption(s) for s in (scene, *others)}
+            assert len(captions) == 1 + len(others), name
+            caught += sum(not all(world.judge(picture, other).values()) for other in others)
+            asked += len(others)
+        assert caught >= 0.97 * asked, name  # (the judge's centre is generous: a big top triangle is central too)
+
+
+def test_the_ceiling_judges_other_true_pictures_of_the_same_prompt():
+    """evaluate.layouts: the autoencoder's column reconstructs as many true pictures per prompt as the model draws;
+    each fits the prompt (same caption, judged right) and most are other pictures."""
+    from training.evaluate import CATEGORIES, category_scenes, layouts, score_key
+
+    for ci, cat in enumerate(CATEGORIES):
+        for scene in category_scenes(cat, 3, 1000 + ci):
+            variants = layouts(scene, 4, seed=ci)
+            assert variants[0] == scene and len(variants) == 4
+            assert {world.caption(v) for v in variants} == {world.caption(scene)}, cat
+            pictures = [world.render(v) for v in variants]
+            assert all(world.judge(p, v)[score_key(cat)] for p, v in zip(pictures, variants)), cat
+            assert len({p.tobytes() for p in pictures}) >= 3, cat

@@ -105,3 +105,21 @@ def test_a_scene_mix_reweights_the_kinds_and_the_default_draws_as_before():
     assert 0.65 < kinds.count("count") / len(kinds) < 0.85
     with pytest.raises(ValueError, match="non-negative"):
         world.sample_batch(11, 4, mix={"count": -1, "single": 1})
+
+
+def test_a_hard_negative_says_something_the_picture_does_not_show():
+    """world.hard_negative (CLIP's hard negatives): its caption differs, and the judge finds the true picture wrong
+    for it, while right for the scene it shows."""
+    rng = np.random.default_rng(7)
+    kinds, right, caught, n = set(), 0, 0, 400
+    for i in range(n):
+        scene = world.sample_scene(rng)
+        negative = world.hard_negative(scene, np.random.default_rng(i))
+        assert world.caption(negative) != world.caption(scene)
+        picture = world.render(scene)
+        if all(world.judge(picture, scene).values()):
+            right += 1
+            caught += not all(world.judge(picture, negative).values())
+            kinds.add(scene.kind)
+    assert kinds == {"single", "count", "pair", "text"}
+    assert right >= 0.98 * n and caught == right

@@ -5,8 +5,8 @@
         --categories "single: colour,position" --no-autoencoder  # a quick look on validation seeds
 
 Each category is a set of prompts (canonical captions of random scene specs) times a set of seeds;
-every image is judged against the spec its prompt came from. The autoencoder's reconstructions of the
-true renders are scored the same way: that is the ceiling the denoiser can reach.
+every image is judged against the spec its prompt came from. The autoencoder's reconstructions of as many true
+pictures of each prompt (``layouts``) are scored the same way: that is the ceiling the denoiser can reach.
 """
 from __future__ import annotations
 
@@ -51,6 +51,29 @@ def category_scenes(category: str, n: int, seed: int) -> list[world.Scene]:
     return scenes
 
 
+def layouts(scene: world.Scene, n: int, seed: int) -> list[world.Scene]:
+    """``scene`` and n - 1 other pictures its caption describes as well (other places, sizes where unstated,
+    other cells for a count): the pictures a perfect model could draw for that prompt."""
+    rng = np.random.default_rng(seed)
+    out = [scene]
+    for _ in range(n - 1):
+        if scene.kind == "single":
+            o = scene.objects[0]
+            out.append(world.make_single(rng, o.shape, o.colour, scene.background, scene.size, scene.position,
+                                         scene.mention_background))
+        elif scene.kind == "count":
+            o = scene.objects[0]
+            out.append(world.make_count(rng, scene.count, o.shape, o.colour, scene.background,
+                                        scene.mention_background))
+        elif scene.kind == "pair":
+            a, b = scene.objects
+            out.append(world.make_pair(rng, (a.shape, a.colour), (b.shape, b.colour), scene.relation,
+                                       scene.background, scene.mention_background))
+        else:
+            out.append(world.make_text(rng, scene.word, scene.background, scene.mention_background))
+    return out
+
+
 def score_key(category: str) -> str:
     return {"single: colour": "colour", "single: shape": "shape", "single: background": "background",
             "position": "position", "two objects": "colours", "colour binding": "binding",
@@ -87,10 +110,10 @@ def evaluate(pipe, prompts: int = 16, seeds: int = 4, sampler: str = "DPM++ 2M",
                        seed=seed * 1000 + ci * 100 + si, num_images_per_prompt=seeds)
             n_images += len(out.images)
             model_hits += [world.judge(im, scene)[key] for im in out.images]
-            truth = world.render(scene)
-            if autoencoder and getattr(pipe, "vae", None) is not None:
-                recon = pipe.decode(pipe.encode_images([Image.fromarray(truth)]))
-                ae_hits.append(world.judge(recon[0], scene)[key])
+            if autoencoder and getattr(pipe, "vae", None) is not None:  # as many true pictures as the model drew
+                truths = layouts(scene, seeds, seed * 1000 + ci * 100 + si)
+                recon = pipe.decode(pipe.encode_images([Image.fromarray(world.render(t)) for t in truths]))
+                ae_hits += [world.judge(im, t)[key] for im, t in zip(recon, truths)]
         results[cat] = {"model": float(np.mean(model_hits)), "n": len(model_hits),
                         "autoencoder": float(np.mean(ae_hits)) if ae_hits else None}
     results["_meta"] = {"sampler": sampler, "steps": steps, "guidance": guidance if guidance is not None else

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
-from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+from transformers import CLIPConfig, CLIPModel, CLIPTextConfig, CLIPTextModel, CLIPTokenizer, CLIPVisionConfig
 
 
 @dataclass
@@ -45,6 +45,17 @@ def make_text_encoder(cfg: ModelConfig, tokenizer: CLIPTokenizer) -> CLIPTextMod
         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
     )
     return CLIPTextModel(config)
+
+
+def make_clip(cfg: ModelConfig, tokenizer: CLIPTokenizer, image_size: int = 32) -> CLIPModel:
+    """A CLIP of the world's size: the text encoder above and a small vision transformer (4x4-pixel patches),
+    trained contrastively on pictures and captions (phase "clip"); its text tower then conditions the UNet."""
+    vision = CLIPVisionConfig(hidden_size=cfg.text_hidden, intermediate_size=cfg.text_hidden * 4,
+                              num_hidden_layers=cfg.text_layers, num_attention_heads=cfg.text_heads,
+                              image_size=image_size, patch_size=4, num_channels=3)
+    text = make_text_encoder(cfg, tokenizer).config
+    return CLIPModel(CLIPConfig(text_config=text.to_dict(), vision_config=vision.to_dict(),
+                                projection_dim=cfg.text_hidden))
 
 
 def make_unet(cfg: ModelConfig, latent_size: int) -> UNet2DConditionModel:

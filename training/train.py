@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from transformers import CLIPTextModel, CLIPTokenizer
 
 import world
-from training.models import ModelConfig, make_scheduler, make_text_encoder, make_unet, make_vae
+from training.models import ModelConfig, make_clip, make_scheduler, make_text_encoder, make_unet, make_vae
 from training.tokenizer import build_tokenizer
 
 CFG_DROPOUT = 0.1  # share of empty captions, so the model also learns the unconditional score
@@ -85,6 +85,10 @@ class Run:
                 ran["latent_channels"] = args.latent_channels
             if phase == "unet" and not args.pooled_text:
                 ran["pooled_text"] = False
+            if phase == "unet" and args.text_encoder:
+                ran["text_encoder"] = str(args.text_encoder)
+            if args.freeze_text:
+                ran["freeze_text"] = True
             # --batch is per process (accelerate launch --num_processes N): the card reports the global batch
             ran.update(batch=args.batch * accelerator.num_processes, processes=accelerator.num_processes)
             (self.dir / "args.json").write_text(json.dumps(ran))
@@ -214,6 +218,69 @@ def _autoencoder_loop(args, acc, run: Run, vae, opt, sched, params, batch_loss) 
     if acc.is_main_process:
         acc.unwrap_model(vae).save_pretrained(run.dir / "final")
         acc.print(f"[{run.phase}] done: {run.dir / 'final'}")
+    return run.losses
+
+
+# --------------------------------------------------------------------------- phase 2a (optional): CLIP
+
+def train_clip(args, cfg: ModelConfig) -> list[float]:
+    """CLIP's contrastive pre-training on the world: a text encoder and a small vision transformer learn to pick
+    each picture's caption out of the batch and out of hard negatives (``world.hard_negative``: the caption with one
+    word changed or two colours swapped, NegCLIP's remedy for CLIP's bag-of-words habit). The text tower then conditions
+    the UNet (``--phase unet --text-encoder <out>/clip/final/text_encoder``), as Stable Diffusion's frozen CLIP
+    does: its words are kept apart by what the pictures show, not by what the UNet's loss happens to need.
+    Writes <out>/clip/final/text_encoder (a CLIPTextModel) and <out>/clip/final/clip (the whole CLIPModel)."""
+    acc = Accelerator(cpu=args.device == "cpu")
+    run = Run(args, "clip", acc)
+    out = Path(args.out)
+    tokenizer = load_or_build_tokenizer(out)
+    torch.manual_seed(args.seed)
+    model = make_clip(cfg, tokenizer)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, args.steps, 100))
+    model, opt, sched = acc.prepare(model, opt, sched)
+    run.resume()
+    bar = tqdm(total=args.steps, initial=run.step, desc="clip", disable=not acc.is_local_main_process)
+    while run.step < args.steps:
+        seed = batch_seed(args, run.step, acc.process_index, acc.num_processes) + 7_777_777  # not the UNet's pictures
+        images, _, scenes = world.sample_batch(seed, args.batch, args.mix)
+        captions, negatives = [], []
+        for i, scene in enumerate(scenes):  # each caption and its hard negative in the same phrasing
+            negative = world.hard_negative(scene, np.random.default_rng([seed, i, 0]))
+            captions.append(world.caption(scene, np.random.default_rng([seed, i, 1])))
+            negatives.append(world.caption(negative, np.random.default_rng([seed, i, 1])))
+        # the pooled output is read at the end of the caption, and attention is causal: padding to the batch's
+        # longest caption gives the same outputs as the UNet's max_length padding, faster
+        ids = tokenizer(captions + negatives, padding="longest", truncation=True,
+                        return_tensors="pt").input_ids.to(acc.device)
+        result = model(input_ids=ids, pixel_values=to_tensor(images).to(acc.device))
+        # CLIP's symmetric loss; each picture also has to rank its caption above every hard negative
+        labels = torch.arange(len(captions), device=acc.device)
+        loss = (F.cross_entropy(result.logits_per_image, labels)
+                + F.cross_entropy(result.logits_per_text[:len(captions)], labels)) / 2
+        acc.backward(loss)
+        acc.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        bar.update(1)
+        if run.step % 25 == 0:
+            with torch.no_grad():  # in-batch retrieval: the right caption ranked first for its picture
+                acc1 = (result.logits_per_image.argmax(1) == labels).float()
+                beats = (result.logits_per_image[labels, labels] > result.logits_per_image[labels, labels + len(labels)])
+            bar.set_postfix(loss=f"{loss.item():.3f}", top1=f"{acc1.mean().item():.2f}")
+            run.log(step=run.step, loss=round(loss.item(), 5), top1=round(acc1.mean().item(), 4),
+                    beats_negative=round(beats.float().mean().item(), 4),
+                    lr=sched.get_last_lr()[0], minutes=round((time.time() - run.t_start) / 60, 2))
+        if run.after_step(loss.item()):
+            acc.print(f"[clip] time budget reached at step {run.step}; continue with --resume")
+            return run.losses
+    run.save()
+    if acc.is_main_process:
+        clip = acc.unwrap_model(model)
+        clip.save_pretrained(run.dir / "final" / "clip")
+        clip.text_model.save_pretrained(run.dir / "final" / "text_encoder")  # a CLIPTextModel
+        acc.print(f"[clip] done: {run.dir / 'final'}")
     return run.losses
 
 
@@ -358,14 +425,21 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     l_std = torch.tensor(stats["latents_std"], device=acc.device).view(1, -1, 1, 1)
     tokenizer = load_or_build_tokenizer(out)
     torch.manual_seed(args.seed)
-    if init is None:
+    if init is None and args.text_encoder:
+        text_encoder = CLIPTextModel.from_pretrained(args.text_encoder)
+        unet = make_unet(cfg, latent_size=vae.config.sample_size // 2 ** (len(vae.config.block_out_channels) - 1))
+    elif init is None:
         text_encoder = make_text_encoder(cfg, tokenizer)
         unet = make_unet(cfg, latent_size=vae.config.sample_size // 2 ** (len(vae.config.block_out_channels) - 1))
     else:
         text_encoder = CLIPTextModel.from_pretrained(init / "text_encoder")
         unet = UNet2DConditionModel.from_pretrained(init / "unet")
     noise_scheduler = make_scheduler(cfg)
-    params = list(text_encoder.parameters()) + list(unet.parameters())
+    if args.freeze_text:  # Stable Diffusion's way: the UNet learns to read a fixed text encoder
+        text_encoder.requires_grad_(False).eval()
+        params = list(unet.parameters())
+    else:
+        params = list(text_encoder.parameters()) + list(unet.parameters())
     ema = EMAModel(params, decay=0.999, use_ema_warmup=True, power=0.75)
     aux = None
     if args.text_aux:
@@ -401,7 +475,8 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
         t = sample_timesteps(args.timesteps, alphas, z.shape[0], g).to(acc.device)
         noisy = noise_scheduler.add_noise(z, noise, t)
         target = noise_scheduler.get_velocity(z, noise, t) if cfg.prediction_type == "v_prediction" else noise
-        enc = text_encoder(ids)
+        with torch.set_grad_enabled(not args.freeze_text):
+            enc = text_encoder(ids)
         pred = unet(noisy, t, encoder_hidden_states=enc.last_hidden_state, class_labels=enc.pooler_output).sample
         weight = loss_weights(alphas[t], args.loss_weight, cfg.prediction_type)
         loss = (weight * ((pred - target) ** 2).mean((1, 2, 3))).mean()
@@ -538,7 +613,7 @@ def parse_mix(text: str) -> dict[str, float]:
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--phase", choices=["vae", "decoder", "unet", "tune", "export"], required=True)
+    ap.add_argument("--phase", choices=["vae", "decoder", "clip", "unet", "tune", "export"], required=True)
     ap.add_argument("--out", default="runs/bundled", help="run folder: checkpoints, logs, intermediate weights")
     ap.add_argument("--export-to", default="assets/bundled")
     ap.add_argument("--steps", type=int, default=None, help="total optimizer steps of this phase")
@@ -567,6 +642,11 @@ def parse_args(argv=None):
                     default=None, metavar="WORD,...",
                     help="with --text-aux: the pooled output names only these words (e.g. "
                          "circle,circles,square,squares,triangle,triangles); default: all of the caption's words")
+    ap.add_argument("--text-encoder", default=None, metavar="FOLDER",
+                    help="unet: start the text encoder from these weights (a CLIPTextModel folder, e.g. "
+                         "runs/bundled/clip/final/text_encoder from --phase clip) instead of from scratch")
+    ap.add_argument("--freeze-text", action="store_true",
+                    help="unet / tune: keep the text encoder fixed and train the UNet alone (with --text-encoder)")
     ap.add_argument("--mix", type=parse_mix, default=None, metavar="KIND=SHARE,...",
                     help=f"scene kinds in the UNet's data, e.g. single=0.4,count=0.4,pair=0.15,text=0.05 "
                          f"(default {','.join(f'{k}={v}' for k, v in world.SCENE_MIX.items())})")
@@ -583,7 +663,7 @@ def parse_args(argv=None):
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args(argv)
     if args.steps is None:
-        args.steps = {"vae": 1500, "decoder": 1000, "unet": 6000, "tune": 1800, "export": 0}[args.phase]
+        args.steps = {"vae": 1500, "decoder": 1000, "clip": 600, "unet": 6000, "tune": 1800, "export": 0}[args.phase]
     return args
 
 
@@ -598,7 +678,9 @@ def main(argv=None):
         raise SystemExit(f"--text-aux must be between 0 (off) and 10, not {args.text_aux}")
     if args.text_aux and not (args.text_aux_tokens or args.text_aux_bag):
         raise SystemExit("--no-text-aux-tokens with --no-text-aux-bag leaves the keep-the-words loss nothing to do")
-    phases = {"vae": train_vae, "decoder": train_decoder, "unet": train_unet, "tune": train_tune,
+    if args.text_aux and args.freeze_text:
+        raise SystemExit("--text-aux trains the text encoder; --freeze-text keeps it fixed: choose one")
+    phases = {"vae": train_vae, "decoder": train_decoder, "clip": train_clip, "unet": train_unet, "tune": train_tune,
               "export": export}
     return phases[args.phase](args, cfg)
 
