@@ -353,6 +353,25 @@ def test_freezing_the_text_encoder_refuses_a_loss_on_it(tmp_path):
         run(tmp_path, "--phase", "unet", "--text-aux", "0.05", "--freeze-text")
 
 
+def test_freezing_text_without_weights_keeps_the_random_initial_encoder_of_the_seed(vae_run, tmp_path):
+    """--freeze-text alone: the UNet learns to read the seed's untrained text encoder, which ships as it started."""
+    import shutil
+
+    from training.models import ModelConfig, make_text_encoder
+
+    out, _ = vae_run
+    shutil.copytree(out / "vae", tmp_path / "vae")
+    run(tmp_path, "--phase", "unet", "--steps", "4", "--lr", "3e-3", "--freeze-text", "--seed", "3")
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    torch.manual_seed(3)
+    fresh = make_text_encoder(ModelConfig.tiny(), train.load_or_build_tokenizer(tmp_path)).state_dict()
+    shipped = load_file(tmp_path / "model" / "text_encoder" / "model.safetensors")
+    assert all(torch.equal(fresh[k], shipped[k]) for k in shipped)
+    torch.manual_seed(4)
+    other = make_text_encoder(ModelConfig.tiny(), train.load_or_build_tokenizer(tmp_path)).state_dict()
+    assert any(not torch.equal(other[k], shipped[k]) for k in shipped)
+
+
 def test_clip_probes_ask_a_picture_about_captions_only_its_own_fits():
     """training.check_clip: every alternative caption states something the picture does not show (by the judge)."""
     from training.check_clip import PROBES

@@ -646,7 +646,8 @@ def parse_args(argv=None):
                     help="unet: start the text encoder from these weights (a CLIPTextModel folder, e.g. "
                          "runs/bundled/clip/final/text_encoder from --phase clip) instead of from scratch")
     ap.add_argument("--freeze-text", action="store_true",
-                    help="unet / tune: keep the text encoder fixed and train the UNet alone (with --text-encoder)")
+                    help="unet / tune: keep the text encoder fixed and train the UNet alone (with --text-encoder: those "
+                         "weights; without it: the random initial encoder of --seed)")
     ap.add_argument("--mix", type=parse_mix, default=None, metavar="KIND=SHARE,...",
                     help=f"scene kinds in the UNet's data, e.g. single=0.4,count=0.4,pair=0.15,text=0.05 "
                          f"(default {','.join(f'{k}={v}' for k, v in world.SCENE_MIX.items())})")
