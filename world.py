@@ -447,7 +447,9 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         else:
             res["count"] = len(comps) == scene.count
             shapes = [classify_shape(c, a["weights"][want.colour]) for c in comps]
-            res["shape"] = bool(shapes) and max(set(shapes), key=shapes.count) == want.shape
+            # the asked-for shape must outnumber every other (a tie is not right; and no set order, which
+            # follows Python's per-process string hashing, may decide it)
+            res["shape"] = shapes.count(want.shape) > max([shapes.count(s) for s in SHAPES if s != want.shape] + [0])
     elif scene.kind == "pair":
         first, second = scene.objects
         ma, mb = masks.get(first.colour), masks.get(second.colour)

@@ -58,6 +58,22 @@ def test_judge_is_right_on_ground_truth_and_near_chance_on_noise():
         assert np.mean(v) <= 0.4, (k, np.mean(v))
 
 
+def test_judge_counts_shapes_by_majority_and_a_tie_is_wrong_whatever_the_hash_seed():
+    """Two squares and two circles are neither four squares nor four circles (the verdict once followed the
+    process's string-hash order: the same picture scored differently from run to run)."""
+    from dataclasses import replace
+
+    four = world.make_count(None, 4, "circle", "red", "blue")
+    tie = replace(four, objects=four.objects[:2] + tuple(replace(o, shape="square") for o in four.objects[2:]))
+    three = replace(four, objects=four.objects[:3] + (replace(four.objects[3], shape="square"),))
+    image, majority = world.render(tie), world.render(three)
+    assert world.judge(majority, four)["shape"]
+    assert not world.judge(majority, world.make_count(None, 4, "square", "red", "blue"))["shape"]
+    for want in ("circle", "square"):
+        judged = world.judge(image, world.make_count(None, 4, want, "red", "blue"))
+        assert judged["count"] and not judged["shape"]
+
+
 def test_judge_catches_each_kind_of_mistake():
     scene = world.make_count(None, 3, "square", "red", "blue")
     wrong_count = world.render(world.make_count(None, 4, "square", "red", "blue"))
