@@ -363,12 +363,13 @@ def test_freezing_text_without_weights_keeps_the_random_initial_encoder_of_the_s
     shutil.copytree(out / "vae", tmp_path / "vae")
     run(tmp_path, "--phase", "unet", "--steps", "4", "--lr", "3e-3", "--freeze-text", "--seed", "3")
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    tokenizer = train.load_or_build_tokenizer(tmp_path)
     torch.manual_seed(3)
-    fresh = make_text_encoder(ModelConfig.tiny(), train.load_or_build_tokenizer(tmp_path)).state_dict()
+    fresh = make_text_encoder(ModelConfig.tiny(), tokenizer).state_dict()
     shipped = load_file(tmp_path / "model" / "text_encoder" / "model.safetensors")
     assert all(torch.equal(fresh[k], shipped[k]) for k in shipped)
     torch.manual_seed(4)
-    other = make_text_encoder(ModelConfig.tiny(), train.load_or_build_tokenizer(tmp_path)).state_dict()
+    other = make_text_encoder(ModelConfig.tiny(), tokenizer).state_dict()
     assert any(not torch.equal(other[k], shipped[k]) for k in shipped)
 
 
