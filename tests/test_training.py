@@ -310,6 +310,36 @@ def test_more_latent_channels_flow_from_the_autoencoder_to_the_unet_and_the_ship
         run(tmp_path, "--phase", "vae", "--latent-channels", "0")
 
 
+def test_vae_and_unet_widths_set_the_latent_grid_and_where_attention_is(tmp_path):
+    """--vae-channels picks the latent grid (n levels: 32 / 2^(n-1) a side); --unet-channels and
+    --unet-attention-levels shape the UNet built on it; the exported pipeline draws 32x32 pictures from them."""
+    import json
+
+    from pipelines import load_pipeline
+
+    run(tmp_path, "--phase", "vae", "--steps", "2", "--vae-channels", "8,16,16")
+    assert json.loads((tmp_path / "vae" / "args.json").read_text())["vae_channels"] == [8, 16, 16]
+    run(tmp_path, "--phase", "unet", "--steps", "2", "--unet-channels", "16,16,32", "--unet-attention-levels", "2")
+    ran = json.loads((tmp_path / "unet" / "args.json").read_text())
+    assert ran["unet_channels"] == [16, 16, 32] and ran["unet_attention_levels"] == 2
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    pipe = load_pipeline(str(tmp_path / "model"))
+    assert pipe.vae_scale_factor == 4 and pipe.unet.config.sample_size == 8
+    assert list(pipe.unet.config.block_out_channels) == [16, 16, 32]
+    assert list(pipe.unet.config.down_block_types) == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"]
+    assert list(pipe.unet.config.up_block_types) == ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"]
+    from training.model_card import _attention_words  # the model card says where the UNet attends
+    assert _attention_words(pipe.unet.config) == "cross-attention in the lower levels only (none at 8×8, as in SDXL)"
+    out = pipe("two red circles", num_inference_steps=2, seed=0, output_type="latent")
+    assert tuple(out.images.shape) == (1, pipe.vae.config.latent_channels, 8, 8)
+    assert pipe("two red circles", num_inference_steps=2, seed=0).images[0].size == (32, 32)
+    with pytest.raises(SystemExit, match="0 to 3"):
+        run(tmp_path, "--phase", "unet", "--unet-channels", "16,16,32", "--unet-attention-levels", "4")
+    for bad in ("8,x", "12,16"):
+        with pytest.raises(SystemExit):
+            run(tmp_path, "--phase", "vae", "--vae-channels", bad)
+
+
 def test_clip_phase_learns_to_match_pictures_and_captions_and_its_text_tower_conditions_a_frozen_unet(vae_run, tmp_path):
     """--phase clip: the contrastive loss falls; --text-encoder + --freeze-text: the UNet trains on that text tower,
     which reaches the shipped model unchanged (Stable Diffusion's frozen CLIP)."""

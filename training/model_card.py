@@ -125,6 +125,16 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
             f"{log['minutes']} minutes; last logged loss {log['last_loss']}.")
 
 
+def _attention_words(config) -> str:
+    """Where the UNet attends, in words: every level, or only the lower ones (level 0 is the latent grid)."""
+    kinds = ["CrossAttn" in t for t in config.down_block_types]
+    if all(kinds):
+        return "cross-attention at every level"
+    size = config.sample_size if isinstance(config.sample_size, int) else config.sample_size[0]
+    plain = [f"{size // 2 ** i}×{size // 2 ** i}" for i, k in enumerate(kinds) if not k]
+    return f"cross-attention in the lower levels only (none at {', '.join(plain)}, as in SDXL)"
+
+
 def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
                vae_batch: int = 32, unet_batch: int = 32, schedule: str = "", loss_weight: str = "uniform") -> str:
     from pipelines import load_pipeline
@@ -145,6 +155,7 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     pooled = ('pooled text into the time embedding (`class_embed_type="projection"`)'
               if pipe.unet.config.class_embed_type == "projection" else
               "no pooled text (the caption enters through cross-attention only: `--no-pooled-text`)")
+    attention = _attention_words(pipe.unet.config)
     total_minutes = sum(log.get("minutes", 0) for log in (vae_log, unet_log, *dec_logs.values(), *tune_logs.values()))
     params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
     meta = results["_meta"]
@@ -184,7 +195,7 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 |---|---|---|
 | tokenizer | CLIP BPE (vocab.json + merges.txt), {len(pipe.tokenizer)} tokens, window {pipe.tokenizer.model_max_length} | – |
 | text_encoder | `CLIPTextModel`, {pipe.text_encoder.config.num_hidden_layers} layers, width {pipe.text_encoder.config.hidden_size} | {params['text_encoder']:.2f} M |
-| unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, cross-attention at every level, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
+| unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, {attention}, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
 | vae | `AutoencoderKL`, 32×32×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
 | scheduler | DDPM training schedule, 1000 steps, scaled-linear betas; every sampler is derived from it | – |
 

@@ -15,6 +15,7 @@ class ModelConfig:
     latent_channels: int = 4
     unet_channels: tuple[int, ...] = (64, 128)
     unet_layers: int = 2
+    unet_attention_levels: int | None = None  # attention in the lowest N levels only (None: every level; SDXL skips its top)
     text_hidden: int = 128
     text_layers: int = 4
     text_heads: int = 4
@@ -60,10 +61,16 @@ def make_clip(cfg: ModelConfig, tokenizer: CLIPTokenizer, image_size: int = 32) 
 
 def make_unet(cfg: ModelConfig, latent_size: int) -> UNet2DConditionModel:
     n = len(cfg.unet_channels)
+    attn = n if cfg.unet_attention_levels is None else cfg.unet_attention_levels
+    if not 0 <= attn <= n:
+        raise ValueError(f"attention levels must be 0 to {n} (the UNet's levels), not {attn}")
+    # level 0 is the full latent resolution; the lowest ``attn`` levels get self- and cross-attention
+    down = tuple("CrossAttnDownBlock2D" if i >= n - attn else "DownBlock2D" for i in range(n))
+    up = tuple(d.replace("Down", "Up") for d in reversed(down))
     return UNet2DConditionModel(
         sample_size=latent_size, in_channels=cfg.latent_channels, out_channels=cfg.latent_channels,
         block_out_channels=cfg.unet_channels, layers_per_block=cfg.unet_layers,
-        down_block_types=("CrossAttnDownBlock2D",) * n, up_block_types=("CrossAttnUpBlock2D",) * n,
+        down_block_types=down, up_block_types=up,
         cross_attention_dim=cfg.text_hidden, attention_head_dim=8, norm_num_groups=16,
         class_embed_type="projection" if cfg.pooled_text else None,
         projection_class_embeddings_input_dim=cfg.text_hidden if cfg.pooled_text else None,

@@ -83,6 +83,12 @@ class Run:
                 ran["init"] = args.init
             if phase == "vae":
                 ran["latent_channels"] = args.latent_channels
+                if args.vae_channels:
+                    ran["vae_channels"] = list(args.vae_channels)
+            if phase == "unet" and args.unet_channels:
+                ran["unet_channels"] = list(args.unet_channels)
+            if phase == "unet" and args.unet_attention_levels is not None:
+                ran["unet_attention_levels"] = args.unet_attention_levels
             if phase == "unet" and not args.pooled_text:
                 ran["pooled_text"] = False
             if phase == "unet" and args.text_encoder:
@@ -611,6 +617,16 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write widths as whole numbers, e.g. 32,64") from None
+    if not widths or min(widths) < 8 or any(w % 8 for w in widths):
+        raise argparse.ArgumentTypeError(f"{text!r}: every width must be a multiple of 8 (group norm), at least 8")
+    return widths
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--phase", choices=["vae", "decoder", "clip", "unet", "tune", "export"], required=True)
@@ -656,6 +672,14 @@ def parse_args(argv=None):
                     help="tune / decoder: the stage's folder under --out (tune, tune2, ...; decoder, decoder2, ...)")
     ap.add_argument("--latent-channels", type=int, default=4,
                     help="vae: channels of the 8x8 latents (more keep finer detail); later phases read the vae's")
+    ap.add_argument("--vae-channels", type=_widths, default=None, metavar="W,W,...",
+                    help="vae: widths per level; n levels make latents 32 / 2^(n-1) pixels a side (default 32,64,64: "
+                         "8x8; 32,64: 16x16). Later phases read the vae's")
+    ap.add_argument("--unet-channels", type=_widths, default=None, metavar="W,W,...",
+                    help="unet: widths per level, from the latent's resolution down (default 64,128)")
+    ap.add_argument("--unet-attention-levels", type=int, default=None, metavar="N",
+                    help="unet: self- and cross-attention in the lowest N levels only (default: every level; "
+                         "SDXL leaves its highest-resolution level without)")
     ap.add_argument("--guidance", type=float, default=4.0, help="default guidance scale written into the model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
@@ -675,6 +699,15 @@ def main(argv=None):
     if args.latent_channels < 1 or args.latent_channels > 16:
         raise SystemExit(f"--latent-channels must be between 1 and 16, not {args.latent_channels}")
     cfg = replace(cfg, latent_channels=args.latent_channels, pooled_text=args.pooled_text)
+    if args.vae_channels:
+        cfg = replace(cfg, vae_channels=args.vae_channels)
+    if args.unet_channels:
+        cfg = replace(cfg, unet_channels=args.unet_channels)
+    if args.unet_attention_levels is not None:
+        if not 0 <= args.unet_attention_levels <= len(cfg.unet_channels):
+            raise SystemExit(f"--unet-attention-levels must be 0 to {len(cfg.unet_channels)} (the UNet's levels), "
+                             f"not {args.unet_attention_levels}")
+        cfg = replace(cfg, unet_attention_levels=args.unet_attention_levels)
     if not 0 <= args.text_aux <= 10:
         raise SystemExit(f"--text-aux must be between 0 (off) and 10, not {args.text_aux}")
     if args.text_aux and not (args.text_aux_tokens or args.text_aux_bag):
