@@ -319,11 +319,26 @@ def test_vae_and_unet_widths_set_the_latent_grid_and_where_attention_is(tmp_path
 
     run(tmp_path, "--phase", "vae", "--steps", "2", "--vae-channels", "8,16,16")
     assert json.loads((tmp_path / "vae" / "args.json").read_text())["vae_channels"] == [8, 16, 16]
-    run(tmp_path, "--phase", "unet", "--steps", "2", "--unet-channels", "16,16,32", "--unet-attention-levels", "2")
+    run(tmp_path, "--phase", "unet", "--steps", "2", "--unet-channels", "16,16,32", "--unet-attention-levels", "2",
+        "--snr-shift", "4")
     ran = json.loads((tmp_path / "unet" / "args.json").read_text())
     assert ran["unet_channels"] == [16, 16, 32] and ran["unet_attention_levels"] == 2
+    # the tune continues on the UNet's noise schedule, and refuses another
+    with pytest.raises(SystemExit, match="trained with 4.0"):
+        run(tmp_path, "--phase", "tune", "--steps", "2", "--snr-shift", "2")
+    run(tmp_path, "--phase", "tune", "--steps", "2")
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
     pipe = load_pipeline(str(tmp_path / "model"))
+    # the shipped schedule is the training one with its signal-to-noise ratio divided by 4 at every step
+    snr = lambda ab: ab / (1 - ab)  # noqa: E731
+    plain = train.make_scheduler(train.ModelConfig()).alphas_cumprod
+    ratio = snr(plain) / snr(pipe.scheduler.alphas_cumprod)
+    assert torch.allclose(ratio, torch.full_like(ratio, 4.0), rtol=1e-3)
+    from training.model_card import _shift_words  # the model card names the shift
+    assert _shift_words(pipe.scheduler) == ", its signal-to-noise ratio divided by 4 (`--snr-shift 4`)"
+    from pipelines.samplers import SAMPLERS, make_scheduler
+    for name in SAMPLERS:  # every sampler reads the shifted schedule
+        assert torch.allclose(make_scheduler(name, pipe.scheduler.config).alphas_cumprod, pipe.scheduler.alphas_cumprod)
     assert pipe.vae_scale_factor == 4 and pipe.unet.config.sample_size == 8
     assert list(pipe.unet.config.block_out_channels) == [16, 16, 32]
     assert list(pipe.unet.config.down_block_types) == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"]
@@ -335,6 +350,8 @@ def test_vae_and_unet_widths_set_the_latent_grid_and_where_attention_is(tmp_path
     assert pipe("two red circles", num_inference_steps=2, seed=0).images[0].size == (32, 32)
     with pytest.raises(SystemExit, match="0 to 3"):
         run(tmp_path, "--phase", "unet", "--unet-channels", "16,16,32", "--unet-attention-levels", "4")
+    with pytest.raises(SystemExit, match="between 0.01 and 100"):
+        run(tmp_path, "--phase", "unet", "--snr-shift", "0")
     for bad in ("8,x", "12,16"):
         with pytest.raises(SystemExit):
             run(tmp_path, "--phase", "vae", "--vae-channels", bad)

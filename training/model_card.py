@@ -125,6 +125,21 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
             f"{log['minutes']} minutes; last logged loss {log['last_loss']}.")
 
 
+def _shift_words(scheduler) -> str:
+    """", its signal-to-noise ratio divided by 4 (`--snr-shift 4`)" when the schedule was shifted, else ""."""
+    if scheduler.config.get("trained_betas") is None:
+        return ""
+    from dataclasses import replace
+
+    from training.models import ModelConfig, make_scheduler
+    plain = make_scheduler(ModelConfig()).alphas_cumprod.double()
+    ab = scheduler.alphas_cumprod.double()
+    shift = float(((plain / (1 - plain)) / (ab / (1 - ab))).median())
+    if not torch.allclose(make_scheduler(replace(ModelConfig(), snr_shift=shift)).alphas_cumprod.double(), ab, rtol=1e-4):
+        return ", then given its own betas"
+    return f", its signal-to-noise ratio divided by {shift:g} (`--snr-shift {shift:g}`)"
+
+
 def _attention_words(config) -> str:
     """Where the UNet attends, in words: every level, or only the lower ones (level 0 is the latent grid)."""
     kinds = ["CrossAttn" in t for t in config.down_block_types]
@@ -197,7 +212,7 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 | text_encoder | `CLIPTextModel`, {pipe.text_encoder.config.num_hidden_layers} layers, width {pipe.text_encoder.config.hidden_size} | {params['text_encoder']:.2f} M |
 | unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, {attention}, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
 | vae | `AutoencoderKL`, 32×32×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
-| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas; every sampler is derived from it | – |
+| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{_shift_words(pipe.scheduler)}; every sampler is derived from it | – |
 
 ## Training (reproducible: see the repository README)
 - Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;

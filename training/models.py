@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+
 from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
 from transformers import CLIPConfig, CLIPModel, CLIPTextConfig, CLIPTextModel, CLIPTokenizer, CLIPVisionConfig
 
@@ -20,6 +22,7 @@ class ModelConfig:
     text_layers: int = 4
     text_heads: int = 4
     prediction_type: str = "v_prediction"
+    snr_shift: float = 1.0  # the noise schedule's signal-to-noise ratio divided by this at every step (see make_scheduler)
     pooled_text: bool = True  # the pooled text embedding joins the time embedding (False: cross-attention only, as SD 1.x)
 
     @classmethod
@@ -78,7 +81,18 @@ def make_unet(cfg: ModelConfig, latent_size: int) -> UNet2DConditionModel:
 
 
 def make_scheduler(cfg: ModelConfig) -> DDPMScheduler:
-    """The training noise schedule (Stable Diffusion's), saved with the model; samplers derive from it."""
-    return DDPMScheduler(num_train_timesteps=1000, beta_schedule="scaled_linear", beta_start=0.00085,
-                         beta_end=0.012, prediction_type=cfg.prediction_type, timestep_spacing="trailing",
-                         clip_sample=False)
+    """The training noise schedule (Stable Diffusion's), saved with the model; samplers derive from it.
+
+    ``cfg.snr_shift`` s divides its signal-to-noise ratio by s at every step (Hoogeboom et al. 2023, "simple
+    diffusion"; SD3's shift): a latent grid twice as fine carries each object in four times the cells, so the same
+    noise hides it less, and s = 4 gives it back the noise levels an 8x8 grid had. The shifted schedule is stored
+    as ``trained_betas``, which every diffusers scheduler reads."""
+    common = dict(num_train_timesteps=1000, prediction_type=cfg.prediction_type, timestep_spacing="trailing",
+                  clip_sample=False)
+    base = DDPMScheduler(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012, **common)
+    if cfg.snr_shift == 1.0:
+        return base
+    ab = base.alphas_cumprod.double()
+    shifted = ab / (ab + cfg.snr_shift * (1 - ab))  # SNR / s, as alpha_bar
+    betas = 1 - shifted / torch.cat([torch.ones(1, dtype=shifted.dtype), shifted[:-1]])
+    return DDPMScheduler(trained_betas=betas.tolist(), **common)

@@ -415,6 +415,20 @@ def stage_number(name: str, kind: str = "tune") -> int:
     return int(m.group(1) or 1)
 
 
+def noise_schedule(args, out: Path, write: bool = False) -> float:
+    """The SNR shift the UNet phase trained with: chosen there (``--snr-shift``), kept in unet/noise_schedule.json
+    for the tune stages and export, which must use the same schedule."""
+    path = out / "unet" / "noise_schedule.json"
+    if write and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"snr_shift": 1.0 if args.snr_shift is None else args.snr_shift}))
+    shift = json.loads(path.read_text())["snr_shift"] if path.exists() else 1.0
+    if args.snr_shift is not None and args.snr_shift != shift:
+        raise SystemExit(f"--snr-shift {args.snr_shift}: this run's UNet was trained with {shift} "
+                         f"({path}); a UNet continues on the schedule it was trained on")
+    return shift
+
+
 def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = None) -> None:
     """Text encoder + UNet, jointly: from scratch, or (``init``) from saved weights, e.g. phase "tune"."""
     acc = Accelerator(cpu=args.device == "cpu")
@@ -422,6 +436,7 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     out = Path(args.out)
     vae = AutoencoderKL.from_pretrained(out / "vae" / "final").to(acc.device).eval().requires_grad_(False)
     cfg = replace(cfg, latent_channels=vae.config.latent_channels)  # the UNet denoises this vae's latents
+    cfg = replace(cfg, snr_shift=noise_schedule(args, out, write=init is None))
     stats_file = out / "unet" / "latent_stats.json"
     if not stats_file.exists():
         mean, std = latent_stats(vae, seed=12345)
@@ -592,7 +607,7 @@ def export(args, cfg: ModelConfig) -> None:
         tokenizer=CLIPTokenizer.from_pretrained(out / "tokenizer"),
         text_encoder=CLIPTextModel.from_pretrained(source / "text_encoder"),
         unet=UNet2DConditionModel.from_pretrained(source / "unet"),
-        scheduler=make_scheduler(cfg),
+        scheduler=make_scheduler(replace(cfg, snr_shift=noise_schedule(args, out))),
         vae=vae,
         default_guidance_scale=args.guidance,
         default_sampler="DPM++ 2M",
@@ -680,6 +695,9 @@ def parse_args(argv=None):
     ap.add_argument("--unet-attention-levels", type=int, default=None, metavar="N",
                     help="unet: self- and cross-attention in the lowest N levels only (default: every level; "
                          "SDXL leaves its highest-resolution level without)")
+    ap.add_argument("--snr-shift", type=float, default=None, metavar="S",
+                    help="unet: divide the noise schedule's signal-to-noise ratio by S at every step (default 1; "
+                         "4 suits 16x16 latents as 1 suits 8x8); tune stages and export keep the UNet's")
     ap.add_argument("--guidance", type=float, default=4.0, help="default guidance scale written into the model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
@@ -703,6 +721,8 @@ def main(argv=None):
         cfg = replace(cfg, vae_channels=args.vae_channels)
     if args.unet_channels:
         cfg = replace(cfg, unet_channels=args.unet_channels)
+    if args.snr_shift is not None and not 0.01 <= args.snr_shift <= 100:
+        raise SystemExit(f"--snr-shift must be between 0.01 and 100, not {args.snr_shift}")
     if args.unet_attention_levels is not None:
         if not 0 <= args.unet_attention_levels <= len(cfg.unet_channels):
             raise SystemExit(f"--unet-attention-levels must be 0 to {len(cfg.unet_channels)} (the UNet's levels), "
