@@ -115,6 +115,44 @@ def test_lognormal_timesteps_put_half_the_batch_at_low_noise():
     assert train.parse_args(["--phase", "tune", "--timesteps", "lognormal"]).timesteps == "lognormal"
 
 
+def test_t_min_trains_only_the_noisy_steps():
+    """--t-min T draws uniform timesteps from T to 999 only (a tune of the steps that decide the layout and the
+    count); it is refused with log-normal timesteps and outside the unet and tune phases."""
+    from training.models import ModelConfig, make_scheduler
+
+    alpha_bar = make_scheduler(ModelConfig()).alphas_cumprod
+    t = train.sample_timesteps("uniform", alpha_bar, 20000, torch.Generator().manual_seed(0), t_min=500)
+    assert t.min() == 500 and t.max() == 999 and abs(t.float().mean().item() - 749.5) < 5
+    with pytest.raises(ValueError, match="uniform timesteps only"):
+        train.sample_timesteps("lognormal", alpha_bar, 4, torch.Generator().manual_seed(0), t_min=500)
+    assert train.parse_args(["--phase", "tune", "--t-min", "500"]).t_min == 500
+    for bad in (["--phase", "vae", "--t-min", "500"], ["--phase", "tune", "--t-min", "1000"],
+                ["--phase", "tune", "--t-min", "500", "--timesteps", "lognormal"]):
+        with pytest.raises(SystemExit, match="--t-min is for the unet and tune phases"):
+            train.main(bad)
+
+
+def test_model_card_names_a_tune_of_the_noisy_steps(tmp_path):
+    """A tune stage run with --t-min: its args.json carries it into training.json and the card's line names it."""
+    import json
+
+    from training.model_card import _tune_line, phase_summaries
+
+    run_dir, model = tmp_path / "run", tmp_path / "model"
+    (run_dir / "tune2" / "final" / "unet").mkdir(parents=True)
+    (run_dir / "tune2" / "final" / "unet" / "config.json").write_text("{}")  # a finished stage
+    model.mkdir()
+    (run_dir / "tune2" / "log.csv").write_text("step,loss,minutes\n0,0.3,0.0\n599,0.2,5.3\n")
+    (run_dir / "tune2" / "args.json").write_text(json.dumps(
+        {"steps": 600, "lr": 3e-4, "loss_weight": "uniform", "timesteps": "uniform", "t_min": 500, "init": "tune",
+         "batch": 32, "mix": None, "text_aux": 0.0}))
+    got = phase_summaries(run_dir, model)["tune2"]
+    assert (got["t_min"], got["steps"], got["init"]) == (500, 600, "tune")
+    line = _tune_line("tune2", got, 32, {"uniform": "the plain v-loss"})
+    assert "only timesteps 500 to 999 (`--t-min 500`" in line and "stage tune's EMA weights" in line
+    assert "--t-min" not in _tune_line("tune", {"steps": 1, "minutes": 1, "last_loss": 1}, 32, {})
+
+
 def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     """A phase whose log is not in the run folder keeps the summary the model folder already holds."""
     import json
@@ -451,3 +489,35 @@ def test_the_ceiling_judges_other_true_pictures_of_the_same_prompt():
             pictures = [world.render(v) for v in variants]
             assert all(world.judge(p, v)[score_key(cat)] for p, v in zip(pictures, variants)), cat
             assert len({p.tobytes() for p in pictures}) >= 3, cat
+
+
+def test_zero_terminal_snr_ends_the_schedule_in_pure_noise_for_every_sampler(vae_run, tmp_path):
+    """--zero-terminal-snr (unet phase; Lin et al. 2024): the shipped schedule's last step holds no signal (alpha_bar
+    2**-24, Stable Diffusion's 0.0047) and its first keeps its value; the tune and export keep it and refuse the
+    other; every sampler reads it and draws finite pictures from it; the model card names it."""
+    import shutil
+
+    from pipelines import load_pipeline
+    from pipelines.samplers import SAMPLERS, make_scheduler
+    from training.model_card import _shift_words
+
+    shutil.copytree(vae_run[0] / "vae", tmp_path / "vae")
+    run(tmp_path, "--phase", "unet", "--steps", "2", "--zero-terminal-snr")
+    with pytest.raises(SystemExit, match="trained with it"):
+        run(tmp_path, "--phase", "tune", "--steps", "2", "--no-zero-terminal-snr")
+    run(tmp_path, "--phase", "tune", "--steps", "2")
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    pipe = load_pipeline(str(tmp_path / "model"))
+    ab, plain = pipe.scheduler.alphas_cumprod, train.make_scheduler(train.ModelConfig()).alphas_cumprod
+    assert abs(ab[-1].item() - 2.0**-24) < 1e-9 and plain[-1] > 0.004 and abs(ab[0] - plain[0]) < 1e-6
+    assert bool((ab[1:] < ab[:-1]).all())  # still a noise schedule: less signal at every step
+    assert _shift_words(pipe.scheduler) == ", rescaled so its last step is pure noise (`--zero-terminal-snr`)"
+    for name in SAMPLERS:
+        assert torch.allclose(make_scheduler(name, pipe.scheduler.config).alphas_cumprod, ab)
+        image = pipe("two red circles", sampler=name, num_inference_steps=3, seed=0, output_type="np").images
+        assert np.isfinite(image).all(), name
+    plain_run = tmp_path / "plain"
+    shutil.copytree(vae_run[0] / "vae", plain_run / "vae")
+    run(plain_run, "--phase", "unet", "--steps", "1")
+    with pytest.raises(SystemExit, match="trained without it"):
+        run(plain_run, "--phase", "tune", "--steps", "1", "--zero-terminal-snr")

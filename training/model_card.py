@@ -70,6 +70,8 @@ def phase_summaries(run: Path, model: Path) -> dict:
                     summary["text_aux_bag_words"] = ran["text_aux_bag_words"]
             if ran.get("timesteps", "uniform") != "uniform":  # the default goes unsaid
                 summary["timesteps"] = ran["timesteps"]
+            if ran.get("t_min"):
+                summary["t_min"] = ran["t_min"]
             if (run / phase / "final").exists() and "steps" in ran:
                 summary["steps"] = ran["steps"]  # it ran them all (the log keeps every 25th step only)
         out[phase] = summary or kept.get(phase, {})
@@ -117,6 +119,9 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
     extras = {"lognormal": ", timesteps drawn log-normally in noise level (`--timesteps lognormal`, EDM's "
                               "ln sigma ~ N(-1.2, 1.2^2): half of them at low noise, where shapes get their edges)"
                  }.get(log.get("timesteps"), "")
+    if log.get("t_min"):
+        extras += (f", only timesteps {log['t_min']} to 999 (`--t-min {log['t_min']}`: the noisy steps, where the "
+                   f"layout and the number of objects are decided)")
     extras += _text_aux_words(log)
     return (f"\n- Then continued from {start} EMA weights (`--phase tune --name {name}`): {log['steps']} steps of "
             f"{log.get('batch', unet_batch)} images, a fresh AdamW at lr {log.get('lr', '?')} with warm-up and cosine "
@@ -126,18 +131,25 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
 
 
 def _shift_words(scheduler) -> str:
-    """", its signal-to-noise ratio divided by 4 (`--snr-shift 4`)" when the schedule was shifted, else ""."""
+    """The card's words for a schedule other than Stable Diffusion's: ", its signal-to-noise ratio divided by 4
+    (`--snr-shift 4`)", ", rescaled so its last step is pure noise (`--zero-terminal-snr`)", both, or ""."""
     if scheduler.config.get("trained_betas") is None:
         return ""
     from dataclasses import replace
 
     from training.models import ModelConfig, make_scheduler
-    plain = make_scheduler(ModelConfig()).alphas_cumprod.double()
     ab = scheduler.alphas_cumprod.double()
-    shift = float(((plain / (1 - plain)) / (ab / (1 - ab))).median())
-    if not torch.allclose(make_scheduler(replace(ModelConfig(), snr_shift=shift)).alphas_cumprod.double(), ab, rtol=1e-4):
-        return ", then given its own betas"
-    return f", its signal-to-noise ratio divided by {shift:g} (`--snr-shift {shift:g}`)"
+    build = lambda s, z: make_scheduler(replace(ModelConfig(), snr_shift=s, zero_terminal_snr=z)).alphas_cumprod.double()  # noqa: E731
+    for zero in (False, True):
+        lo, hi = 0.01, 100.0  # the shift that gives the middle step's alpha_bar (it falls as the shift grows)
+        for _ in range(60):
+            mid = (lo * hi) ** 0.5
+            lo, hi = (mid, hi) if build(mid, zero)[500] > ab[500] else (lo, mid)
+        shift = float(f"{lo:.3g}")
+        if torch.allclose(build(shift, zero), ab, rtol=1e-3, atol=1e-7):
+            words = f", its signal-to-noise ratio divided by {shift:g} (`--snr-shift {shift:g}`)" if shift != 1 else ""
+            return words + (", rescaled so its last step is pure noise (`--zero-terminal-snr`)" if zero else "")
+    return ", then given its own betas"
 
 
 def _attention_words(config) -> str:

@@ -23,6 +23,7 @@ class ModelConfig:
     text_heads: int = 4
     prediction_type: str = "v_prediction"
     snr_shift: float = 1.0  # the noise schedule's signal-to-noise ratio divided by this at every step (see make_scheduler)
+    zero_terminal_snr: bool = False  # the last training step pure noise, as sampling starts (see make_scheduler)
     pooled_text: bool = True  # the pooled text embedding joins the time embedding (False: cross-attention only, as SD 1.x)
 
     @classmethod
@@ -86,13 +87,24 @@ def make_scheduler(cfg: ModelConfig) -> DDPMScheduler:
     ``cfg.snr_shift`` s divides its signal-to-noise ratio by s at every step (Hoogeboom et al. 2023, "simple
     diffusion"; SD3's shift): a latent grid twice as fine carries each object in four times the cells, so the same
     noise hides it less, and s = 4 gives it back the noise levels an 8x8 grid had. The shifted schedule is stored
-    as ``trained_betas``, which every diffusers scheduler reads."""
+    as ``trained_betas``, which every diffusers scheduler reads.
+
+    ``cfg.zero_terminal_snr`` rescales the schedule so its last step holds no signal (Lin et al. 2024, "Common
+    Diffusion Noise Schedules and Sample Steps are Flawed", Algorithm 1: sqrt(alpha_bar) shifted and scaled to end
+    at 0, its first value kept). Stable Diffusion's schedule ends at alpha_bar 0.0047: trained there, the UNet reads
+    a trace of the picture that pure noise, where sampling starts, does not have. The last alpha_bar is set to
+    2**-24 rather than 0, as diffusers' own schedulers do, so samplers that work in sigma stay finite."""
     common = dict(num_train_timesteps=1000, prediction_type=cfg.prediction_type, timestep_spacing="trailing",
                   clip_sample=False)
     base = DDPMScheduler(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012, **common)
-    if cfg.snr_shift == 1.0:
+    if cfg.snr_shift == 1.0 and not cfg.zero_terminal_snr:
         return base
     ab = base.alphas_cumprod.double()
-    shifted = ab / (ab + cfg.snr_shift * (1 - ab))  # SNR / s, as alpha_bar
-    betas = 1 - shifted / torch.cat([torch.ones(1, dtype=shifted.dtype), shifted[:-1]])
+    ab = ab / (ab + cfg.snr_shift * (1 - ab))  # SNR / s, as alpha_bar
+    if cfg.zero_terminal_snr:
+        root = ab.sqrt()
+        root = (root - root[-1]) * root[0] / (root[0] - root[-1])
+        ab = root**2
+        ab[-1] = 2.0**-24
+    betas = 1 - ab / torch.cat([torch.ones(1, dtype=ab.dtype), ab[:-1]])
     return DDPMScheduler(trained_betas=betas.tolist(), **common)

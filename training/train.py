@@ -73,6 +73,8 @@ class Run:
         if accelerator.is_main_process:  # what this phase ran with, for the model card
             ran = {k: getattr(args, k) for k in ("steps", "lr", "lr_vae", "loss_weight", "timesteps", "text_aux", "seed",
                                                 "mix")}
+            if args.t_min:
+                ran["t_min"] = args.t_min
             if args.text_aux:
                 ran["text_aux_bag"] = args.text_aux_bag
                 if args.text_aux_bag and args.text_aux_bag_words:
@@ -314,20 +316,26 @@ def loss_weights(alpha_bar: torch.Tensor, kind: str, prediction_type: str) -> to
     return torch.clamp(snr, max=5.0) / (snr + 1 if prediction_type == "v_prediction" else snr)
 
 
-def sample_timesteps(kind: str, alpha_bar: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+def sample_timesteps(kind: str, alpha_bar: torch.Tensor, n: int, generator: torch.Generator,
+                     t_min: int = 0) -> torch.Tensor:
     """Training timesteps for a batch of ``n``.
 
-    ``uniform``: every one of the schedule's timesteps equally often (DDPM, Stable Diffusion).
+    ``uniform``: every one of the schedule's timesteps from ``t_min`` up equally often (DDPM, Stable Diffusion;
+    ``t_min`` > 0 trains only the noisier steps, where a picture's layout and its number of objects are decided).
     ``lognormal``: the noise-to-signal ratio sigma = sqrt((1 - alpha_bar) / alpha_bar) drawn log-normally,
     ln sigma ~ N(-1.2, 1.2^2) (Karras et al. 2022, "EDM"), then the timestep nearest it: about half the
     samples fall at sigma < 0.3 (timesteps below ~90), where the fine detail of a shape (a square's corners)
     is decided, against 9 % under uniform sampling.
     """
     steps = alpha_bar.shape[0]
+    if not 0 <= t_min < steps:
+        raise ValueError(f"t_min must be 0 to {steps - 1}, not {t_min}")
     if kind == "uniform":
-        return torch.randint(0, steps, (n,), generator=generator)
+        return torch.randint(t_min, steps, (n,), generator=generator)
     if kind != "lognormal":
         raise ValueError(f"unknown timestep sampling {kind!r}")
+    if t_min:
+        raise ValueError("t_min applies to uniform timesteps only")
     sigmas = ((1 - alpha_bar) / alpha_bar).sqrt().cpu()  # increasing with t
     want = torch.exp(-1.2 + 1.2 * torch.randn(n, generator=generator))
     hi = torch.searchsorted(sigmas, want).clamp(1, steps - 1)
@@ -415,18 +423,25 @@ def stage_number(name: str, kind: str = "tune") -> int:
     return int(m.group(1) or 1)
 
 
-def noise_schedule(args, out: Path, write: bool = False) -> float:
-    """The SNR shift the UNet phase trained with: chosen there (``--snr-shift``), kept in unet/noise_schedule.json
-    for the tune stages and export, which must use the same schedule."""
+def noise_schedule(args, out: Path, write: bool = False) -> dict:
+    """The noise schedule the UNet phase trained with: chosen there (``--snr-shift``, ``--zero-terminal-snr``),
+    kept in unet/noise_schedule.json for the tune stages and export, which must use the same schedule.
+    Returns ModelConfig fields (snr_shift, zero_terminal_snr)."""
     path = out / "unet" / "noise_schedule.json"
     if write and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"snr_shift": 1.0 if args.snr_shift is None else args.snr_shift}))
-    shift = json.loads(path.read_text())["snr_shift"] if path.exists() else 1.0
+        path.write_text(json.dumps({"snr_shift": 1.0 if args.snr_shift is None else args.snr_shift,
+                                    "zero_terminal_snr": bool(args.zero_terminal_snr)}))
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    shift, zero = kept.get("snr_shift", 1.0), kept.get("zero_terminal_snr", False)
     if args.snr_shift is not None and args.snr_shift != shift:
         raise SystemExit(f"--snr-shift {args.snr_shift}: this run's UNet was trained with {shift} "
                          f"({path}); a UNet continues on the schedule it was trained on")
-    return shift
+    if args.zero_terminal_snr is not None and args.zero_terminal_snr != zero:
+        flag = "--zero-terminal-snr" if args.zero_terminal_snr else "--no-zero-terminal-snr"
+        raise SystemExit(f"{flag}: this run's UNet was trained {'with' if zero else 'without'} it ({path}); "
+                         f"a UNet continues on the schedule it was trained on")
+    return {"snr_shift": shift, "zero_terminal_snr": zero}
 
 
 def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = None) -> None:
@@ -436,7 +451,7 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     out = Path(args.out)
     vae = AutoencoderKL.from_pretrained(out / "vae" / "final").to(acc.device).eval().requires_grad_(False)
     cfg = replace(cfg, latent_channels=vae.config.latent_channels)  # the UNet denoises this vae's latents
-    cfg = replace(cfg, snr_shift=noise_schedule(args, out, write=init is None))
+    cfg = replace(cfg, **noise_schedule(args, out, write=init is None))
     stats_file = out / "unet" / "latent_stats.json"
     if not stats_file.exists():
         mean, std = latent_stats(vae, seed=12345)
@@ -493,7 +508,7 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
             z = (posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=g).to(acc.device))
             z = (z - l_mean) / l_std
         noise = torch.randn(z.shape, generator=g).to(acc.device)
-        t = sample_timesteps(args.timesteps, alphas, z.shape[0], g).to(acc.device)
+        t = sample_timesteps(args.timesteps, alphas, z.shape[0], g, args.t_min).to(acc.device)
         noisy = noise_scheduler.add_noise(z, noise, t)
         target = noise_scheduler.get_velocity(z, noise, t) if cfg.prediction_type == "v_prediction" else noise
         with torch.set_grad_enabled(not args.freeze_text):
@@ -607,7 +622,7 @@ def export(args, cfg: ModelConfig) -> None:
         tokenizer=CLIPTokenizer.from_pretrained(out / "tokenizer"),
         text_encoder=CLIPTextModel.from_pretrained(source / "text_encoder"),
         unet=UNet2DConditionModel.from_pretrained(source / "unet"),
-        scheduler=make_scheduler(replace(cfg, snr_shift=noise_schedule(args, out))),
+        scheduler=make_scheduler(replace(cfg, **noise_schedule(args, out))),
         vae=vae,
         default_guidance_scale=args.guidance,
         default_sampler="DPM++ 2M",
@@ -658,6 +673,9 @@ def parse_args(argv=None):
                     help="UNet loss weighting over noise levels (see loss_weights)")
     ap.add_argument("--timesteps", choices=["uniform", "lognormal"], default="uniform",
                     help="how training timesteps are drawn (see sample_timesteps)")
+    ap.add_argument("--t-min", type=int, default=0, metavar="T",
+                    help="unet/tune: train only timesteps T and up (uniform timesteps): e.g. a tune of the noisy "
+                         "steps where the layout and the count are decided, leaving the rest to the stages before")
     ap.add_argument("--text-aux", type=float, default=0.0, metavar="WEIGHT",
                     help="weight of the text encoder's keep-the-words loss (see TextKeepsWords); 0 = off")
     ap.add_argument("--text-aux-bag", action=argparse.BooleanOptionalAction, default=True,
@@ -695,6 +713,9 @@ def parse_args(argv=None):
     ap.add_argument("--unet-attention-levels", type=int, default=None, metavar="N",
                     help="unet: self- and cross-attention in the lowest N levels only (default: every level; "
                          "SDXL leaves its highest-resolution level without)")
+    ap.add_argument("--zero-terminal-snr", action=argparse.BooleanOptionalAction, default=None,
+                    help="unet: rescale the noise schedule so its last step is pure noise, as sampling starts (Lin et "
+                         "al. 2024); tune stages and export keep the UNet's")
     ap.add_argument("--snr-shift", type=float, default=None, metavar="S",
                     help="unet: divide the noise schedule's signal-to-noise ratio by S at every step (default 1; "
                          "4 suits 16x16 latents as 1 suits 8x8); tune stages and export keep the UNet's")
@@ -728,6 +749,8 @@ def main(argv=None):
             raise SystemExit(f"--unet-attention-levels must be 0 to {len(cfg.unet_channels)} (the UNet's levels), "
                              f"not {args.unet_attention_levels}")
         cfg = replace(cfg, unet_attention_levels=args.unet_attention_levels)
+    if args.t_min and (args.phase not in ("unet", "tune") or args.timesteps != "uniform" or not 0 < args.t_min < 1000):
+        raise SystemExit("--t-min is for the unet and tune phases with uniform timesteps, from 1 to 999")
     if not 0 <= args.text_aux <= 10:
         raise SystemExit(f"--text-aux must be between 0 (off) and 10, not {args.text_aux}")
     if args.text_aux and not (args.text_aux_tokens or args.text_aux_bag):
