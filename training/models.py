@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import torch
 
 from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+from diffusers.schedulers.scheduling_ddpm import rescale_zero_terminal_snr
 from transformers import CLIPConfig, CLIPModel, CLIPTextConfig, CLIPTextModel, CLIPTokenizer, CLIPVisionConfig
 
 
@@ -101,10 +102,8 @@ def make_scheduler(cfg: ModelConfig) -> DDPMScheduler:
         return base
     ab = base.alphas_cumprod.double()
     ab = ab / (ab + cfg.snr_shift * (1 - ab))  # SNR / s, as alpha_bar
-    if cfg.zero_terminal_snr:
-        root = ab.sqrt()
-        root = (root - root[-1]) * root[0] / (root[0] - root[-1])
-        ab = root**2
-        ab[-1] = 2.0**-24
     betas = 1 - ab / torch.cat([torch.ones(1, dtype=ab.dtype), ab[:-1]])
+    if cfg.zero_terminal_snr:
+        betas = rescale_zero_terminal_snr(betas)  # diffusers' Algorithm 1: the last beta 1, alpha_bar 0
+        betas[-1] = 1 - 2.0**-24 / torch.prod(1 - betas[:-1])
     return DDPMScheduler(trained_betas=betas.tolist(), **common)
