@@ -486,6 +486,7 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     opt = torch.optim.AdamW(params + (list(aux.parameters()) if aux else []), lr=args.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, args.steps, 200))
     text_encoder, unet, opt, sched = acc.prepare(text_encoder, unet, opt, sched)
+    ema.to(acc.device)  # its shadow copies were made on the CPU, before prepare moved the models
     if aux is not None:
         aux = acc.prepare(aux)  # after the others, so checkpoints without it keep their order
     acc.register_for_checkpointing(ema)
