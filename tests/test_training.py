@@ -153,6 +153,25 @@ def test_model_card_names_a_tune_of_the_noisy_steps(tmp_path):
     assert "--t-min" not in _tune_line("tune", {"steps": 1, "minutes": 1, "last_loss": 1}, 32, {})
 
 
+def test_model_card_says_which_phases_ran_on_a_gpu(tmp_path):
+    """A phase trained on a GPU (its args.json names it) is named so on the card; CPU phases keep the CPU line."""
+    import json
+
+    from training.model_card import _hardware_line, phase_summaries
+
+    run_dir, model = tmp_path / "run", tmp_path / "model"
+    model.mkdir()
+    for phase, device, minutes in (("vae", "cpu", 21.0), ("unet", "NVIDIA H200", 6.5)):
+        (run_dir / phase).mkdir(parents=True)
+        (run_dir / phase / "log.csv").write_text(f"step,loss,minutes\n0,1.0,0.0\n99,0.5,{minutes}\n")
+        (run_dir / phase / "args.json").write_text(json.dumps({"steps": 100, "batch": 256, "device": device}))
+    logs = phase_summaries(run_dir, model)
+    assert logs["unet"]["device"] == "NVIDIA H200" and "device" not in logs["vae"]
+    line = _hardware_line(logs)
+    assert "for autoencoder: 0.35 hours" in line and "one NVIDIA H200 GPU for text encoder + UNet: 6.5 minutes" in line
+    assert "no GPU" in _hardware_line({"vae": logs["vae"]}) and "0.35 CPU-hours" in _hardware_line({"vae": logs["vae"]})
+
+
 def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     """A phase whose log is not in the run folder keeps the summary the model folder already holds."""
     import json
@@ -196,7 +215,8 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     run(tmp_path, "--phase", "tune", "--steps", "3", "--lr", "0", "--loss-weight", "min-snr")
     start, still = load_file(unet_w), load_file(tune_w)  # lr 0: the EMA of unchanged weights is those weights
     assert start.keys() == still.keys() and all(torch.equal(start[k], still[k]) for k in start)
-    assert json.loads((tmp_path / "tune" / "args.json").read_text())["loss_weight"] == "min-snr"
+    ran = json.loads((tmp_path / "tune" / "args.json").read_text())
+    assert ran["loss_weight"] == "min-snr" and ran["device"] == "cpu"
 
     losses = run(tmp_path, "--phase", "tune", "--steps", "6", "--lr", "3e-3", "--loss-weight", "min-snr")
     assert len(losses) == 6

@@ -3,7 +3,7 @@
     python -m training.model_card --run runs/bundled --model assets/bundled
 
 It evaluates the model (training/evaluate.py), scores the autoencoder's reconstructions (the ceiling),
-reads the training logs for steps and CPU time, draws a sample grid, and writes the card.
+reads the training logs for steps, time and hardware, draws a sample grid, and writes the card.
 """
 from __future__ import annotations
 
@@ -72,6 +72,8 @@ def phase_summaries(run: Path, model: Path) -> dict:
                 summary["timesteps"] = ran["timesteps"]
             if ran.get("t_min"):
                 summary["t_min"] = ran["t_min"]
+            if ran.get("device", "cpu") != "cpu":  # a GPU's name: the card says which phases ran on one
+                summary["device"] = ran["device"]
             if (run / phase / "final").exists() and "steps" in ran:
                 summary["steps"] = ran["steps"]  # it ran them all (the log keeps every 25th step only)
         out[phase] = summary or kept.get(phase, {})
@@ -162,6 +164,24 @@ def _attention_words(config) -> str:
     return f"cross-attention in the lower levels only (none at {', '.join(plain)}, as in SDXL)"
 
 
+_PHASE_WORDS = {"vae": "autoencoder", "unet": "text encoder + UNet"}
+
+
+def _hardware_line(logs: dict) -> str:
+    """The card's hardware line: the CPU, and the GPU for any phase that ran on one (its args.json says so)."""
+    cpu = {k: v for k, v in logs.items() if not v.get("device")}
+    gpu = {k: v for k, v in logs.items() if v.get("device")}
+    cpu_hours = sum(v.get("minutes", 0) for v in cpu.values()) / 60
+    if not gpu:
+        return (f"- Hardware: {platform.machine()} CPU, 2 cores (1–2 torch threads), no GPU. Total\n"
+                f"  {cpu_hours:.2f} CPU-hours of wall time.")
+    names = lambda phases: ", ".join(_PHASE_WORDS.get(k, k) for k in phases)  # noqa: E731
+    devices = " and ".join(sorted({v["device"] for v in gpu.values()}))
+    return (f"- Hardware: {platform.machine()} CPU, 2 cores (1–2 torch threads), for {names(cpu) or 'none'}: "
+            f"{cpu_hours:.2f} hours of wall time;\n  one {devices} GPU for {names(gpu)}: "
+            f"{sum(v.get('minutes', 0) for v in gpu.values()):.1f} minutes (the same commands run on a CPU, slower).")
+
+
 def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
                vae_batch: int = 32, unet_batch: int = 32, schedule: str = "", loss_weight: str = "uniform") -> str:
     from pipelines import load_pipeline
@@ -183,7 +203,6 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
               if pipe.unet.config.class_embed_type == "projection" else
               "no pooled text (the caption enters through cross-attention only: `--no-pooled-text`)")
     attention = _attention_words(pipe.unet.config)
-    total_minutes = sum(log.get("minutes", 0) for log in (vae_log, unet_log, *dec_logs.values(), *tune_logs.values()))
     params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
     meta = results["_meta"]
     targets = {"single: colour": 0.95, "single: shape": 0.9, "single: background": 0.95, "position": 0.8,
@@ -202,7 +221,8 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
                   "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}
     weighting = weightings[loss_weight]
     tune_line = "".join(_tune_line(name, log, unet_batch, weightings) for name, log in tune_logs.items())
-    card = f"""# Shapes world: a text-to-image diffusion model trained from scratch on CPU
+    on_cpu = " on CPU" if not any(v.get("device") for v in logs.values()) else ""
+    card = f"""# Shapes world: a text-to-image diffusion model trained from scratch{on_cpu}
 
 A small latent diffusion model in the Stable Diffusion recipe (CLIP text encoder → UNet with cross-attention
 denoising autoencoder latents → autoencoder decoder), trained by `training/train.py` on pictures rendered by
@@ -232,8 +252,7 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 - Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
   warm-up and cosine decay{schedule}, v-prediction with {weighting}{_text_aux_words(unet_log)}, EMA of the weights (the EMA is what ships);
   {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_line}
-- Hardware: {platform.machine()} CPU, 2 cores (1–2 torch threads), no GPU. Total
-  {total_minutes / 60:.2f} CPU-hours of wall time.
+{_hardware_line(logs)}
 - Data: rendered on the fly from a per-step seed (nothing downloaded, nothing stored).
 
 ## Measured (GenEval-style, judged by `world.judge`)

@@ -63,6 +63,11 @@ def reconstruction_loss(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return F.l1_loss(recon, x) + F.mse_loss(recon, x) + 0.5 * (F.l1_loss(gx, tx) + F.l1_loss(gy, ty))
 
 
+def device_name(device: torch.device) -> str:
+    """What a phase trained on, for the model card: "cpu", or the GPU's own name ("NVIDIA H200")."""
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
+
+
 class Run:
     """Book-keeping shared by the phases: step counter, checkpoints, log, time budget."""
 
@@ -98,7 +103,8 @@ class Run:
             if args.freeze_text:
                 ran["freeze_text"] = True
             # --batch is per process (accelerate launch --num_processes N): the card reports the global batch
-            ran.update(batch=args.batch * accelerator.num_processes, processes=accelerator.num_processes)
+            ran.update(batch=args.batch * accelerator.num_processes, processes=accelerator.num_processes,
+                       device=device_name(accelerator.device))
             (self.dir / "args.json").write_text(json.dumps(ran))
         self.ckpt = self.dir / "checkpoint"
         self.step = 0
@@ -628,7 +634,7 @@ def export(args, cfg: ModelConfig) -> None:
         default_guidance_scale=args.guidance,
         default_sampler="DPM++ 2M",
         latent_rgb_factors=latent_rgb_factors(vae, stats["latents_mean"], stats["latents_std"]),
-        model_description="Shapes world, trained from scratch on CPU by training/train.py",
+        model_description="Shapes world, trained from scratch by training/train.py",
     )
     dest = Path(args.export_to)
     pipe.save_pretrained(dest, safe_serialization=True)
