@@ -34,6 +34,8 @@ from pipelines.pipeline_playground import (
     _noise_level,
     _sigma_after_step,
     _works_in_sigma_space,
+    euler_step,
+    first_step_in_first_order,
     predicted_x0_and_noise,
 )
 from pipelines.preview import to_pil
@@ -369,6 +371,10 @@ def iter_denoise_from(pipe, image: Image.Image, t, prompt: str, negative_prompt:
         return
     if begin >= 0 and hasattr(scheduler, "set_begin_index") and not isinstance(scheduler, PNDMScheduler):
         scheduler.set_begin_index(begin)
+    euler_first = begin == 0 and first_step_in_first_order(settings.sampler, scheduler)
+    if euler_first:  # as SamplerRun does: call 0 makes step 0, the scheduler takes over at its step 1
+        scheduler.set_begin_index(2)
+        run = [run[0]] + list(run[2:])
 
     sigma_space = _works_in_sigma_space(scheduler)
     first_t = run[0]
@@ -391,17 +397,25 @@ def iter_denoise_from(pipe, image: Image.Image, t, prompt: str, negative_prompt:
     pending = None
     for index, ts in enumerate(run):
         with torch.inference_mode():
-            model_input = scheduler.scale_model_input(latents, ts)
-            alpha_bar, _sigma = _noise_level(scheduler, ts, sigma_space)
+            first_order = euler_first and index == 0
+            if first_order:
+                sigma, sigma_next = float(scheduler.sigmas[0]), float(scheduler.sigmas[1])
+                model_input, alpha_bar = latents / math.sqrt(1 + sigma**2), 1 / (1 + sigma**2)
+            else:
+                model_input = scheduler.scale_model_input(latents, ts)
+                alpha_bar, _sigma = _noise_level(scheduler, ts, sigma_space)
             guided, _cond, _uncond = pipe.guided_prediction(model_input, ts, embeds, settings.guidance_scale)
             result.nfe += 1
             if pending is None:
                 pending = predicted_x0_and_noise(guided, model_input, alpha_bar, prediction)[0]
             extra = {"order": min(index + 1, 4)} if lms else {}  # LMS would use 4 past slopes it never saw
-            latents = scheduler.step(guided, ts, latents, **step_kwargs, **extra).prev_sample
-            done = _completes_step(scheduler, index, len(run))
+            if first_order:
+                latents, done = euler_step(latents, pending, sigma, sigma_next), True
+            else:
+                latents = scheduler.step(guided, ts, latents, **step_kwargs, **extra).prev_sample
+                done = _completes_step(scheduler, index, len(run))
             if done:
-                sigma_next = _sigma_after_step(scheduler) if sigma_space else None
+                sigma_next = sigma_next if first_order else _sigma_after_step(scheduler) if sigma_space else None
                 x_t = latents / math.sqrt(1 + sigma_next**2) if sigma_space else latents
                 result.steps_run += 1
                 caption = f"step {result.steps_run} · t={float(ts):.0f}"

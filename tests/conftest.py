@@ -42,6 +42,13 @@ def latent_pipe(tmp_path_factory):
     return tiny_models.build_latent_pipeline(tmp_path_factory.mktemp("latent"))
 
 
+@pytest.fixture(scope="session")
+def ztsnr_pipe(pixel_pipe):
+    """The tiny pixel pipeline on a zero-terminal-SNR schedule (the 16x16 bundled model's kind): its first
+    sigma is 4096, pure noise."""
+    return tiny_models.on_zero_terminal_snr(pixel_pipe)
+
+
 @pytest.fixture(params=["pixel", "latent"])
 def any_pipe(request):
     """Each test using this runs once per pipeline kind."""

@@ -10,6 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
+import tiny_models
 import world
 from pipelines import PlaygroundInputError
 from playground import forward, guidance, limits
@@ -219,6 +220,21 @@ def test_denoise_from_starts_plms_with_its_double_first_step(latent_pipe, monkey
     part = forward.denoise_from(latent_pipe, image, 600, "x", "", "PNDM", 10, 4.0, 5)
     assert part.nfe == part.steps_run + 1  # PLMS spends two model calls on its first step
     assert forward._rmse(full.final, part.final) < 1.0
+
+
+@pytest.mark.parametrize("sampler", ["Heun", "DPM2"])
+def test_denoise_from_pure_noise_takes_step_0_in_first_order(pixel_pipe, monkeypatch, sampler):
+    """From t = 999 of a zero-terminal-SNR schedule (sigma 4096) Heun and DPM2 start with one Euler call, as a
+    generation does, and a model that knows the noise still lands on the image."""
+    pipe = tiny_models.on_zero_terminal_snr(pixel_pipe, "epsilon")
+    image = forward.fit_to_size(forward.example_image(forward.example_names()[0]), pipe.default_size)
+    x0 = pipe.encode_images(image)
+    _noise_oracle(pipe, monkeypatch, x0, 5)
+    result = forward.denoise_from(pipe, image, 999, "a red circle", "", sampler, 6, 4.0, 5)
+    assert result.steps_run == 6 and result.nfe == 2 * 6 - 2 and result.start_timestep == 999
+    assert forward._rmse(result.final, pipe.decode(x0)[0]) < 1.0, sampler
+    part = forward.denoise_from(pipe, image, 600, "a red circle", "", sampler, 6, 4.0, 5)
+    assert part.nfe == 2 * part.steps_run - 1  # started part-way: the sampler's own steps
 
 
 def test_denoise_from_runs_the_tail_of_the_schedule(latent_pipe):

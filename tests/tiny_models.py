@@ -122,6 +122,15 @@ def build_pixel_pipeline(tmp_dir: str | Path, seed: int = 0) -> PlaygroundPipeli
     )
 
 
+def on_zero_terminal_snr(pipe: PlaygroundPipeline, prediction_type: str = "v_prediction") -> PlaygroundPipeline:
+    """pipe's model parts on the training code's zero-terminal-SNR schedule (last alpha_bar 2**-24, sigma 4096)."""
+    from training.models import ModelConfig, make_scheduler
+
+    schedule = make_scheduler(ModelConfig(zero_terminal_snr=True, prediction_type=prediction_type))
+    parts = {k: getattr(pipe, k) for k in ("tokenizer", "text_encoder", "unet", "vae")}
+    return PlaygroundPipeline(**parts, scheduler=schedule, model_description="tiny test model, zero terminal SNR")
+
+
 def tiny_vae() -> AutoencoderKL:
     """A 4-latent-channel VAE that downscales by 2 (two blocks)."""
     return AutoencoderKL(
