@@ -53,11 +53,12 @@ def per_sampler(ctx: Context, samplers: list[str], step_counts: list[int]) -> li
 
 
 def _model_calls(ctx: Context, name: str, steps: int) -> int:
-    from pipelines import make_scheduler
+    """The UNet calls a generation makes (a run's schedule, as the pipeline builds it)."""
+    from pipelines import SamplerRun
 
-    scheduler = make_scheduler(name, ctx.pipe.scheduler.config)
-    scheduler.set_timesteps(steps)
-    return len(scheduler.timesteps)
+    h, w = ctx.pipe.default_size
+    settings = ctx.pipe.check_inputs(PROMPT, NEGATIVE, name, steps, ctx.guidance, SEED, 1, h, w)
+    return len(SamplerRun(ctx.pipe, settings, record_steps=False).timesteps)
 
 
 def trajectory(ctx: Context, sampler: str, steps: int) -> dict:

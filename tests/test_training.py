@@ -172,6 +172,20 @@ def test_model_card_says_which_phases_ran_on_a_gpu(tmp_path):
     assert "no GPU" in _hardware_line({"vae": logs["vae"]}) and "0.35 CPU-hours" in _hardware_line({"vae": logs["vae"]})
 
 
+def test_model_card_limits_name_the_categories_the_model_gets_wrong():
+    """The card's Limits paragraph lists the measured weak categories, not a fixed list."""
+    from training.model_card import _limits_words
+
+    results = {"single: colour": {"model": 1.0, "autoencoder": 1.0}, "count 2": {"model": 0.5, "autoencoder": 0.99},
+               "relations": {"model": 0.97, "autoencoder": 0.98}, "colour binding": {"model": 0.56, "autoencoder": 1.0},
+               "position": {"model": 0.85, "autoencoder": 1.0}, "_meta": {"images": 8}}
+    words = _limits_words(results)
+    assert words.startswith("Below 0.8 here (the autoencoder's ceiling on them: 0.99 or more): count 2 0.50, colour "
+                            "binding 0.56; 0.9 or more: single: colour, relations.")
+    assert "position" not in words and "relations" not in words.split(";")[0]
+    assert _limits_words({"position": {"model": 0.9}}) == "Every category scores 0.8 or more here."
+
+
 def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     """A phase whose log is not in the run folder keeps the summary the model folder already holds."""
     import json

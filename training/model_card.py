@@ -182,6 +182,19 @@ def _hardware_line(logs: dict) -> str:
             f"{sum(v.get('minutes', 0) for v in gpu.values()):.1f} minutes (the same commands run on a CPU, slower).")
 
 
+def _limits_words(results: dict, below: float = 0.8) -> str:
+    """The categories the model gets wrong (model score under `below`), each with its score and the ceiling."""
+    scores = {k: r for k, r in results.items() if k != "_meta"}
+    weak = [k for k, r in scores.items() if r["model"] < below]
+    if not weak:
+        return f"Every category scores {below:.1f} or more here."
+    ceilings = [scores[k]["autoencoder"] for k in weak if scores[k].get("autoencoder") is not None]
+    ceiling = f" (the autoencoder's ceiling on them: {min(ceilings):.2f} or more)" if ceilings else ""
+    strong = [k for k, r in scores.items() if r["model"] >= 0.9]
+    return (f"Below {below:.1f} here{ceiling}: " + ", ".join(f"{k} {scores[k]['model']:.2f}" for k in weak) + "; "
+            + (f"0.9 or more: {', '.join(strong)}." if strong else "nothing scores 0.9 or more."))
+
+
 def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
                vae_batch: int = 32, unet_batch: int = 32, schedule: str = "", loss_weight: str = "uniform") -> str:
     from pipelines import load_pipeline
@@ -276,7 +289,7 @@ Autoencoder reconstructions of 512 random world pictures (PSNR in dB, then judge
 {ae_rows}
 
 ## Limits (what the Limits tab shows)
-Counts above three, relations, colour binding and written words are much worse than single objects: the model
+{_limits_words(results)} The model
 denoises by learned local patterns and global colour statistics; it never builds a scene plan, so "how many"
 and "which colour goes with which shape" are not represented anywhere it could check. Real models share these
 failures (GenEval: SD 1.5 scores 0.35 on counting, 0.04 on position, 0.06 on colour binding).
