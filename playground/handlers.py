@@ -170,7 +170,7 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         finals.append((save_png(image, settings, f"image-{stamp}-{i}"), f"seed {s}"))
     spec = SAMPLERS[out.sampler]
     info = (f"**{out.seconds * 1000:.0f} ms** for {len(out.images)} image(s) · {out.num_inference_steps} steps · "
-            f"**{out.nfe} model evaluations** ({spec.evals_per_step} per step"
+            f"**{out.nfe} model evaluations** ({_evals_words(spec, out)}"
             f"{', with cond and uncond batched' if 0 < out.guidance_scale != 1 else ''}) · sampler {out.sampler} · "
             f"guidance {out.guidance_scale:g} · seed {out.seeds[0]}"
             f"{'' if len(out.seeds) == 1 else f'..{out.seeds[-1]}'} · {w}×{h} px\n\n" + token_summary(pipe, prompt))
@@ -180,6 +180,17 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
     yield (finals, files.gallery(pics.x_t, pics.captions, "x_t"), files.gallery(pics.x0, pics.captions, "x̂0"),
            files.extras_gallery(pics), info, pics,
            gr.update(minimum=0, maximum=max(1, last), value=last, step=1, interactive=True))  # Gradio needs min < max
+
+
+def _evals_words(spec, out) -> str:
+    """How the model evaluations add up: Heun-like samplers take their last step, and from pure noise their first
+    (pipeline_playground.first_step_in_first_order), in one call."""
+    if spec.evals_per_step == 1:
+        return "1 per step" if out.nfe == out.num_inference_steps else "1 per step, 2 for the first"  # PLMS
+    steps = out.num_inference_steps
+    if steps > 1 and out.nfe == 2 * steps - 2:
+        return "2 per step; 1 for the last and for the first, from pure noise"
+    return "2 per step; 1 for the last" if steps > 1 else "1 for a single step"
 
 
 class _StepFiles:

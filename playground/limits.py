@@ -110,8 +110,9 @@ _GROUP_TEXT = [
      "layout forms: in the x̂0 row of the step gallery blobs appear, merge and split in the first steps and then "
      "stay put. Later steps only sharpen the blobs that are already there. Pictures of five and of six shapes look "
      "alike (a scatter of blobs), so the model learned \"several blobs\" and the exact number is left to chance. "
-     "Small numbers (1 to 3) look clearly different from each other and come out right more often: run the count "
-     "sweep to see the curve.",
+     "One object is easy; already at two and three the model often draws one too many (the counted mean sits "
+     "above the asked count), and from four up the exact number is mostly chance: run the count sweep to see the "
+     "curve.",
      "GenEval counting (2 to 4 objects, \"a photo of three cups\"; detector-scored, 4 images per prompt): "
      "SD 1.5 **0.35**, SD 2.1 **0.44**, SDXL **0.39** of images correct (djghosh13/geneval README). DrawBench has a "
      "*counting* category and PartiPrompts a *quantity* aspect."),

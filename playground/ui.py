@@ -75,16 +75,18 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
                     png_in = gr.File(label="Drop a PNG made here (or in AUTOMATIC1111) to restore its settings",
                                      file_types=[".png"], elem_id="png_in", height=90)
                 with gr.Column(scale=3):
-                    final = gr.Gallery(label="Result (PNGs carry their settings)", columns=4, height=300,
-                                       elem_id="final", format="png", interactive=False)
+                    # two pictures a row, not stretched to the row: one picture is shown whole, not scrolled
+                    final = gr.Gallery(label="Result (PNGs carry their settings)", columns=2, fit_columns=False,
+                                       height=400, elem_id="final", format="png", interactive=False,
+                                       object_fit="contain")
                     info = gr.Markdown(elem_id="info")
             gr.Markdown("### Every step")
             xt_gallery = gr.Gallery(label="x_t: what the sampler holds after each step", columns=10, height=190,
-                                    elem_id="xt", interactive=False)
+                                    elem_id="xt", interactive=False, object_fit="contain")
             x0_gallery = gr.Gallery(label="x̂0: the model's guess of the final image at each step", columns=10,
-                                    height=190, elem_id="x0", interactive=False)
+                                    height=190, elem_id="x0", interactive=False, object_fit="contain")
             extras_gallery = gr.Gallery(label="Predicted noise and guidance direction (cond − uncond)", columns=10,
-                                        height=190, elem_id="extras", interactive=False)
+                                        height=190, elem_id="extras", interactive=False, object_fit="contain")
             with gr.Row():
                 step_slider = Slider(0, 1, value=0, step=1, label="Scrub through the steps of the last run",
                                      elem_id="step_slider", interactive=False)
@@ -121,7 +123,7 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
             c_grid_image = gr.Image(label="Sampler × steps", elem_id="grid_image", interactive=False, format="png",
                                     show_label=True)
             c_grid = gr.Gallery(label="The same cells one by one (rows: samplers; columns: step counts)", columns=3,
-                                height=320, elem_id="grid", interactive=False)
+                                height=320, elem_id="grid", interactive=False, object_fit="contain")
             with gr.Row():
                 c_scrub = Slider(0, 100, value=100, step=1, label="Scrub all cells together (% of each schedule)",
                                  elem_id="c_scrub")

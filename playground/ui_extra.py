@@ -93,7 +93,8 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                 l_explain = gr.Markdown(explain0, elem_id="limit_explain")
         l_scores = gr.Markdown(elem_id="limit_scores")
         l_grid = gr.Gallery(label="One picture per seed (✓/✗: what the judge saw)", columns=8, height=420,
-                            format="png", interactive=False, elem_id="limit_grid", elem_classes=["pixelated"])
+                            format="png", interactive=False,
+                            object_fit="contain", elem_id="limit_grid", elem_classes=["pixelated"])
         with gr.Group(visible=True, elem_id="count_group") as count_row:
             gr.Markdown("**Count sweep.** The same counting prompt for every count from 1 to 9, each over the seeds "
                         "below, with the share that came out exactly right.")
@@ -104,7 +105,8 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
             c_plot = gr.Plot(label="Count accuracy", elem_id="count_plot")
             c_table = gr.Markdown(elem_id="count_table")
             c_examples = gr.Gallery(label="The first seed's picture for each count", columns=9, height=170,
-                                    format="png", interactive=False, elem_id="count_examples", fit_columns=False,
+                                    format="png", interactive=False,
+                                    object_fit="contain", elem_id="count_examples", fit_columns=False,
                                     elem_classes=["pixelated"])
 
     # ------------------------------------------------------------------ Forward diffusion
@@ -137,7 +139,8 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                               elem_id="fwd_ts")
             f_strip_btn = gr.Button("Show the strip", elem_id="fwd_strip_button")
         f_strip = gr.Gallery(label="The same picture and noise at several t", columns=6, height=180, format="png",
-                             interactive=False, elem_id="fwd_strip", fit_columns=False, elem_classes=["pixelated"])
+                             interactive=False,
+                             object_fit="contain", elem_id="fwd_strip", fit_columns=False, elem_classes=["pixelated"])
         f_plot = gr.Plot(fwd.schedule_plot(pipe, init_t), label="Noise schedule", elem_id="fwd_schedule")
         gr.Markdown(SCHEDULE_EXPLAINER)
         gr.Markdown("### Denoise from here")
@@ -161,11 +164,12 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                                    elem_id="dn_final", elem_classes=["pixelated"])
                 d_info = gr.Markdown(elem_id="dn_info")
         d_steps_gallery = gr.Gallery(label="Original, noised start, and the model's guess x̂0 after each step",
-                                     columns=10, height=190, format="png", interactive=False, elem_id="dn_gallery",
+                                     columns=10, height=190, format="png", interactive=False,
+                                     object_fit="contain", elem_id="dn_gallery",
                                      fit_columns=False,
                                      elem_classes=["pixelated"])
         d_strip = gr.Gallery(label="Per noise level: the noised start (left) and what came back (right)", columns=2,
-                             height=420, format="png", interactive=False, elem_id="dn_strip",
+                             height=420, format="png", interactive=False, object_fit="contain", elem_id="dn_strip",
                              elem_classes=["pixelated"])
 
     # ------------------------------------------------------------------ Guidance and seeds
@@ -189,7 +193,8 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
             g_seed = Number(value=7, precision=None, step=1, minimum=0, label="Seed", elem_id="g_seed")
             g_run = gr.Button("Run the guidance strip", variant="primary", elem_id="guidance_sweep")
         g_strip = gr.Gallery(label="Same prompt and seed; guidance grows to the right", columns=8, height=200,
-                             format="png", interactive=False, elem_id="g_strip", fit_columns=False,
+                             format="png", interactive=False,
+                             object_fit="contain", elem_id="g_strip", fit_columns=False,
                              elem_classes=["pixelated"])
         g_note = gr.Markdown(elem_id="g_note")
         gr.Markdown("### Seed grid: one scale, many seeds")
@@ -201,7 +206,8 @@ def build_extra_tabs(registry: ModelRegistry, model_dropdown: gr.Dropdown) -> No
                                 elem_id="s_guidance")
             s_run = gr.Button("Run the seed grid", variant="primary", elem_id="seed_grid")
         s_grid = gr.Gallery(label="Same prompt and settings; one picture per seed", columns=8, height=420,
-                            format="png", interactive=False, elem_id="s_grid", elem_classes=["pixelated"])
+                            format="png", interactive=False,
+                            object_fit="contain", elem_id="s_grid", elem_classes=["pixelated"])
         s_spread = gr.Markdown(elem_id="s_spread")
 
     # ------------------------------------------------------------------ wiring

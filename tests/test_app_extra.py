@@ -158,3 +158,19 @@ def test_seed_grid(client):
     assert _size(grid[0]["image"]) == (128, 128) and "Spread over 5 seeds" in spread
     with pytest.raises(Exception, match="64"):
         client.predict("pixel", "x", "", 100, 0, "Euler", 1, 4.0, api_name="/seed_grid")
+
+
+def test_the_info_line_says_how_the_model_evaluations_add_up(pixel_pipe, ztsnr_pipe):
+    from pipelines import SAMPLERS
+    from playground.handlers import _evals_words
+
+    def words(pipe, sampler, steps):
+        out = pipe("a red circle", sampler=sampler, num_inference_steps=steps, output_type="latent")
+        return out.nfe, _evals_words(SAMPLERS[sampler], out)
+
+    assert words(pixel_pipe, "Euler", 4) == (4, "1 per step")
+    assert words(pixel_pipe, "PNDM", 4) == (5, "1 per step, 2 for the first")
+    assert words(pixel_pipe, "Heun", 4) == (7, "2 per step; 1 for the last")
+    assert words(ztsnr_pipe, "Heun", 4) == (6, "2 per step; 1 for the last and for the first, from pure noise")
+    assert words(ztsnr_pipe, "DPM++ SDE", 4) == (7, "2 per step; 1 for the last")
+    assert words(pixel_pipe, "Heun", 1) == (1, "1 for a single step")
