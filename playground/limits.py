@@ -134,7 +134,11 @@ _GROUP_TEXT = [
      "The model learns which pixels go with which words, but the word order that says who is left of whom is a "
      "weak signal in the prompt's encoding. The layout is fixed in the first noisy steps (in x̂0 the two blobs take "
      "their places early and never move after), so if the prompt's encoding barely changes when the two nouns "
-     "swap, the model draws either layout.",
+     "swap, the model draws either layout. A model trained on nothing but such scenes, as the bundled one is, can "
+     "learn the word order of a few simple relations: run the preset over many seeds and compare with the large "
+     "models below, whose training captions seldom say where things are (Chatterjee et al. 2024, \"Getting it "
+     "Right\", arXiv 2404.01197: re-captioning images with their spatial relations made 22 % more images "
+     "spatially right).",
      "GenEval position (left/right/above/below of a second object): SD 1.5 **0.04**, SD 2.1 **0.07**, SDXL "
      "**0.15** (djghosh13/geneval README). T2I-CompBench spatial: SD 1.5 **0.12**. DrawBench has a *positional* "
      "category, PartiPrompts *properties and positioning*."),
