@@ -636,8 +636,8 @@ class SamplerRun:
         """The UNet input and timestep of the next model call."""
         t = self.timesteps[self.index]
         if self._euler_first and self.index == 0:
-            sigma = float(self.scheduler.sigmas[0])
-            x, level = self.latents / math.sqrt(1 + sigma**2), (1 / (1 + sigma**2), sigma)
+            x, alpha_bar, sigma, _ = pure_noise_call(self.scheduler, self.latents)
+            level = (alpha_bar, sigma)
         else:
             x = self.scheduler.scale_model_input(self.latents, t)
             level = _noise_level(self.scheduler, t, self._sigma_space) if self.record_steps else (None, None)
@@ -735,6 +735,13 @@ def first_step_in_first_order(spec: SamplerSpec, scheduler) -> bool:
     k-diffusion's Heun does the same at its last step (to sigma 0). Step 1 on is the scheduler's own.
     """
     return spec.slope_average and float(scheduler.sigmas[0]) > PURE_NOISE_SIGMA
+
+
+def pure_noise_call(scheduler, latents: torch.Tensor) -> tuple[torch.Tensor, float, float, float]:
+    """The UNet input of that Euler call (latents at sigmas[0], VP-normalised), its alpha_bar, sigma and the
+    sigma it steps to (sigmas[1]). The scheduler is left untouched: it starts at its step 1."""
+    sigma, sigma_next = float(scheduler.sigmas[0]), float(scheduler.sigmas[1])
+    return latents / math.sqrt(1 + sigma**2), 1 / (1 + sigma**2), sigma, sigma_next
 
 
 def euler_step(x: torch.Tensor, x0: torch.Tensor, sigma: float, sigma_next: float) -> torch.Tensor:

@@ -121,8 +121,9 @@ _SPECS = [
 # (Stable Diffusion's is 14.6). A zero-terminal-SNR schedule tops out at sigma 4096 (pure noise), and spaced
 # from there 11 of 20 steps stay above sigma 100, where the sample is still noise to the model: DPM2 a Karras
 # found the asked-for background in 4 of 12 pictures of the 16x16 bundled model, 12 of 12 when started at 160
-# (or 80); DPM++ 2M Karras and LMS Karras 12 of 12 either way. The same cap that A1111 users set as "sigma max"
-# for such models. A model whose top is below it keeps its own.
+# (or 80); DPM++ 2M Karras 12 of 12 either way. The same cap that A1111 users set as "sigma max" for such
+# models. A model whose top is below it keeps its own. LMS Karras and DPM++ SDE Karras do not read
+# config.sigma_max in diffusers 0.42.1 and keep the schedule's top (both 12 of 12 there).
 KARRAS_SIGMA_MAX = 160.0
 
 SAMPLERS: dict[str, SamplerSpec] = {spec.name: spec for spec in _SPECS}

@@ -37,6 +37,7 @@ from pipelines.pipeline_playground import (
     euler_step,
     first_step_in_first_order,
     predicted_x0_and_noise,
+    pure_noise_call,
 )
 from pipelines.preview import to_pil
 
@@ -399,8 +400,7 @@ def iter_denoise_from(pipe, image: Image.Image, t, prompt: str, negative_prompt:
         with torch.inference_mode():
             first_order = euler_first and index == 0
             if first_order:
-                sigma, sigma_next = float(scheduler.sigmas[0]), float(scheduler.sigmas[1])
-                model_input, alpha_bar = latents / math.sqrt(1 + sigma**2), 1 / (1 + sigma**2)
+                model_input, alpha_bar, sigma, sigma_next = pure_noise_call(scheduler, latents)
             else:
                 model_input = scheduler.scale_model_input(latents, ts)
                 alpha_bar, _sigma = _noise_level(scheduler, ts, sigma_space)
