@@ -106,13 +106,17 @@ _GROUP_TEXT = [
     ("counts", "Precise counts",
      "Count the shapes. The judge counts separate blobs of the asked colour; \"correct count\" means exactly that "
      "many.",
-     "The model has no counter. Where the shapes go is decided in the first few, noisiest steps, when the rough "
-     "layout forms: in the x̂0 row of the step gallery blobs appear, merge and split in the first steps and then "
-     "stay put. Later steps only sharpen the blobs that are already there. Pictures of five and of six shapes look "
-     "alike (a scatter of blobs), so the model learned \"several blobs\" and the exact number is left to chance. "
-     "One object is easy; already at two and three the model often draws one too many (the counted mean sits "
-     "above the asked count), and from four up the exact number is mostly chance: run the count sweep to see the "
-     "curve.",
+     "The model has a rough sense of number, not a counter. Where the shapes go is decided in the first few, "
+     "noisiest steps, when the rough layout forms: in the x̂0 row of the step gallery faint blobs fill every place a "
+     "shape could go, then some grow and the rest fade, and after that they stay put. Later steps only sharpen the "
+     "blobs that are already there. The number word steers how many grow, but nothing checks the total: each blob "
+     "grows or fades from what is around it. Pictures of five and of six shapes look alike (a scatter of blobs), so "
+     "the model lands near the asked number, not on it. You can see it read the number in *Forward diffusion*: "
+     "denoise the example of three blue squares from t = 800 with \"five blue squares ...\" as the prompt and the "
+     "bundled model adds one to three squares (4 to 6 over 8 seeds); with \"one blue square ...\" it mostly "
+     "removes two. One object is easy; already at two and three the model often draws one too many (the counted "
+     "mean sits above the asked count), and from four up the exact number is mostly chance: run the count sweep "
+     "to see the curve.",
      "GenEval counting (2 to 4 objects, \"a photo of three cups\"; detector-scored, 4 images per prompt): "
      "SD 1.5 **0.35**, SD 2.1 **0.44**, SDXL **0.39** of images correct (djghosh13/geneval README). DrawBench has a "
      "*counting* category and PartiPrompts a *quantity* aspect."),

@@ -132,6 +132,27 @@ def test_t_min_trains_only_the_noisy_steps():
             train.main(bad)
 
 
+def test_count_pairs_put_twins_in_the_batch_noised_alike():
+    """--count-pairs: the last rows of a batch are twin count scenes (N, N + 1 objects) with one noise and timestep."""
+    images, captions, _ = world.sample_batch(7, 8)
+    pairs = train.count_pairs(0.5, 8)
+    assert pairs == 2 and train.count_pairs(0.0, 64) == 0
+    with pytest.raises(ValueError, match="share of the batch"):
+        train.count_pairs(1.5, 8)
+    got, got_captions = train.with_count_twins(images, captions, pairs, seed=7)
+    assert (got[:4] == images[:4]).all() and got_captions[:4] == captions[:4]
+    for i in (4, 6):
+        fewer = (got[i] != got[i + 1]).any(-1)  # where the twin with one more object differs
+        assert 9 <= fewer.sum() <= 60  # one object of radius 3, nothing else
+        n, m = (int(w) if w.isdigit() else world.NUMBER_WORDS.index(w) for w in
+                (got_captions[i].split()[0], got_captions[i + 1].split()[0]))
+        assert m == n + 1
+    noise = train.share_within_pairs(torch.randn(8, 4, 2, 2), pairs)
+    t = train.share_within_pairs(torch.arange(8), pairs)
+    assert t.tolist() == [0, 1, 2, 3, 4, 4, 6, 6]
+    assert torch.equal(noise[4], noise[5]) and torch.equal(noise[6], noise[7]) and not torch.equal(noise[3], noise[4])
+
+
 def test_model_card_names_a_tune_of_the_noisy_steps(tmp_path):
     """A tune stage run with --t-min: its args.json carries it into training.json and the card's line names it."""
     import json
@@ -145,11 +166,12 @@ def test_model_card_names_a_tune_of_the_noisy_steps(tmp_path):
     (run_dir / "tune2" / "log.csv").write_text("step,loss,minutes\n0,0.3,0.0\n599,0.2,5.3\n")
     (run_dir / "tune2" / "args.json").write_text(json.dumps(
         {"steps": 600, "lr": 3e-4, "loss_weight": "uniform", "timesteps": "uniform", "t_min": 500, "init": "tune",
-         "batch": 32, "mix": None, "text_aux": 0.0}))
+         "batch": 32, "mix": None, "text_aux": 0.0, "count_pairs": 0.25}))
     got = phase_summaries(run_dir, model)["tune2"]
-    assert (got["t_min"], got["steps"], got["init"]) == (500, 600, "tune")
+    assert (got["t_min"], got["steps"], got["init"], got["count_pairs"]) == (500, 600, "tune", 0.25)
     line = _tune_line("tune2", got, 32, {"uniform": "the plain v-loss"})
     assert "only timesteps 500 to 999 (`--t-min 500`" in line and "stage tune's EMA weights" in line
+    assert "25% of each batch in twin count scenes noised alike (`--count-pairs 0.25`" in line
     assert "--t-min" not in _tune_line("tune", {"steps": 1, "minutes": 1, "last_loss": 1}, 32, {})
 
 
@@ -232,7 +254,8 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     ran = json.loads((tmp_path / "tune" / "args.json").read_text())
     assert ran["loss_weight"] == "min-snr" and ran["device"] == "cpu"
 
-    losses = run(tmp_path, "--phase", "tune", "--steps", "6", "--lr", "3e-3", "--loss-weight", "min-snr")
+    losses = run(tmp_path, "--phase", "tune", "--steps", "6", "--lr", "3e-3", "--loss-weight", "min-snr",
+                 "--count-pairs", "0.5")
     assert len(losses) == 6
     tuned = load_file(tune_w)
     assert any(not torch.equal(start[k], tuned[k]) for k in start)
@@ -249,7 +272,8 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     from training.model_card import phase_summaries
 
     tune = phase_summaries(tmp_path, tmp_path / "model")["tune"]  # what the model card says of it
-    assert (tune["steps"], tune["batch"], tune["lr"], tune["loss_weight"]) == (6, 8, 3e-3, "min-snr")
+    assert (tune["steps"], tune["batch"], tune["lr"], tune["loss_weight"], tune["count_pairs"]) == \
+        (6, 8, 3e-3, "min-snr", 0.5)
 
     # a second stage continues the first, on another scene mix; export ships the newest stage, the card lists both
     run(tmp_path, "--phase", "tune", "--init", "tune", "--name", "tune2", "--steps", "3", "--mix", "count=1",

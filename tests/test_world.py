@@ -139,3 +139,19 @@ def test_a_hard_negative_says_something_the_picture_does_not_show():
             kinds.add(scene.kind)
     assert kinds == {"single", "count", "pair", "text"}
     assert right >= 0.98 * n and caught == right
+
+
+def test_count_twins_differ_by_one_object_and_the_number_word_only():
+    rng = np.random.default_rng(5)
+    seen = set()
+    for _ in range(40):
+        (a, caption_a), (b, caption_b) = world.count_twins(rng)
+        assert b.count == a.count + 1 and 1 <= a.count <= 8
+        assert set(a.objects) < set(b.objects) and (a.background, a.mention_background) == (b.background, b.mention_background)
+        # the judge counts what the captions say, on the pictures
+        assert world.judge(world.render(a), a)["count"] and world.judge(world.render(b), b)["count"]
+        wa, wb = caption_a.split(), caption_b.split()
+        assert len(wa) == len(wb) and sum(x != y for x, y in zip(wa, wb)) <= 2  # the number (and "circle"/"circles")
+        assert wa[0] in (str(a.count), world.NUMBER_WORDS[a.count]) and wb[0] in (str(b.count), world.NUMBER_WORDS[b.count])
+        seen.add(a.count)
+    assert seen == set(range(1, 9))

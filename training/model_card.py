@@ -70,8 +70,9 @@ def phase_summaries(run: Path, model: Path) -> dict:
                     summary["text_aux_bag_words"] = ran["text_aux_bag_words"]
             if ran.get("timesteps", "uniform") != "uniform":  # the default goes unsaid
                 summary["timesteps"] = ran["timesteps"]
-            if ran.get("t_min"):
-                summary["t_min"] = ran["t_min"]
+            for key in ("t_min", "count_pairs"):
+                if ran.get(key):
+                    summary[key] = ran[key]
             if ran.get("device", "cpu") != "cpu":  # a GPU's name: the card says which phases ran on one
                 summary["device"] = ran["device"]
             if (run / phase / "final").exists() and "steps" in ran:
@@ -124,6 +125,9 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
     if log.get("t_min"):
         extras += (f", only timesteps {log['t_min']} to 999 (`--t-min {log['t_min']}`: the noisy steps, where the "
                    f"layout and the number of objects are decided)")
+    if log.get("count_pairs"):
+        extras += (f", {log['count_pairs']:.0%} of each batch in twin count scenes noised alike (`--count-pairs "
+                   f"{log['count_pairs']:g}`: N and N + 1 objects, otherwise the same picture and caption)")
     extras += _text_aux_words(log)
     return (f"\n- Then continued from {start} EMA weights (`--phase tune --name {name}`): {log['steps']} steps of "
             f"{log.get('batch', unet_batch)} images, a fresh AdamW at lr {log.get('lr', '?')} with warm-up and cosine "

@@ -80,6 +80,8 @@ class Run:
                                                 "mix")}
             if args.t_min:
                 ran["t_min"] = args.t_min
+            if args.count_pairs:
+                ran["count_pairs"] = args.count_pairs
             if args.text_aux:
                 ran["text_aux_bag"] = args.text_aux_bag
                 if args.text_aux_bag and args.text_aux_bag_words:
@@ -450,6 +452,36 @@ def noise_schedule(args, out: Path, write: bool = False) -> dict:
     return {"snr_shift": shift, "zero_terminal_snr": zero}
 
 
+def count_pairs(share: float, batch: int) -> int:
+    """How many twin pairs (``world.count_twins``) a batch holds for ``--count-pairs share``."""
+    if not 0 <= share <= 1:
+        raise ValueError(f"--count-pairs is a share of the batch, 0 to 1, not {share}")
+    return int(round(share * batch / 2))
+
+
+def with_count_twins(images: np.ndarray, captions: list[str], pairs: int, seed: int) -> tuple[np.ndarray, list[str]]:
+    """The batch with its last 2 * ``pairs`` pictures replaced by twin pairs: rows (i, i + 1) hold N and N + 1
+    objects that are otherwise alike."""
+    images, captions = images.copy(), list(captions)
+    rng = np.random.default_rng([seed, 31])
+    for i in range(len(captions) - 2 * pairs, len(captions), 2):
+        (a, caption_a), (b, caption_b) = world.count_twins(rng)
+        images[i], images[i + 1] = world.render(a), world.render(b)
+        captions[i], captions[i + 1] = caption_a, caption_b
+    return images, captions
+
+
+def share_within_pairs(x: torch.Tensor, pairs: int) -> torch.Tensor:
+    """The last 2 * ``pairs`` rows are pairs (i, i + 1); the second of each takes the first's row, so twins are
+    noised alike (same noise, same timestep) and keep or drop their captions together."""
+    if not pairs:
+        return x
+    x = x.clone()
+    start = len(x) - 2 * pairs
+    x[start + 1::2] = x[start::2]
+    return x
+
+
 def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = None) -> None:
     """Text encoder + UNet, jointly: from scratch, or (``init``) from saved weights, e.g. phase "tune"."""
     acc = Accelerator(cpu=args.device == "cpu")
@@ -505,8 +537,11 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
         # each tune stage sees other pictures than the stages before it
         seed = batch_seed(args, run.step, acc.process_index, acc.num_processes) + data_offset
         images, captions, _ = world.sample_batch(seed, args.batch, args.mix)
+        pairs = count_pairs(args.count_pairs, args.batch)
+        if pairs:
+            images, captions = with_count_twins(images, captions, pairs, seed)
         g = torch.Generator().manual_seed(seed)
-        drop = torch.rand(len(captions), generator=g) < CFG_DROPOUT
+        drop = share_within_pairs(torch.rand(len(captions), generator=g) < CFG_DROPOUT, pairs)
         captions = ["" if d else c for c, d in zip(captions, drop.tolist())]
         ids = tokenizer(captions, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
                         return_tensors="pt").input_ids.to(acc.device)
@@ -514,8 +549,8 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
             posterior = vae.encode(to_tensor(images).to(acc.device)).latent_dist
             z = (posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=g).to(acc.device))
             z = (z - l_mean) / l_std
-        noise = torch.randn(z.shape, generator=g).to(acc.device)
-        t = sample_timesteps(args.timesteps, alphas, z.shape[0], g, args.t_min).to(acc.device)
+        noise = share_within_pairs(torch.randn(z.shape, generator=g), pairs).to(acc.device)
+        t = share_within_pairs(sample_timesteps(args.timesteps, alphas, z.shape[0], g, args.t_min), pairs).to(acc.device)
         noisy = noise_scheduler.add_noise(z, noise, t)
         target = noise_scheduler.get_velocity(z, noise, t) if cfg.prediction_type == "v_prediction" else noise
         with torch.set_grad_enabled(not args.freeze_text):
@@ -707,6 +742,9 @@ def parse_args(argv=None):
     ap.add_argument("--mix", type=parse_mix, default=None, metavar="KIND=SHARE,...",
                     help=f"scene kinds in the UNet's data, e.g. single=0.4,count=0.4,pair=0.15,text=0.05 "
                          f"(default {','.join(f'{k}={v}' for k, v in world.SCENE_MIX.items())})")
+    ap.add_argument("--count-pairs", type=float, default=0.0, metavar="SHARE",
+                    help="share of each batch given to twin count scenes (N and N + 1 objects, otherwise alike) "
+                         "noised alike: minimal pairs for the number word")
     ap.add_argument("--init", default="unet", help="tune: the stage whose final weights it continues")
     ap.add_argument("--name", default=None,
                     help="tune / decoder: the stage's folder under --out (tune, tune2, ...; decoder, decoder2, ...)")
