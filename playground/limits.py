@@ -113,8 +113,8 @@ _GROUP_TEXT = [
      "grows or fades from what is around it. Pictures of five and of six shapes look alike (a scatter of blobs), so "
      "the model lands near the asked number, not on it. You can see it read the number in *Forward diffusion*: "
      "denoise the example of three blue squares from t = 800 with \"five blue squares ...\" as the prompt and the "
-     "bundled model adds one to three squares (4 to 6 over 8 seeds); with \"one blue square ...\" it mostly "
-     "removes two. One object is easy; already at two and three the model often draws one too many (the counted "
+     "bundled model adds two squares in 7 of 8 seeds (one in the eighth); with \"one blue square ...\" it "
+     "removes two in 6 of 8. One object is easy; already at two and three the model often draws one too many (the counted "
      "mean sits above the asked count), and from four up the exact number is mostly chance: run the count sweep "
      "to see the curve.",
      "GenEval counting (2 to 4 objects, \"a photo of three cups\"; detector-scored, 4 images per prompt): "
