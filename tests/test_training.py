@@ -293,6 +293,53 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     assert all(torch.equal(shipped[k], v) for k, v in load_file(unet_w).items())
 
 
+def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, tmp_path):
+    """--phase import: a run folder from an exported model (its run gone, e.g. on a new machine) exports the same
+    model back, keeps its noise schedule, and a tune stage continues it; the card keeps the earlier stages."""
+    import json
+    import shutil
+
+    from diffusers import DDPMScheduler
+
+    from training.model_card import phase_summaries
+
+    first, again = tmp_path / "first", tmp_path / "again"
+    shutil.copytree(vae_run[0] / "vae", first / "vae")
+    run(first, "--phase", "unet", "--steps", "3", "--zero-terminal-snr")
+    run(first, "--phase", "tune", "--steps", "2")
+    run(first, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    before = phase_summaries(first, tmp_path / "model")  # what the card writes into the model's training.json
+    shutil.rmtree(first)
+
+    run(again, "--phase", "import", "--model", str(tmp_path / "model"))
+    assert json.loads((again / "unet" / "noise_schedule.json").read_text()) == {"snr_shift": 1.0, "zero_terminal_snr": True}
+    run(again, "--phase", "export", "--export-to", str(tmp_path / "back"))
+    for part, name in (("unet", "diffusion_pytorch_model"), ("text_encoder", "model"), ("vae", "diffusion_pytorch_model")):
+        a = load_file(tmp_path / "model" / part / f"{name}.safetensors")
+        b = load_file(tmp_path / "back" / part / f"{name}.safetensors")
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), part
+    ab = DDPMScheduler.from_pretrained(tmp_path / "model" / "scheduler").alphas_cumprod
+    assert torch.equal(DDPMScheduler.from_pretrained(tmp_path / "back" / "scheduler").alphas_cumprod, ab)
+
+    with pytest.raises(SystemExit, match="trained with it"):  # the imported schedule binds the tune like the original
+        run(again, "--phase", "tune", "--init", "tune", "--name", "tune2", "--steps", "2", "--no-zero-terminal-snr")
+    run(again, "--phase", "tune", "--init", "tune", "--name", "tune2", "--steps", "4", "--lr", "3e-3")
+    run(again, "--phase", "export", "--export-to", str(tmp_path / "more"))
+    shipped = load_file(tmp_path / "more" / "unet" / "diffusion_pytorch_model.safetensors")
+    start = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")
+    assert any(not torch.equal(shipped[k], start[k]) for k in start)
+    stages = phase_summaries(again, tmp_path / "more")
+    assert {k: stages[k] for k in before} == before and stages["tune2"]["init"] == "tune"
+    assert stages["tune2"]["steps"] == 4
+
+    with pytest.raises(SystemExit, match="already holds a run"):
+        run(again, "--phase", "import", "--model", str(tmp_path / "model"))
+    with pytest.raises(SystemExit, match="no tokenizer/ folder there; give a model saved by --phase export"):
+        run(tmp_path / "third", "--phase", "import", "--model", str(tmp_path / "model" / "vae"))
+    with pytest.raises(SystemExit, match="needs --model"):
+        run(tmp_path / "third", "--phase", "import")
+
+
 def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(vae_run, tmp_path):
     """--text-aux adds a keep-the-words loss on the text encoder (logged, falling); the shipped model is the same
     kind of pipeline as without it (no extra weights), and the card says the stage ran with it. The UNet here is

@@ -48,7 +48,9 @@ def phase_summaries(run: Path, model: Path) -> dict:
     weights reused) keeps the summary that training.json already holds for it.
     """
     kept_file = model / "training.json"
-    kept = json.loads(kept_file.read_text()) if kept_file.exists() else {}
+    imported = run / "imported.json"  # a run started from a saved model (train.py --phase import): its summaries
+    kept = (json.loads(kept_file.read_text()) if kept_file.exists() else
+            json.loads(imported.read_text())["training"] if imported.exists() else {})
     out = {}
     stages = [d.name for d in tune_stages(run)]  # tune, tune2, ...: each continued the one before
     stages += [k for k in kept if k.startswith("tune") and k not in stages]
@@ -141,21 +143,14 @@ def _shift_words(scheduler) -> str:
     (`--snr-shift 4`)", ", rescaled so its last step is pure noise (`--zero-terminal-snr`)", both, or ""."""
     if scheduler.config.get("trained_betas") is None:
         return ""
-    from dataclasses import replace
+    from training.models import schedule_of
 
-    from training.models import ModelConfig, make_scheduler
-    ab = scheduler.alphas_cumprod.double()
-    build = lambda s, z: make_scheduler(replace(ModelConfig(), snr_shift=s, zero_terminal_snr=z)).alphas_cumprod.double()  # noqa: E731
-    for zero in (False, True):
-        lo, hi = 0.01, 100.0  # the shift that gives the middle step's alpha_bar (it falls as the shift grows)
-        for _ in range(60):
-            mid = (lo * hi) ** 0.5
-            lo, hi = (mid, hi) if build(mid, zero)[500] > ab[500] else (lo, mid)
-        shift = float(f"{lo:.3g}")
-        if torch.allclose(build(shift, zero), ab, rtol=1e-3, atol=1e-7):
-            words = f", its signal-to-noise ratio divided by {shift:g} (`--snr-shift {shift:g}`)" if shift != 1 else ""
-            return words + (", rescaled so its last step is pure noise (`--zero-terminal-snr`)" if zero else "")
-    return ", then given its own betas"
+    kept = schedule_of(scheduler)
+    if kept is None:
+        return ", then given its own betas"
+    shift, zero = kept
+    words = f", its signal-to-noise ratio divided by {shift:g} (`--snr-shift {shift:g}`)" if shift != 1 else ""
+    return words + (", rescaled so its last step is pure noise (`--zero-terminal-snr`)" if zero else "")
 
 
 def _attention_words(config) -> str:

@@ -8,6 +8,8 @@ The recipe is Stable Diffusion's, scaled down to the synthetic world (32x32 pixe
     python -m training.train --phase tune --steps 1800 --lr 3e-4 --loss-weight min-snr
                                                             # optional: continue the UNet, another weighting
     python -m training.train --phase export                 # EMA weights -> assets/bundled (diffusers format)
+    python -m training.train --phase import --model assets/bundled --out runs/more
+                                                            # a new run folder from a saved model, to tune it on
 
 Built on accelerate, so ``accelerate launch -m training.train ...`` runs the same script on one CPU,
 one GPU or many. Data are rendered on the fly from a per-step seed, so ``--resume`` continues the exact
@@ -21,6 +23,7 @@ import csv
 import json
 import math
 import re
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -29,13 +32,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
-from diffusers import AutoencoderKL, UNet2DConditionModel
+from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
 from diffusers.training_utils import EMAModel
 from tqdm.auto import tqdm
 from transformers import CLIPTextModel, CLIPTokenizer
 
 import world
-from training.models import ModelConfig, make_clip, make_scheduler, make_text_encoder, make_unet, make_vae
+from training.models import (ModelConfig, make_clip, make_scheduler, make_text_encoder, make_unet, make_vae,
+                             schedule_of)
 from training.tokenizer import build_tokenizer
 
 CFG_DROPOUT = 0.1  # share of empty captions, so the model also learns the unconditional score
@@ -649,11 +653,13 @@ def export(args, cfg: ModelConfig) -> None:
     from pipelines import PlaygroundPipeline
 
     out = Path(args.out)
-    source = next(c for c in (out / "unet" / "final", out / "unet" / "latest") if c.exists())
+    source = next((c for c in (out / "unet" / "final", out / "unet" / "latest") if c.exists()), None)
     # tune stages continued it: ship the newest finished one, unless the UNet was trained again since
     for tuned in tune_stages(out):
-        if _mtime(tuned / "final") >= _mtime(source):
+        if source is None or _mtime(tuned / "final") >= _mtime(source):
             source = tuned / "final"
+    if source is None:
+        raise SystemExit(f"--out {out}: no UNet weights to export (train --phase unet, or --phase import a model)")
     stats = json.loads((out / "unet" / "latent_stats.json").read_text())
     # same encoder, fine-tuned decoder (phase "decoder"): the last stage of the chain, if it was run
     decoders = decoder_stages(out)
@@ -674,6 +680,43 @@ def export(args, cfg: ModelConfig) -> None:
     dest = Path(args.export_to)
     pipe.save_pretrained(dest, safe_serialization=True)
     print(f"[export] {source} + {decoder.parent.name}/final -> {dest}")
+
+
+def import_model(args, cfg: ModelConfig) -> None:
+    """Start a run folder from a saved model (e.g. assets/bundled), so that a tune stage can continue it on a
+    machine that does not hold the run that made it: its tokenizer, its autoencoder (as vae/final), the latent
+    statistics and noise schedule kept in its configs (unet/latent_stats.json, unet/noise_schedule.json), and its
+    text encoder + UNet as the last stage its training.json names (tune2/final, say; unet/final for an untuned
+    model). Then ``--phase tune --init tune2 --name tune3`` continues it; export and the model card work as on the
+    original run, the card keeping the model's summaries of the stages trained elsewhere."""
+    if not args.model:
+        raise SystemExit("--phase import needs --model FOLDER: the saved model to start the run from")
+    src, out = Path(args.model), Path(args.out)
+    for part in ("tokenizer", "text_encoder", "unet", "vae", "scheduler"):
+        if not (src / part).is_dir():
+            raise SystemExit(f"--model {src}: no {part}/ folder there; give a model saved by --phase export")
+    if (out / "vae").exists() or (out / "unet").exists():
+        raise SystemExit(f"--out {out} already holds a run; import into a new folder")
+    vae = AutoencoderKL.from_pretrained(src / "vae")
+    if vae.config.get("latents_mean") is None or vae.config.get("latents_std") is None:
+        raise SystemExit(f"--model {src}: its vae config keeps no latents_mean / latents_std (not exported by train.py)")
+    kept = schedule_of(DDPMScheduler.from_pretrained(src / "scheduler"))
+    if kept is None:
+        raise SystemExit(f"--model {src}: its noise schedule is not one --snr-shift / --zero-terminal-snr make")
+    training = json.loads((src / "training.json").read_text()) if (src / "training.json").exists() else {}
+    tunes = sorted((k for k in training if _stage_match(k, "tune")), key=stage_number)
+    stage = tunes[-1] if tunes else "unet"
+    shutil.copytree(src / "tokenizer", out / "tokenizer")
+    vae.save_pretrained(out / "vae" / "final")
+    (out / "unet").mkdir(parents=True)
+    (out / "unet" / "latent_stats.json").write_text(json.dumps({"latents_mean": list(vae.config.latents_mean),
+                                                                "latents_std": list(vae.config.latents_std)}))
+    (out / "unet" / "noise_schedule.json").write_text(json.dumps({"snr_shift": kept[0], "zero_terminal_snr": kept[1]}))
+    CLIPTextModel.from_pretrained(src / "text_encoder").save_pretrained(out / stage / "final" / "text_encoder")
+    UNet2DConditionModel.from_pretrained(src / "unet").save_pretrained(out / stage / "final" / "unet")
+    (out / "imported.json").write_text(json.dumps({"model": str(src), "stage": stage, "training": training}, indent=1))
+    print(f"[import] {src} -> {out} (text encoder + UNet as {stage}/final); continue with "
+          f"--phase tune --init {stage} --name {'tune' if stage == 'unet' else f'tune{stage_number(stage) + 1}'}")
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -701,9 +744,11 @@ def _widths(text: str) -> tuple[int, ...]:
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--phase", choices=["vae", "decoder", "clip", "unet", "tune", "export"], required=True)
+    ap.add_argument("--phase", choices=["vae", "decoder", "clip", "unet", "tune", "export", "import"], required=True)
     ap.add_argument("--out", default="runs/bundled", help="run folder: checkpoints, logs, intermediate weights")
     ap.add_argument("--export-to", default="assets/bundled")
+    ap.add_argument("--model", default=None, metavar="FOLDER",
+                    help="import: the saved model (e.g. assets/bundled) whose weights start the run folder --out")
     ap.add_argument("--steps", type=int, default=None, help="total optimizer steps of this phase")
     ap.add_argument("--minutes", type=float, default=0, help="stop (with a checkpoint) after this long; 0 = no limit")
     ap.add_argument("--stop-after", type=int, default=0, help="stop (with a checkpoint) after this many steps")
@@ -772,7 +817,8 @@ def parse_args(argv=None):
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args(argv)
     if args.steps is None:
-        args.steps = {"vae": 1500, "decoder": 1000, "clip": 600, "unet": 6000, "tune": 1800, "export": 0}[args.phase]
+        args.steps = {"vae": 1500, "decoder": 1000, "clip": 600, "unet": 6000, "tune": 1800, "export": 0,
+                      "import": 0}[args.phase]
     return args
 
 
@@ -803,7 +849,7 @@ def main(argv=None):
     if args.text_aux and args.freeze_text:
         raise SystemExit("--text-aux trains the text encoder; --freeze-text keeps it fixed: choose one")
     phases = {"vae": train_vae, "decoder": train_decoder, "clip": train_clip, "unet": train_unet, "tune": train_tune,
-              "export": export}
+              "export": export, "import": import_model}
     return phases[args.phase](args, cfg)
 
 
