@@ -114,9 +114,9 @@ _GROUP_TEXT = [
      "the model lands near the asked number, not on it. You can see it read the number in *Forward diffusion*: "
      "denoise the example of three blue squares from t = 800 with \"five blue squares ...\" as the prompt and the "
      "bundled model adds two squares in 7 of 8 seeds (one in the eighth); with \"one blue square ...\" it "
-     "removes two in 6 of 8. One object is easy; already at two and three the model often draws one too many (the counted "
-     "mean sits above the asked count), and from four up the exact number is mostly chance: run the count sweep "
-     "to see the curve.",
+     "removes two in 5 of 8. One object is easy; at two and three the model is wrong about one time in four, most "
+     "often by drawing one too many (the counted mean sits above the asked count), and from four up it is right less "
+     "and less often (nine, a full grid, is the exception): run the count sweep to see the curve.",
      "GenEval counting (2 to 4 objects, \"a photo of three cups\"; detector-scored, 4 images per prompt): "
      "SD 1.5 **0.35**, SD 2.1 **0.44**, SDXL **0.39** of images correct (djghosh13/geneval README). DrawBench has a "
      "*counting* category and PartiPrompts a *quantity* aspect."),

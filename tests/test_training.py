@@ -307,6 +307,7 @@ def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, t
     shutil.copytree(vae_run[0] / "vae", first / "vae")
     run(first, "--phase", "unet", "--steps", "3", "--zero-terminal-snr")
     run(first, "--phase", "tune", "--steps", "2")
+    run(first, "--phase", "tune", "--init", "tune", "--name", "tune2", "--steps", "2")
     run(first, "--phase", "export", "--export-to", str(tmp_path / "model"))
     before = phase_summaries(first, tmp_path / "model")  # what the card writes into the model's training.json
     shutil.rmtree(first)
@@ -322,15 +323,16 @@ def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, t
     assert torch.equal(DDPMScheduler.from_pretrained(tmp_path / "back" / "scheduler").alphas_cumprod, ab)
 
     with pytest.raises(SystemExit, match="trained with it"):  # the imported schedule binds the tune like the original
-        run(again, "--phase", "tune", "--init", "tune", "--name", "tune2", "--steps", "2", "--no-zero-terminal-snr")
-    run(again, "--phase", "tune", "--init", "tune", "--name", "tune2", "--steps", "4", "--lr", "3e-3")
+        run(again, "--phase", "tune", "--init", "tune2", "--name", "tune3", "--steps", "2", "--no-zero-terminal-snr")
+    run(again, "--phase", "tune", "--init", "tune2", "--name", "tune3", "--steps", "4", "--lr", "3e-3")
     run(again, "--phase", "export", "--export-to", str(tmp_path / "more"))
     shipped = load_file(tmp_path / "more" / "unet" / "diffusion_pytorch_model.safetensors")
     start = load_file(tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors")
     assert any(not torch.equal(shipped[k], start[k]) for k in start)
     stages = phase_summaries(again, tmp_path / "more")
-    assert {k: stages[k] for k in before} == before and stages["tune2"]["init"] == "tune"
-    assert stages["tune2"]["steps"] == 4
+    assert {k: stages[k] for k in before} == before and stages["tune3"]["init"] == "tune2"
+    assert stages["tune3"]["steps"] == 4
+    assert [k for k in stages if k.startswith("tune")] == ["tune", "tune2", "tune3"]  # the chain's order, as the card lists it
 
     with pytest.raises(SystemExit, match="already holds a run"):
         run(again, "--phase", "import", "--model", str(tmp_path / "model"))

@@ -52,8 +52,10 @@ def phase_summaries(run: Path, model: Path) -> dict:
     kept = (json.loads(kept_file.read_text()) if kept_file.exists() else
             json.loads(imported.read_text())["training"] if imported.exists() else {})
     out = {}
-    stages = [d.name for d in tune_stages(run)]  # tune, tune2, ...: each continued the one before
-    stages += [k for k in kept if k.startswith("tune") and k not in stages]
+    # tune, tune2, ...: each continued the one before. Those trained before (kept, in the chain's order: also a
+    # run started from the model by train.py --phase import holds the last of them) come first, then this run's own
+    stages = [k for k in kept if k.startswith("tune")]
+    stages += [d.name for d in tune_stages(run) if d.name not in stages]
     decoders = [d.name for d in decoder_stages(run)]  # decoder, decoder2, ...: likewise
     decoders = sorted(set(decoders) | {k for k in kept if k.startswith("decoder")},
                       key=lambda k: stage_number(k, "decoder"))
