@@ -1,7 +1,7 @@
 """Model configurations for the bundled model (small enough to train from scratch on two CPU cores)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -112,9 +112,9 @@ def make_scheduler(cfg: ModelConfig) -> DDPMScheduler:
 def schedule_of(scheduler) -> tuple[float, bool] | None:
     """(snr_shift, zero_terminal_snr) that ``make_scheduler`` turns into this scheduler's noise schedule, or None
     when no setting of the two does (another model's own betas). Read back from a saved model's scheduler."""
-    from dataclasses import replace
-
     ab = scheduler.alphas_cumprod.double()
+    if len(ab) != 1000:  # make_scheduler's schedules have 1000 steps
+        return None
     build = lambda s, z: make_scheduler(replace(ModelConfig(), snr_shift=s, zero_terminal_snr=z)).alphas_cumprod.double()  # noqa: E731
     for zero in (False, True):
         lo, hi = 0.01, 100.0  # the shift that gives the middle step's alpha_bar (it falls as the shift grows)
@@ -122,6 +122,6 @@ def schedule_of(scheduler) -> tuple[float, bool] | None:
             mid = (lo * hi) ** 0.5
             lo, hi = (mid, hi) if build(mid, zero)[500] > ab[500] else (lo, mid)
         shift = float(f"{lo:.3g}")
-        if len(ab) == 1000 and torch.allclose(build(shift, zero), ab, rtol=1e-3, atol=1e-7):
+        if torch.allclose(build(shift, zero), ab, rtol=1e-3, atol=1e-7):
             return shift, zero
     return None
