@@ -153,6 +153,33 @@ def test_count_pairs_put_twins_in_the_batch_noised_alike():
     assert torch.equal(noise[4], noise[5]) and torch.equal(noise[6], noise[7]) and not torch.equal(noise[3], noise[4])
 
 
+def test_count_fade_puts_part_of_each_twins_difference_into_its_noisy_input():
+    """--count-fade: the N twin's noisy input holds a faint extra object, the N + 1 twin's a faded one, and the
+    v-target still points each at its own clean latent; rows outside the pairs are untouched."""
+    from diffusers import DDPMScheduler
+
+    sched = DDPMScheduler(num_train_timesteps=1000, prediction_type="v_prediction", rescale_betas_zero_snr=True)
+    alpha_bar = sched.alphas_cumprod
+    z, noise = torch.randn(6, 4, 2, 2), torch.randn(6, 4, 2, 2)
+    t = torch.tensor([5, 900, 300, 300, 700, 700])
+    faded = train.fade_twins(z, noise, alpha_bar[t], 2, 0.5, torch.Generator().manual_seed(0))
+    assert torch.equal(faded[:2], noise[:2])
+    a = alpha_bar[t].view(-1, 1, 1, 1)
+    seen = (sched.add_noise(z, faded, t) - (1 - a).sqrt() * noise) / a.sqrt()  # the clean part of the noisy input
+    for n, more in ((2, 3), (4, 5)):
+        diff = z[more] - z[n]
+        share_n = ((seen[n] - z[n]) / diff).flatten()  # the N twin: + a share of the extra object
+        share_more = ((seen[more] - z[more]) / diff).flatten()  # the N + 1 twin: - a share of it
+        assert torch.allclose(share_n, share_n[0], atol=1e-3) and 0 < share_n[0] <= 0.5
+        assert torch.allclose(share_more, share_more[0], atol=1e-3) and -0.5 <= share_more[0] < 0
+    x0 = a.sqrt() * sched.add_noise(z, faded, t) - (1 - a).sqrt() * sched.get_velocity(z, faded, t)
+    assert torch.allclose(x0, z, atol=1e-4)  # the target is each twin's own picture
+    assert train.fade_twins(z, noise, alpha_bar[t], 2, 0.0, torch.Generator()) is noise
+    with pytest.raises(SystemExit, match="needs --count-pairs"):
+        train.main(["--phase", "tune", "--count-fade", "0.5"])
+    with pytest.raises(SystemExit, match="0 to 1"):
+        train.main(["--phase", "tune", "--count-pairs", "0.5", "--count-fade", "2"])
+
 def test_model_card_names_a_tune_of_the_noisy_steps(tmp_path):
     """A tune stage run with --t-min: its args.json carries it into training.json and the card's line names it."""
     import json
@@ -166,12 +193,13 @@ def test_model_card_names_a_tune_of_the_noisy_steps(tmp_path):
     (run_dir / "tune2" / "log.csv").write_text("step,loss,minutes\n0,0.3,0.0\n599,0.2,5.3\n")
     (run_dir / "tune2" / "args.json").write_text(json.dumps(
         {"steps": 600, "lr": 3e-4, "loss_weight": "uniform", "timesteps": "uniform", "t_min": 500, "init": "tune",
-         "batch": 32, "mix": None, "text_aux": 0.0, "count_pairs": 0.25}))
+         "batch": 32, "mix": None, "text_aux": 0.0, "count_pairs": 0.25, "count_fade": 0.5}))
     got = phase_summaries(run_dir, model)["tune2"]
     assert (got["t_min"], got["steps"], got["init"], got["count_pairs"]) == (500, 600, "tune", 0.25)
     line = _tune_line("tune2", got, 32, {"uniform": "the plain v-loss"})
     assert "only timesteps 500 to 999 (`--t-min 500`" in line and "stage tune's EMA weights" in line
     assert "25% of each batch in twin count scenes noised alike (`--count-pairs 0.25`" in line
+    assert "up to 50% of the other's extra object (`--count-fade 0.5`" in line
     assert "--t-min" not in _tune_line("tune", {"steps": 1, "minutes": 1, "last_loss": 1}, 32, {})
 
 

@@ -74,7 +74,7 @@ def phase_summaries(run: Path, model: Path) -> dict:
                     summary["text_aux_bag_words"] = ran["text_aux_bag_words"]
             if ran.get("timesteps", "uniform") != "uniform":  # the default goes unsaid
                 summary["timesteps"] = ran["timesteps"]
-            for key in ("t_min", "count_pairs"):
+            for key in ("t_min", "count_pairs", "count_fade"):
                 if ran.get(key):
                     summary[key] = ran[key]
             if ran.get("device", "cpu") != "cpu":  # a GPU's name: the card says which phases ran on one
@@ -132,6 +132,10 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
     if log.get("count_pairs"):
         extras += (f", {log['count_pairs']:.0%} of each batch in twin count scenes noised alike (`--count-pairs "
                    f"{log['count_pairs']:g}`: N and N + 1 objects, otherwise the same picture and caption)")
+    if log.get("count_fade"):
+        extras += (f", each twin's noisy input holding up to {log['count_fade']:.0%} of the other's extra object "
+                   f"(`--count-fade {log['count_fade']:g}`: a faint extra object to drop, a faded one to draw, as "
+                   f"its number word says)")
     extras += _text_aux_words(log)
     return (f"\n- Then continued from {start} EMA weights (`--phase tune --name {name}`): {log['steps']} steps of "
             f"{log.get('batch', unet_batch)} images, a fresh AdamW at lr {log.get('lr', '?')} with warm-up and cosine "

@@ -86,6 +86,8 @@ class Run:
                 ran["t_min"] = args.t_min
             if args.count_pairs:
                 ran["count_pairs"] = args.count_pairs
+            if args.count_fade:
+                ran["count_fade"] = args.count_fade
             if args.text_aux:
                 ran["text_aux_bag"] = args.text_aux_bag
                 if args.text_aux_bag and args.text_aux_bag_words:
@@ -486,6 +488,27 @@ def share_within_pairs(x: torch.Tensor, pairs: int) -> torch.Tensor:
     return x
 
 
+def fade_twins(z: torch.Tensor, noise: torch.Tensor, alphas_t: torch.Tensor, pairs: int, most: float,
+               generator: torch.Generator) -> torch.Tensor:
+    """Noise for twin pairs (rows (i, i + 1): N and N + 1 objects, ``with_count_twins``) under which each twin's noisy
+    input holds part of the other's picture: the N twin a faint extra object (a share up to ``most`` of the
+    difference), the N + 1 twin its extra object faded by as much. The targets stay the twins' own clean pictures, so
+    the model learns that the number word, not a faint blob left in the picture, decides whether that object is
+    drawn: a sampler leaves such blobs in its early steps, and an untaught model grows them into an N + 1st object.
+    Written as noise (x_t = sqrt(a) z + sqrt(1 - a) noise), so ``add_noise`` and ``get_velocity`` need no change."""
+    if not pairs or not most:
+        return noise
+    noise = noise.clone()
+    start = len(z) - 2 * pairs
+    diff = z[start + 1::2] - z[start::2]  # the extra object, in latents
+    share = most * torch.rand(pairs, 2, generator=generator).to(z.device)
+    a = alphas_t.view(-1, 1, 1, 1).to(z.dtype)
+    scale = (a / (1 - a).clamp(min=1e-8)).sqrt()  # a change in x_0, as noise at this timestep
+    noise[start::2] += scale[start::2] * share[:, 0].view(-1, 1, 1, 1) * diff
+    noise[start + 1::2] -= scale[start + 1::2] * share[:, 1].view(-1, 1, 1, 1) * diff
+    return noise
+
+
 def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = None) -> None:
     """Text encoder + UNet, jointly: from scratch, or (``init``) from saved weights, e.g. phase "tune"."""
     acc = Accelerator(cpu=args.device == "cpu")
@@ -555,6 +578,8 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
             z = (z - l_mean) / l_std
         noise = share_within_pairs(torch.randn(z.shape, generator=g), pairs).to(acc.device)
         t = share_within_pairs(sample_timesteps(args.timesteps, alphas, z.shape[0], g, args.t_min), pairs).to(acc.device)
+        if args.count_fade:
+            noise = fade_twins(z, noise, alphas[t], pairs, args.count_fade, g)
         noisy = noise_scheduler.add_noise(z, noise, t)
         target = noise_scheduler.get_velocity(z, noise, t) if cfg.prediction_type == "v_prediction" else noise
         with torch.set_grad_enabled(not args.freeze_text):
@@ -790,6 +815,10 @@ def parse_args(argv=None):
     ap.add_argument("--count-pairs", type=float, default=0.0, metavar="SHARE",
                     help="share of each batch given to twin count scenes (N and N + 1 objects, otherwise alike) "
                          "noised alike: minimal pairs for the number word")
+    ap.add_argument("--count-fade", type=float, default=0.0, metavar="SHARE",
+                    help="with --count-pairs: each twin's noisy input holds up to this share of the other twin's "
+                         "difference (the N twin a faint extra object, the N + 1 twin its extra object faded), its "
+                         "target its own clean picture: the number word, not a leftover blob, decides the count")
     ap.add_argument("--init", default="unet", help="tune: the stage whose final weights it continues")
     ap.add_argument("--name", default=None,
                     help="tune / decoder: the stage's folder under --out (tune, tune2, ...; decoder, decoder2, ...)")
@@ -842,6 +871,10 @@ def main(argv=None):
         cfg = replace(cfg, unet_attention_levels=args.unet_attention_levels)
     if args.t_min and (args.phase not in ("unet", "tune") or args.timesteps != "uniform" or not 0 < args.t_min < 1000):
         raise SystemExit("--t-min is for the unet and tune phases with uniform timesteps, from 1 to 999")
+    if not 0 <= args.count_fade <= 1:
+        raise SystemExit(f"--count-fade is a share of the twins' difference, 0 to 1, not {args.count_fade}")
+    if args.count_fade and not args.count_pairs:
+        raise SystemExit("--count-fade fades between twin count scenes: it needs --count-pairs")
     if not 0 <= args.text_aux <= 10:
         raise SystemExit(f"--text-aux must be between 0 (off) and 10, not {args.text_aux}")
     if args.text_aux and not (args.text_aux_tokens or args.text_aux_bag):
