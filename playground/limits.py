@@ -113,10 +113,11 @@ _GROUP_TEXT = [
      "grows or fades from what is around it. Pictures of five and of six shapes look alike (a scatter of blobs), so "
      "the model lands near the asked number, not on it. You can see it read the number in *Forward diffusion*: "
      "denoise the example of three blue squares from t = 800 with \"five blue squares ...\" as the prompt and the "
-     "bundled model adds two squares in 7 of 8 seeds (one in the eighth); with \"one blue square ...\" it "
-     "removes two in 5 of 8. One object is easy; at two and three the model is wrong about one time in four, most "
-     "often by drawing one too many (the counted mean sits above the asked count), and from four up it is right less "
-     "and less often (nine, a full grid, is the exception): run the count sweep to see the curve.",
+     "bundled model adds two squares in 6 of 8 seeds (one in a seventh, three in the eighth); with \"one blue "
+     "square ...\" it removes two in 8 of 8. Up to three it is right about nine times in ten: it was tuned on pairs "
+     "of pictures that differ by one shape and by the number word alone, which teaches exactly that difference. "
+     "From four up it is right less often (about seven in ten at seven and eight; nine, a full grid, is the "
+     "exception), and when wrong it is off by one, most often one too many: run the count sweep to see the curve.",
      "GenEval counting (2 to 4 objects, \"a photo of three cups\"; detector-scored, 4 images per prompt): "
      "SD 1.5 **0.35**, SD 2.1 **0.44**, SDXL **0.39** of images correct (djghosh13/geneval README). DrawBench has a "
      "*counting* category and PartiPrompts a *quantity* aspect."),
