@@ -6,9 +6,11 @@ Bad input becomes ``gr.Error`` with the pipeline's plain message; notes become `
 """
 from __future__ import annotations
 
+import base64
 import math
 import os
 import random
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -427,6 +429,30 @@ def grid_columns(step_counts):
 
 # --------------------------------------------------------------------------- Model tab
 
+_CARD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+                ".webp": "image/webp"}
+
+
+def inline_card_images(card: str, folder: Path, limit: int = 2_000_000) -> str:
+    """The card's pictures that sit in the model's own folder (``![samples](samples.png)``), written into it as data
+    URIs, so the Model tab shows them without serving the folder's files (weights included) over HTTP. Links that
+    leave the folder, web addresses, other file types and files over ``limit`` bytes stay as they are."""
+    root = folder.resolve()
+
+    def inline(m: re.Match) -> str:
+        target = m.group(2)
+        if ":" in target or target.startswith(("/", "\\")):
+            return m.group(0)
+        path = (root / target).resolve()
+        kind = _IMAGE_TYPES.get(path.suffix.lower())
+        if kind is None or not path.is_relative_to(root) or not path.is_file() or path.stat().st_size > limit:
+            return m.group(0)
+        return f"![{m.group(1)}](data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')})"
+
+    return _CARD_IMAGE.sub(inline, card)
+
+
 def model_card(registry: ModelRegistry, model: str) -> str:
     """The loaded model's card (README.md in its folder) and a summary of its parts."""
     pipe = registry.get(model)
@@ -445,7 +471,7 @@ def model_card(registry: ModelRegistry, model: str) -> str:
     if folder:
         readme = Path(str(folder)) / "README.md"
         if readme.is_file():
-            card = readme.read_text(encoding="utf-8", errors="replace")[:50_000]
+            card = inline_card_images(readme.read_text(encoding="utf-8", errors="replace")[:50_000], readme.parent)
     if not card:
         card = pipe.config.model_description or "This model has no model card (README.md) in its folder."
     return summary + "\n\n---\n\n" + card

@@ -153,6 +153,26 @@ def test_model_card_names_the_model(client):
     assert "**pixel** · pixel diffusion" in card and "tiny pixel test model" in card
 
 
+def test_model_card_pictures_in_the_model_folder_are_written_in(tmp_path):
+    """The card's ![samples](samples.png) shows in the Model tab: the picture's bytes go into the markdown as a data
+    URI; links out of the folder, web addresses and non-pictures are left alone (nothing else is read)."""
+    import base64
+    import re
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    Image.new("RGB", (4, 2), (255, 0, 0)).save(folder / "samples.png")
+    Image.new("RGB", (4, 2)).save(tmp_path / "outside.png")
+    (folder / "weights.safetensors").write_bytes(b"secret")
+    card = ("![samples](samples.png)\n![out](../outside.png)\n![web](https://example.com/a.png)\n"
+            "![w](weights.safetensors)\n![gone](missing.png)")
+    got = handlers.inline_card_images(card, folder)
+    data = re.search(r"!\[samples\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", got)
+    assert data and base64.b64decode(data.group(1)) == (folder / "samples.png").read_bytes()
+    assert got.split("\n")[1:] == card.split("\n")[1:]
+    assert handlers.inline_card_images(card, folder, limit=10) == card  # over the size limit: left as it is
+
+
 def test_parse_step_counts():
     assert handlers.parse_step_counts("20, 5 10;5") == [5, 10, 20]
     with pytest.raises(gr.Error):
