@@ -151,7 +151,7 @@ def test_model_tab_shows_the_card(page):
     assert "parameters" in page.locator("#model_card").inner_text()
     wait_images(page, "#model_card", 1)  # the card's sample grid (samples.png in the model folder) shows
     size = page.evaluate("() => { const i = document.querySelector('#model_card img'); return [i.naturalWidth, i.naturalHeight]; }")
-    assert size == list(Image.open(Path(BUNDLED_DIR) / "samples.png").size)
+    assert size == list(Image.open(BUNDLED_DIR / "samples.png").size)
     shot(page, "model")
 
 
