@@ -8,10 +8,13 @@
 Nothing here imports gradio.
 """
 
+from . import limits
+from .denoising import SamplerRun
 from .errors import ModelLoadError, PlaygroundInputError
 from .grid import GRID_MAX_BATCH, generate_grid
 from .loading import load_pipeline
-from .pipeline_playground import PlaygroundOutput, PlaygroundPipeline, SamplerRun, StepRecord
+from .outputs import PlaygroundOutput, StepRecord
+from .pipeline_playground import PlaygroundPipeline
 from .samplers import SAMPLERS, SamplerSpec, get_sampler, make_scheduler
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "StepRecord",
     "generate_grid",
     "get_sampler",
+    "limits",
     "load_pipeline",
     "make_scheduler",
 ]

@@ -37,19 +37,23 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import torch
 
+from .denoising import SamplerRun
 from .errors import PlaygroundInputError
-from .pipeline_playground import PlaygroundOutput, PlaygroundPipeline, SamplerRun
+from .limits import MAX_GRID_CELLS
+from .outputs import PlaygroundOutput
+
+if TYPE_CHECKING:  # the pipeline imports this module; this one needs its name for annotations only
+    from .pipeline_playground import PlaygroundPipeline
 
 GRID_MAX_BATCH = 16  # samples per UNet call: an 8-cell grid with guidance in one call per round
-MAX_GRID_CELLS = 64
 
 
 def generate_grid(
-    pipe: PlaygroundPipeline,
+    pipe: "PlaygroundPipeline",
     prompt: str,
     negative_prompt: str = "",
     cells: Sequence[tuple[str, int]] = (),
@@ -102,7 +106,7 @@ def generate_grid(
     total_rounds = max(len(run.timesteps) for run in runs)
     for done in range(1, total_rounds + 1):
         active = [run for run in runs if not run.finished]
-        with torch.inference_mode():  # per round, as in generate_steps
+        with torch.inference_mode():
             for group in _equal_chunks(active, cells_per_call):
                 _batched_call(pipe, group, embeds, first.guidance_scale)
         if on_round is not None:
@@ -117,7 +121,7 @@ def generate_grid(
     return outputs
 
 
-def _batched_call(pipe: PlaygroundPipeline, group: list[SamplerRun], embeds, guidance_scale: float) -> None:
+def _batched_call(pipe: "PlaygroundPipeline", group: list[SamplerRun], embeds, guidance_scale: float) -> None:
     """One UNet call for the next model call of every run in the group, then each run's scheduler step."""
     inputs = [run.model_input() for run in group]
     x = torch.cat([model_input for model_input, _ in inputs])

@@ -1,146 +1,63 @@
 """PlaygroundPipeline: a small text-to-image diffusion pipeline made for looking inside.
 
-It works like a diffusers Stable Diffusion pipeline, with three additions:
+It works like a diffusers Stable Diffusion pipeline (`generator`, `output_type`, `return_dict`,
+`callback_on_step_end`, `interrupt`, a progress bar), with the playground's own additions:
 
 * the sampler is chosen per call by name (see `samplers.py`) and built fresh
   each time, so many people can use one pipeline at once from threads;
-* `generate_steps` yields one `StepRecord` per sampler step (the noisy sample
-  and the model's guess of the clean picture), so a UI can stream the process
+* every step can be recorded (`return_trajectory`, or a `callback_on_step_end`
+  that asks for "record"): the noisy sample and the model's guess of the clean
+  picture; `generate_steps` streams those records, so a UI can show them live
   and stop between steps;
 * image i of a batch uses its own random generator seeded `seed + i`, so it is
   exactly the picture that seed gives when made alone, for every sampler
   (checked bit for bit on CPU; on a GPU the kernels picked for different batch
-  sizes may differ in the last float bits).
+  sizes may differ in the last float bits);
+* `image` + `start_timestep` noise a picture to t and denoise it from there with
+  the same loop (the Forward tab's "Denoise from t").
 
 Without a VAE the UNet works directly on pixels in [-1, 1]; with one it works
 on VAE latents, normalised with the VAE's scaling (and, if given, per-channel
-mean/std) like the diffusers SD / SDXL pipelines.
+mean/std) like the diffusers SD / SDXL pipelines. Every bound on the arguments
+is in `limits.py`.
 """
 
 from __future__ import annotations
 
-import inspect
-import math
-import numbers
+import queue
 import threading
 import time
-import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Iterator
+from dataclasses import replace
+from typing import Callable, Iterator
 from warnings import filterwarnings
 
-import numpy as np
-import PIL.Image
 import torch
-from diffusers import AutoencoderKL, DiffusionPipeline, PNDMScheduler, UNet2DConditionModel
+from diffusers import AutoencoderKL, DDPMScheduler, DiffusionPipeline, StableDiffusionMixin, UNet2DConditionModel
+from diffusers.image_processor import VaeImageProcessor
 from diffusers.utils.torch_utils import randn_tensor
 from transformers import CLIPTextModel, CLIPTokenizer
 
 from .batch_invariance import make_batch_invariant
+from .denoising import PURE_NOISE_SIGMA, SamplerRun, StartPoint, seeded_noise, to_cpu
 from .errors import PlaygroundInputError
-from .samplers import SamplerSpec, get_sampler, make_scheduler
+from .grid import generate_grid
+from .limits import (MAX_GUIDANCE, MAX_IMAGES, MAX_SEED, MAX_SIDE, MAX_STEPS, PROMPT_CACHE_SIZE, clean_text, number,
+                     as_whole_number, whole_number)
+from .outputs import GenerationSettings, PlaygroundOutput, PromptEmbeds, StepRecord
+from .samplers import SamplerSpec, get_sampler
 
 # torchsde (used by DPM++ SDE) warns when float rounding puts a query a hair outside
 # its interval; the result is unaffected, so keep that noise out of the logs.
 filterwarnings("ignore", message=r"Should have (ta|tb)", category=UserWarning, module="torchsde")
 
-MAX_STEPS = 150
-MAX_GUIDANCE = 30.0
-MAX_SEED = 2**32 - 1
-MAX_IMAGES = 8
-MAX_SIDE = 1024
-PROMPT_CACHE_SIZE = 64
 OUTPUT_TYPES = ("pil", "np", "pt", "latent")
 
-
-@dataclass
-class StepRecord:
-    """What the sampler had after one completed step.
-
-    step: 0-based step number (one record per user-visible step, also for
-        samplers that call the model twice per step).
-    timestep: the model timestep of the step's first model call.
-    sigma: the noise level of that call as a sigma (noise / signal ratio);
-        None for samplers that have no sigmas (DDPM, DDIM, PNDM).
-        For DPM++ 2M, UniPC and DEIS it is sqrt((1 - alpha_bar) / alpha_bar).
-    x_t: the sample after this step, whole batch, CPU float32. It is
-        VP-normalised: samplers that work in sigma space (Euler, Heun, LMS,
-        DPM2, DPM++ SDE) carry x0 + sigma * noise, which is divided here by
-        sqrt(1 + sigma^2) so every sampler's x_t looks alike.
-    x0: the model's guess of the clean sample at the step's first model call,
-        in the same space as x_t (latents or pixels).
-    noise_pred: (with trajectory_extras) the guided prediction, written as
-        predicted noise whatever the model's prediction type.
-    guidance: (with trajectory_extras, when both branches ran) the guidance
-        direction cond - uncond, also written as predicted noise.
-    sigma_next: for sigma-space samplers, the sigma x_t sits at (0 after the
-        last step); None for the others.
-    nfe: model calls used so far, counting this step.
-    """
-
-    step: int
-    timestep: float
-    sigma: float | None
-    x_t: torch.Tensor
-    x0: torch.Tensor
-    noise_pred: torch.Tensor | None = None
-    guidance: torch.Tensor | None = None
-    sigma_next: float | None = None
-    nfe: int = 0
+__all__ = ["OUTPUT_TYPES", "PURE_NOISE_SIGMA", "GenerationSettings", "PlaygroundOutput", "PlaygroundPipeline",
+           "PromptEmbeds", "StepRecord"]
 
 
-@dataclass
-class PlaygroundOutput:
-    """The result of one generation.
-
-    images: list of PIL images (or an array / tensor for other output types).
-    trajectory: the StepRecords when return_trajectory=True, else None.
-    warnings: plain-words notes for the person (prompt cut short, ...).
-    nfe: UNet forward passes actually run (a batched cond+uncond call is 1).
-    seconds: wall time of the whole call.
-    seeds: the seed of each image (seed + i).
-    """
-
-    images: list
-    trajectory: list[StepRecord] | None
-    warnings: list[str]
-    nfe: int
-    seconds: float
-    seeds: list[int]
-    sampler: str
-    num_inference_steps: int
-    guidance_scale: float
-
-
-@dataclass(frozen=True)
-class PromptEmbeds:
-    """Cached text-encoder outputs for one (prompt, negative prompt) pair. Never modified."""
-
-    cond: torch.Tensor  # (1, tokens, hidden)
-    uncond: torch.Tensor
-    cond_pooled: torch.Tensor  # (1, hidden)
-    uncond_pooled: torch.Tensor
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class GenerationSettings:
-    """Checked and completed settings for one call."""
-
-    prompt: str
-    negative_prompt: str
-    sampler: SamplerSpec
-    num_inference_steps: int
-    guidance_scale: float
-    seed: int
-    num_images_per_prompt: int
-    height: int
-    width: int
-    warnings: tuple[str, ...] = field(default=())
-
-
-class PlaygroundPipeline(DiffusionPipeline):
+class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
     """Text-to-image pipeline with per-call samplers and a recorded trajectory.
 
     Components: `tokenizer` (CLIPTokenizer), `text_encoder` (CLIPTextModel),
@@ -156,6 +73,8 @@ class PlaygroundPipeline(DiffusionPipeline):
 
     model_cpu_offload_seq = "text_encoder->unet->vae"
     _optional_components = ["vae"]
+    # What callback_on_step_end may ask for; "record" (the step's StepRecord) is the playground's own.
+    _callback_tensor_inputs = ["latents", "prompt_embeds", "negative_prompt_embeds", "record"]
 
     def __init__(
         self,
@@ -179,8 +98,10 @@ class PlaygroundPipeline(DiffusionPipeline):
             latent_rgb_factors=latent_rgb_factors,
             model_description=model_description,
         )
+        self.image_processor = VaeImageProcessor(vae_scale_factor=self.vae_scale_factor, do_resize=False)
         self._prompt_cache: OrderedDict = OrderedDict()
         self._prompt_cache_lock = threading.Lock()
+        self._call_state = threading.local()  # per call (so per thread): what the properties below report
 
     # ------------------------------------------------------------------ shapes
 
@@ -244,10 +165,10 @@ class PlaygroundPipeline(DiffusionPipeline):
         height = default_h if height is None else height
         width = default_w if width is None else width
 
-        steps = _whole_number(num_inference_steps, "Steps", 1, MAX_STEPS)
-        guidance = _number(guidance_scale, "Guidance scale", 0.0, MAX_GUIDANCE)
-        seed = _whole_number(seed, "Seed", 0, MAX_SEED)
-        count = _whole_number(num_images_per_prompt, "Images per prompt", 1, MAX_IMAGES)
+        steps = whole_number(num_inference_steps, "Steps", 1, MAX_STEPS)
+        guidance = number(guidance_scale, "Guidance scale", 0.0, MAX_GUIDANCE)
+        seed = whole_number(seed, "Seed", 0, MAX_SEED)
+        count = whole_number(num_images_per_prompt, "Images per prompt", 1, MAX_IMAGES)
         height = self._check_side(height, "Height")
         width = self._check_side(width, "Width")
         spec = get_sampler(sampler)
@@ -256,8 +177,8 @@ class PlaygroundPipeline(DiffusionPipeline):
             raise PlaygroundInputError(f"Output type must be one of {', '.join(OUTPUT_TYPES)} (got {output_type!r}).")
 
         warnings = []
-        prompt = _clean_text(prompt, "Prompt", warnings)
-        negative_prompt = _clean_text(negative_prompt, "Negative prompt", warnings)
+        prompt = clean_text(prompt, "Prompt", warnings)
+        negative_prompt = clean_text(negative_prompt, "Negative prompt", warnings)
         return GenerationSettings(
             prompt, negative_prompt, spec, steps, guidance, seed, count, height, width, tuple(warnings)
         )
@@ -265,7 +186,7 @@ class PlaygroundPipeline(DiffusionPipeline):
     def _check_side(self, value, label: str) -> int:
         m, top = self.size_multiple, self.max_side
         message = f"{label} must be a multiple of {m} from {m} to {top} pixels (got {value!r})."
-        side = _as_whole_number(value)
+        side = as_whole_number(value)
         if side is None or side < m or side > top or side % m:
             raise PlaygroundInputError(message)
         return side
@@ -287,7 +208,7 @@ class PlaygroundPipeline(DiffusionPipeline):
         and end markers, and whether there are more than the model reads
         (`max_prompt_tokens`; the ones past that are ignored).
         """
-        prompt = _clean_text(prompt, "Prompt", [])
+        prompt = clean_text(prompt, "Prompt", [])
         ids = self.tokenizer(prompt, add_special_tokens=False, truncation=False, verbose=False).input_ids
         tokens = [self.tokenizer.decode([i]) for i in ids]
         return tokens, len(ids) > self.max_prompt_tokens
@@ -337,11 +258,11 @@ class PlaygroundPipeline(DiffusionPipeline):
     def prepare_latents(
         self, generators: list[torch.Generator], height: int, width: int, init_noise_sigma: float
     ) -> torch.Tensor:
-        """Starting noise: one CPU generator per image, then moved to the UNet's device."""
+        """Starting noise: drawn on the CPU from each image's generator, then moved to the execution device."""
         f = self.vae_scale_factor
         shape = (len(generators), self.unet.config.in_channels, height // f, width // f)
         noise = randn_tensor(shape, generator=generators, device=torch.device("cpu"), dtype=torch.float32)
-        return noise.to(self.unet.device, self.unet.dtype) * init_noise_sigma
+        return noise.to(self._execution_device, self.unet.dtype) * init_noise_sigma
 
     def _latent_stats(self, like: torch.Tensor) -> tuple[torch.Tensor | float, torch.Tensor | float]:
         """(shift, scale) such that model_latents = (vae_latents - shift) * scale."""
@@ -361,7 +282,7 @@ class PlaygroundPipeline(DiffusionPipeline):
         images: a PIL image, a list of them, or a float tensor (N, 3, H, W) in
         [-1, 1]. With a VAE the latent mean is used unless sample=True.
         """
-        pixels = _to_pixel_tensor(images).to(self.unet.device, self.unet.dtype)
+        pixels = self.image_processor.preprocess(images).to(self._execution_device, self.unet.dtype)
         if not self.is_latent:
             return pixels
         latents = []
@@ -391,13 +312,16 @@ class PlaygroundPipeline(DiffusionPipeline):
             pixels = torch.cat([self.vae.decode(z).sample for z in vae_latents.split(1)])
         else:
             pixels = latents
-        images = torch.nan_to_num((pixels.float() / 2 + 0.5).clamp(0, 1)).cpu()
-        if output_type == "pt":
-            return images
-        array = images.permute(0, 2, 3, 1).numpy()
-        if output_type == "np":
-            return array
-        return [PIL.Image.fromarray(a) for a in (array * 255).round().astype("uint8")]
+        pixels = torch.nan_to_num(pixels.float(), nan=-1.0).cpu()  # a broken (NaN) pixel shows black
+        return self.image_processor.postprocess(pixels, output_type=output_type)
+
+    def add_noise(self, x0: torch.Tensor, t: int, seed: int = 0) -> torch.Tensor:
+        """x_t ~ q(x_t | x_0): the forward process with the model's own training schedule and noise drawn from
+        `seed` (the same seed gives the same noise at every t)."""
+        config = {k: v for k, v in self.scheduler.config.items() if k != "_use_default_values"}
+        schedule = DDPMScheduler.from_config(config)
+        noise = seeded_noise(x0, seed)
+        return schedule.add_noise(x0, noise, torch.tensor([int(t)] * x0.shape[0], dtype=torch.long))
 
     # ------------------------------------------------------------------ model
 
@@ -445,107 +369,170 @@ class PlaygroundPipeline(DiffusionPipeline):
 
     # ------------------------------------------------------------------ call
 
+    @property
+    def guidance_scale(self) -> float | None:
+        """The guidance scale of the call in progress on this thread (for callbacks)."""
+        return getattr(self._call_state, "guidance_scale", None)
+
+    @property
+    def num_timesteps(self) -> int | None:
+        """Model calls of the call in progress on this thread."""
+        return getattr(self._call_state, "num_timesteps", None)
+
+    @property
+    def interrupt(self) -> bool:
+        """Set `pipe._interrupt = True` in a callback to stop the call in progress on its thread after this step;
+        what was made so far is decoded and returned. Other threads' calls go on."""
+        return getattr(self._call_state, "interrupt", False)
+
+    @property
+    def _interrupt(self) -> bool:
+        return self.interrupt
+
+    @_interrupt.setter
+    def _interrupt(self, value: bool) -> None:
+        self._call_state.interrupt = bool(value)
+
     def __call__(
         self,
-        prompt: str,
+        prompt: str = "",
         negative_prompt: str = "",
         sampler: str | None = None,
         num_inference_steps: int = 20,
         guidance_scale: float | None = None,
-        seed: int = 0,
+        seed: int | None = None,
         num_images_per_prompt: int = 1,
         height: int | None = None,
         width: int | None = None,
         return_trajectory: bool = False,
         trajectory_extras: bool = False,
         output_type: str = "pil",
-    ) -> PlaygroundOutput:
-        """Generate images for a prompt. Same arguments as `generate_steps`; returns its final PlaygroundOutput.
-
-        Without return_trajectory no step records are made at all (they cost a copy per step).
-        """
-        for item in self._generate(
-            prompt, negative_prompt, sampler, num_inference_steps, guidance_scale, seed,
-            num_images_per_prompt, height, width, return_trajectory, trajectory_extras, output_type,
-            record_steps=return_trajectory,
-        ):
-            pass
-        return item
-
-    def generate_steps(
-        self,
-        prompt: str,
-        negative_prompt: str = "",
-        sampler: str | None = None,
-        num_inference_steps: int = 20,
-        guidance_scale: float | None = None,
-        seed: int = 0,
-        num_images_per_prompt: int = 1,
-        height: int | None = None,
-        width: int | None = None,
-        return_trajectory: bool = False,
-        trajectory_extras: bool = False,
-        output_type: str = "pil",
-    ) -> Iterator[StepRecord | PlaygroundOutput]:
-        """Generate step by step: yields one StepRecord per sampler step, then the PlaygroundOutput.
-
-        Stopping the iteration between yields cancels the generation.
+        *,
+        generator: torch.Generator | list[torch.Generator] | None = None,
+        image=None,
+        start_timestep: int | None = None,
+        return_dict: bool = True,
+        callback_on_step_end: Callable[["PlaygroundPipeline", int, torch.Tensor, dict], dict] | None = None,
+        callback_on_step_end_tensor_inputs: list[str] = ("latents",),
+    ) -> PlaygroundOutput | tuple:
+        """Generate images for a prompt.
 
         Args:
             prompt: what to draw ("" draws unconditionally).
             negative_prompt: what to steer away from (the "uncond" branch).
             sampler: a name from SAMPLERS; None uses the model's default.
-            num_inference_steps: sampler steps, 1 to 150.
-            guidance_scale: classifier-free guidance, 0 to 30; None uses the model's default.
-                1 runs only the prompt branch, 0 only the negative prompt branch.
-            seed: 0 to 2**32 - 1; image i uses seed + i.
-            num_images_per_prompt: 1 to 8.
+            num_inference_steps: sampler steps, 1 to MAX_STEPS.
+            guidance_scale: classifier-free guidance, 0 to MAX_GUIDANCE; None uses the model's default.
+                1 runs only the prompt branch, 0 only the negative prompt branch, and values between blend.
+            seed: 0 to MAX_SEED; image i uses seed + i. None: 0, or the `generator`'s.
+            num_images_per_prompt: 1 to MAX_IMAGES.
             height, width: output size in pixels; None uses the model's size.
-            return_trajectory: keep the StepRecords in the output.
+            return_trajectory: keep a StepRecord per step in the output (without it none are made: they cost a
+                copy per step).
             trajectory_extras: also record predicted noise and the guidance direction.
             output_type: "pil", "np", "pt" or "latent".
+            generator: instead of `seed`, a torch.Generator (or one per image) that the starting noise and a
+                stochastic sampler's noise are drawn from.
+            image, start_timestep: denoise from a picture instead of pure noise: `image` (PIL or an
+                (N, 3, H, W) tensor in [-1, 1], of the output size) is noised to the schedule's first step at
+                or below `start_timestep`, with noise from `seed`, and the rest of the schedule is run.
+            return_dict: False returns the tuple (images,) as diffusers pipelines do.
+            callback_on_step_end: called as fn(pipe, step, timestep, kwargs) after each completed step, with
+                kwargs holding the names in `callback_on_step_end_tensor_inputs`; a "latents" it returns
+                replaces the sample. "record" gives the step's StepRecord.
         """
-        yield from self._generate(
-            prompt, negative_prompt, sampler, num_inference_steps, guidance_scale, seed,
-            num_images_per_prompt, height, width, return_trajectory, trajectory_extras, output_type,
-            record_steps=True,
-        )
-
-    def _generate(
-        self, prompt, negative_prompt, sampler, num_inference_steps, guidance_scale, seed, num_images_per_prompt,
-        height, width, return_trajectory, trajectory_extras, output_type, record_steps: bool,
-    ) -> Iterator[StepRecord | PlaygroundOutput]:
-        """The recipe behind `generate_steps` and `__call__`; record_steps=False makes and yields no StepRecords."""
         start = time.perf_counter()
 
         # 1. Check inputs
-        settings = self.check_inputs(prompt, negative_prompt, sampler, num_inference_steps, guidance_scale, seed,
-                                     num_images_per_prompt, height, width, output_type)
+        settings = self.check_inputs(prompt, negative_prompt, sampler, num_inference_steps, guidance_scale,
+                                     0 if seed is None else seed, num_images_per_prompt, height, width, output_type)
+        generators = self._check_generators(generator, seed, settings.num_images_per_prompt)
+        if generators is not None:
+            settings = replace(settings, seed=generators[0].initial_seed())
+        start_point = self._check_start(image, start_timestep, settings)
+        tensor_inputs = self._check_callback_inputs(callback_on_step_end_tensor_inputs)
+        record_steps = return_trajectory or "record" in tensor_inputs
         warnings = list(settings.warnings)
 
-        # 2. Encode prompt
+        # 2. Encode the prompt (cached)
         embeds = self.encode_prompt(settings.prompt, settings.negative_prompt)
         warnings += embeds.warnings
 
-        # 3. Prepare timesteps and 4. initial noise: a fresh scheduler (self.scheduler is shared
-        #    by all threads) and one generator per image (see SamplerRun).
-        run = SamplerRun(self, settings, record_steps, trajectory_extras)
+        # 3. Prepare timesteps and 4. the starting sample: a fresh scheduler (self.scheduler is shared by all
+        #    threads) and one generator per image, or the picture noised to start_timestep (see SamplerRun)
+        run = SamplerRun(self, settings, record_steps, trajectory_extras, generators, start_point)
+        state = self._call_state
+        state.guidance_scale, state.num_timesteps, state.interrupt = settings.guidance_scale, len(run.timesteps), False
 
-        # 5. Denoising loop: one scheduler.step per model call; a record per completed step.
-        #    inference_mode is entered per iteration, not around the loop, because a
-        #    generator may be resumed on another thread (Gradio does) and the mode is per thread.
-        while not run.finished:
-            with torch.inference_mode():
+        # 5. Denoising loop: model (both branches in one batch), guidance, scheduler step, record
+        steps_done = 0
+        with self.progress_bar(total=len(run.timesteps)) as progress, torch.inference_mode():
+            while not run.finished and not self.interrupt:
                 model_input, t = run.model_input()
                 guided, cond, uncond = self.guided_prediction(model_input, t, embeds, settings.guidance_scale)
-                record = run.step(guided, cond, uncond)
-            if record is not None:
-                yield record
+                step_done = run.step(guided, cond, uncond)
+                progress.update()
+                steps_done += step_done
+                if step_done and callback_on_step_end is not None:
+                    values = {"latents": run.latents, "prompt_embeds": embeds.cond,
+                              "negative_prompt_embeds": embeds.uncond,
+                              "record": run.trajectory[-1] if run.trajectory else None}
+                    changed = callback_on_step_end(self, steps_done - 1, t, {k: values[k] for k in tensor_inputs}) or {}
+                    run.latents = changed.get("latents", run.latents)
 
         # 6. Decode
         output = run.output(warnings, output_type, return_trajectory)
         output.seconds = time.perf_counter() - start
-        yield output
+        state.guidance_scale = state.num_timesteps = None
+        self.maybe_free_model_hooks()
+        return output if return_dict else (output.images,)
+
+    def generate_steps(self, *args, **kwargs) -> Iterator[StepRecord | PlaygroundOutput]:
+        """The same call, streamed: yields one StepRecord per sampler step as it is made, then the PlaygroundOutput.
+
+        Takes `__call__`'s arguments (but not callback_on_step_end or return_dict). The call runs on a worker thread
+        and hands each step's record over through `callback_on_step_end`; closing the iteration (or leaving the
+        loop that reads it) interrupts the call after its current step.
+        """
+        if "callback_on_step_end" in kwargs or "return_dict" in kwargs:
+            raise PlaygroundInputError("generate_steps makes its own callback and output; call the pipeline instead.")
+        items: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def hand_over(pipe, step, timestep, values):
+            items.put(values["record"])
+            if stop.is_set():
+                pipe._interrupt = True
+            return {}
+
+        def work():
+            try:
+                items.put(self(*args, callback_on_step_end=hand_over, callback_on_step_end_tensor_inputs=["record"],
+                               **kwargs))
+            except BaseException as error:  # handed to the reader, raised there
+                items.put(_Failure(error))
+
+        worker = threading.Thread(target=work, name="playground-steps", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = items.get()
+                if isinstance(item, _Failure):
+                    raise item.error
+                yield item
+                if isinstance(item, PlaygroundOutput):
+                    return
+        finally:
+            stop.set()
+
+    def denoising_start(self, image, start_timestep, sampler: str | None = None, num_inference_steps: int = 20,
+                        seed: int = 0) -> tuple[float | None, torch.Tensor]:
+        """Where `self(image=image, start_timestep=t, ...)` with these arguments starts, without running it:
+        (the timestep of its first step, or None when every step is above t and nothing is left to denoise; the
+        noised sample it starts from, VP-normalised, CPU float32). For showing the start before the run ends."""
+        settings = self.check_inputs("", "", sampler, num_inference_steps, 1.0, seed, 1, None, None)
+        run = SamplerRun(self, settings, False, False, None, self._check_start(image, start_timestep, settings))
+        return run.start_timestep, run.start_latents if run.start_latents is not None else to_cpu(run.latents)
 
     def generate_grid(
         self,
@@ -562,300 +549,51 @@ class PlaygroundPipeline(DiffusionPipeline):
         Each cell's output equals `self(prompt, negative_prompt, sampler, steps, guidance_scale, seed)`
         made alone. See `pipelines.grid.generate_grid` for the details and the options.
         """
-        from .grid import generate_grid
-
         return generate_grid(self, prompt, negative_prompt, cells, guidance_scale, seed, return_trajectory, **options)
 
-    # ------------------------------------------------------------------ records
+    # ------------------------------------------------------------------ call checks
 
-    def _first_call_record(self, model_input, guided, cond, uncond, t, alpha_bar, sigma, extras) -> dict:
-        prediction = self.scheduler.config.get("prediction_type", "epsilon")
-        x0, eps = predicted_x0_and_noise(guided, model_input, alpha_bar, prediction)
-        record = {"timestep": float(t), "sigma": sigma, "x0": _to_cpu(x0)}
-        if extras:
-            record["noise_pred"] = _to_cpu(eps)
-            if cond is not None and uncond is not None:
-                record["guidance"] = _to_cpu((cond - uncond) * _noise_per_output(alpha_bar, prediction))
-        return record
-
-    def _finish_record(self, pending: dict, latents, scheduler, sigma_space: bool, step: int, nfe: int,
-                       sigma_next: float | None = None) -> StepRecord:
-        if sigma_next is None and sigma_space:
-            sigma_next = _sigma_after_step(scheduler)
-        x_t = latents / math.sqrt(1 + sigma_next**2) if sigma_space else latents
-        return StepRecord(step=step, x_t=_to_cpu(x_t), sigma_next=sigma_next, nfe=nfe, **pending)
-
-
-class SamplerRun:
-    """One sampler's denoising loop for one call, driven one model call at a time.
-
-    `generate_steps` drives one run; `generate_grid` (grid.py) drives several in
-    lockstep and batches their model calls. Everything that makes the result
-    (scheduler, generators, latents) belongs to the run, so a run gives the same
-    numbers whoever drives it, as long as the model output it is given is the same:
-
-        while not run.finished:
-            x, t = run.model_input()
-            record = run.step(*pipe.guided_prediction(x, t, embeds, guidance))
-        output = run.output(warnings, "pil", keep_trajectory=True)
-
-    Call both methods under torch.inference_mode().
-    """
-
-    def __init__(self, pipe: PlaygroundPipeline, settings: GenerationSettings, record_steps: bool = True,
-                 trajectory_extras: bool = False):
-        self.pipe, self.settings = pipe, settings
-        self.record_steps, self.trajectory_extras = record_steps, trajectory_extras
-        scheduler = make_scheduler(settings.sampler.name, pipe.scheduler.config)
-        scheduler.set_timesteps(settings.num_inference_steps, device=pipe.unet.device)
-        if hasattr(scheduler, "set_begin_index"):
-            scheduler.set_begin_index(0)  # count steps, don't look timesteps up: Karras spacing can repeat them
-        self.scheduler = scheduler
-        self.timesteps = scheduler.timesteps  # one entry per model call
-        self._euler_first = first_step_in_first_order(settings.sampler, scheduler)
-        if self._euler_first:  # call 0 makes step 0 (see there); the scheduler takes over at its step 1
-            scheduler.set_begin_index(2)
-            self.timesteps = torch.cat([scheduler.timesteps[:1], scheduler.timesteps[2:]])
-        self.seeds = [settings.seed + i for i in range(settings.num_images_per_prompt)]
-        generators = [torch.Generator("cpu").manual_seed(x) for x in self.seeds]
-        self._step_kwargs = _noise_kwargs(scheduler, generators, self.seeds)
-        self.latents = pipe.prepare_latents(generators, settings.height, settings.width,
-                                            float(scheduler.init_noise_sigma))
-        self._sigma_space = _works_in_sigma_space(scheduler)
-        self.index = 0  # model calls made
-        self.nfe = 0
-        self.trajectory: list[StepRecord] = []
-        self._call = None  # (model_input, t, alpha_bar, sigma) of the call in progress
-        self._pending = None  # what the current step's first model call saw
-
-    @property
-    def finished(self) -> bool:
-        return self.index >= len(self.timesteps)
-
-    def model_input(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The UNet input and timestep of the next model call."""
-        t = self.timesteps[self.index]
-        if self._euler_first and self.index == 0:
-            x, alpha_bar, sigma, _ = pure_noise_call(self.scheduler, self.latents)
-            level = (alpha_bar, sigma)
-        else:
-            x = self.scheduler.scale_model_input(self.latents, t)
-            level = _noise_level(self.scheduler, t, self._sigma_space) if self.record_steps else (None, None)
-        self._call = (x, t, *level)
-        return x, t
-
-    def step(self, guided, cond=None, uncond=None) -> StepRecord | None:
-        """Take the (guided) model output of the call; returns a record when a user-visible step is done."""
-        x, t, alpha_bar, sigma = self._call
-        self.nfe += 1
-        if self.record_steps and self._pending is None:
-            self._pending = self.pipe._first_call_record(x, guided, cond, uncond, t, alpha_bar, sigma,
-                                                         self.trajectory_extras)
-        sigma_next = None
-        if self._euler_first and self.index == 0:
-            sigma_next = float(self.scheduler.sigmas[1])
-            x0, _ = predicted_x0_and_noise(guided, x, alpha_bar, self.scheduler.config.prediction_type)
-            self.latents = euler_step(self.latents, x0, sigma, sigma_next)
-            done = True
-        else:
-            self.latents = self.scheduler.step(guided, t, self.latents, **self._step_kwargs).prev_sample
-            done = _completes_step(self.scheduler, self.index, len(self.timesteps))
-        self.index += 1
-        self._call = None
-        if not (done and self.record_steps):
+    def _check_generators(self, generator, seed, count: int) -> list[torch.Generator] | None:
+        if generator is None:
             return None
-        record = self.pipe._finish_record(self._pending, self.latents, self.scheduler, self._sigma_space,
-                                          len(self.trajectory), self.nfe, sigma_next)
-        self._pending = None
-        self.trajectory.append(record)
-        return record
+        if seed is not None:
+            raise PlaygroundInputError("Give either seed or generator, not both.")
+        generators = list(generator) if isinstance(generator, (list, tuple)) else [generator]
+        if not all(isinstance(g, torch.Generator) for g in generators):
+            raise PlaygroundInputError("generator must be a torch.Generator or a list of them.")
+        if len(generators) == 1 and count > 1:
+            generators = generators * count  # one generator drawn from in turn, as diffusers does
+        if len(generators) != count:
+            raise PlaygroundInputError(f"Got {len(generators)} generators for {count} images; give one or one per image.")
+        return generators
 
-    def output(self, warnings: list[str], output_type: str, keep_trajectory: bool) -> PlaygroundOutput:
-        """Decode and wrap up; `seconds` is left at 0 for the caller to fill in."""
-        warnings = list(warnings)
-        settings = self.settings
-        if not torch.isfinite(self.latents).all():
-            warnings.append(f"The {settings.sampler.name} sampler produced invalid numbers (NaN or infinity) "
-                            "with this model; the picture is broken. Try another sampler.")
-        return PlaygroundOutput(
-            images=self.pipe.decode(self.latents, output_type),
-            trajectory=self.trajectory if keep_trajectory else None,
-            warnings=warnings,
-            nfe=self.nfe,
-            seconds=0.0,
-            seeds=self.seeds,
-            sampler=settings.sampler.name,
-            num_inference_steps=settings.num_inference_steps,
-            guidance_scale=settings.guidance_scale,
-        )
+    def _check_start(self, image, start_timestep, settings: GenerationSettings) -> StartPoint | None:
+        if image is None and start_timestep is None:
+            return None
+        if image is None or start_timestep is None:
+            raise PlaygroundInputError("Denoising from a picture needs both image and start_timestep.")
+        top = int(self.scheduler.config.get("num_train_timesteps", 1000)) - 1
+        t = as_whole_number(start_timestep)
+        if t is None or not 0 <= t <= top:
+            raise PlaygroundInputError(f"t must be a whole number from 0 to {top} (got {str(start_timestep)[:20]}).")
+        x0 = self.encode_images(image)
+        if tuple(x0.shape[-2:]) != (settings.height // self.vae_scale_factor, settings.width // self.vae_scale_factor):
+            raise PlaygroundInputError(f"The picture must be {settings.width} × {settings.height} pixels, the output "
+                                       "size.")
+        return StartPoint(x0, t, settings.seed)
 
-
-# ---------------------------------------------------------------------- helpers
-
-
-def predicted_x0_and_noise(model_output, model_input, alpha_bar: float, prediction_type: str):
-    """The clean sample and the noise implied by a model output.
-
-    model_input is the VP-normalised input x = sqrt(a) * x0 + sqrt(1 - a) * noise
-    with a = alpha_bar; model_output is noise ("epsilon"), velocity
-    ("v_prediction") or the clean sample ("sample").
-    """
-    a, b = math.sqrt(alpha_bar), math.sqrt(max(1.0 - alpha_bar, 1e-12))
-    if prediction_type == "epsilon":
-        return (model_input - b * model_output) / a, model_output
-    if prediction_type == "v_prediction":
-        return a * model_input - b * model_output, b * model_input + a * model_output
-    if prediction_type == "sample":
-        return model_output, (model_input - a * model_output) / b
-    raise ValueError(f"Unknown prediction_type {prediction_type!r}")
+    def _check_callback_inputs(self, names) -> list[str]:
+        names = list(names or ())
+        unknown = [n for n in names if n not in self._callback_tensor_inputs]
+        if unknown:
+            raise PlaygroundInputError(f"callback_on_step_end_tensor_inputs: {unknown} not among "
+                                       f"{self._callback_tensor_inputs}.")
+        return names
 
 
-def _noise_per_output(alpha_bar: float, prediction_type: str) -> float:
-    """How much the implied noise changes per unit of model output (for the guidance direction)."""
-    if prediction_type == "v_prediction":
-        return math.sqrt(alpha_bar)
-    if prediction_type == "sample":
-        return -math.sqrt(alpha_bar) / math.sqrt(max(1.0 - alpha_bar, 1e-12))
-    return 1.0
+class _Failure:
+    """An exception raised on generate_steps' worker thread, carried to the reader."""
 
+    def __init__(self, error: BaseException):
+        self.error = error
 
-# A first noise level above this is pure noise to the model (alpha_bar below 1e-6): a zero-terminal-SNR
-# schedule's, 4096. Stable Diffusion's is 14.6.
-PURE_NOISE_SIGMA = 1000.0
-
-
-def first_step_in_first_order(spec: SamplerSpec, scheduler) -> bool:
-    """Whether step 0 is taken as one Euler step (one model call) instead of the sampler's own two calls.
-
-    Heun and DPM2 (a) correct each step with the model's slope (x - x0_guess) / sigma at its far end (DPM2: its
-    middle). From pure noise that breaks: with a zero-terminal-SNR schedule step 0 falls from sigma 4096 to about
-    40, and Heun's correction adds the change between the model's two guesses of the picture times
-    (4096 - 40) / (2 * 40), about 50, to the sample. The 16x16 bundled model drew the asked-for background in 0
-    of 4 pictures with Heun at 20 steps; with step 0 in first order 12 of 12, as with DPM2 and DPM2 a.
-    k-diffusion's Heun does the same at its last step (to sigma 0). Step 1 on is the scheduler's own.
-    """
-    return spec.slope_average and float(scheduler.sigmas[0]) > PURE_NOISE_SIGMA
-
-
-def pure_noise_call(scheduler, latents: torch.Tensor) -> tuple[torch.Tensor, float, float, float]:
-    """The UNet input of that Euler call (latents at sigmas[0], VP-normalised), its alpha_bar, sigma and the
-    sigma it steps to (sigmas[1]). The scheduler is left untouched: it starts at its step 1."""
-    sigma, sigma_next = float(scheduler.sigmas[0]), float(scheduler.sigmas[1])
-    return latents / math.sqrt(1 + sigma**2), 1 / (1 + sigma**2), sigma, sigma_next
-
-
-def euler_step(x: torch.Tensor, x0: torch.Tensor, sigma: float, sigma_next: float) -> torch.Tensor:
-    """x = x0 + sigma * noise moved to sigma_next along its slope (x - x0) / sigma (k-diffusion form)."""
-    return x + (x - x0) * ((sigma_next - sigma) / sigma)
-
-
-def _works_in_sigma_space(scheduler) -> bool:
-    """k-diffusion style samplers keep x = x0 + sigma * noise and start from noise with std > 1."""
-    return float(scheduler.init_noise_sigma) > 1.0
-
-
-def _noise_level(scheduler, t, sigma_space: bool) -> tuple[float, float | None]:
-    """(alpha_bar, sigma) of the model call at timestep t, after scale_model_input."""
-    if sigma_space:
-        sigma = float(scheduler.sigmas[scheduler.step_index])
-        return 1.0 / (1.0 + sigma**2), sigma
-    alpha_bar = float(scheduler.alphas_cumprod[int(t)])
-    sigma = math.sqrt((1 - alpha_bar) / alpha_bar) if hasattr(scheduler, "sigmas") else None
-    return alpha_bar, sigma
-
-
-def _sigma_after_step(scheduler) -> float:
-    index = scheduler.step_index
-    return float(scheduler.sigmas[index]) if index < len(scheduler.sigmas) else 0.0
-
-
-def _completes_step(scheduler, index: int, num_calls: int) -> bool:
-    """Whether the scheduler.step just taken finished a user-visible step.
-
-    Heun, DPM2 and DPM++ SDE call the model twice per step and say so with
-    `state_in_first_order`; PNDM (PLMS) spends two calls on its first step.
-    The last call always finishes the last step.
-    """
-    if index == num_calls - 1:
-        return True
-    if hasattr(scheduler, "state_in_first_order"):
-        return bool(scheduler.state_in_first_order)
-    if isinstance(scheduler, PNDMScheduler):
-        return scheduler.counter != 1
-    return True
-
-
-def _noise_kwargs(scheduler, generators: list[torch.Generator], seeds: list[int]) -> dict:
-    """Make a stochastic sampler draw image i's noise from image i's own seed.
-
-    Samplers whose step() takes a generator get the list of per-image
-    generators. DPM++ SDE draws from a Brownian tree instead; it takes one
-    tree seed per image, so image i gets seed + i there too.
-    """
-    if hasattr(scheduler, "noise_sampler_seed"):
-        scheduler.noise_sampler_seed = list(seeds)
-    if "generator" in inspect.signature(scheduler.step).parameters:
-        return {"generator": generators}
-    return {}
-
-
-def _to_cpu(x: torch.Tensor) -> torch.Tensor:
-    return x.detach().to("cpu", torch.float32, copy=True)
-
-
-def _as_whole_number(value) -> int | None:
-    """value as an int if it is a whole number (int or integral float, not bool), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    try:
-        if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
-            return int(value)
-    except OverflowError:  # a Fraction too large for a float
-        return None
-    return None
-
-
-def _whole_number(value, label: str, low: int, high: int) -> int:
-    number = _as_whole_number(value)
-    if number is None or not low <= number <= high:
-        raise PlaygroundInputError(f"{label} must be a whole number from {low} to {high} (got {value!r}).")
-    return number
-
-
-def _number(value, label: str, low: float, high: float) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    try:
-        ok = ok and math.isfinite(value)
-    except OverflowError:  # an int too large for a float (10**400) is certainly out of range
-        ok = False
-    if not ok or not low <= value <= high:
-        raise PlaygroundInputError(f"{label} must be a number from {low:g} to {high:g} (got {value!r}).")
-    return float(value)
-
-
-def _clean_text(text, label: str, warnings: list[str]) -> str:
-    """Check that text is a str and drop control characters (NUL etc.) and lone surrogates (text that is not
-    valid Unicode, which JSON can carry but the tokenizer cannot read), noting it in warnings."""
-    if not isinstance(text, str):
-        raise PlaygroundInputError(f"{label} must be text (got {type(text).__name__}).")
-    categories = [unicodedata.category(c) for c in text]
-    kept = "".join(c for c, cat in zip(text, categories) if c in "\t\n\r" or cat not in ("Cc", "Cs"))
-    invalid = categories.count("Cs")
-    removed = len(text) - len(kept) - invalid
-    if removed:
-        warnings.append(f"{label}: removed {removed} control character{'s' * (removed > 1)}.")
-    if invalid:
-        warnings.append(f"{label}: removed {invalid} invalid character{'s' * (invalid > 1)} (lone UTF-16 surrogates).")
-    return kept
-
-
-def _to_pixel_tensor(images) -> torch.Tensor:
-    """PIL image(s) or a (N, 3, H, W) tensor in [-1, 1] -> float tensor in [-1, 1]."""
-    if isinstance(images, torch.Tensor):
-        return images.float() if images.ndim == 4 else images.float().unsqueeze(0)
-    if isinstance(images, PIL.Image.Image):
-        images = [images]
-    arrays = [np.asarray(im.convert("RGB"), dtype=np.float32) / 127.5 - 1.0 for im in images]
-    return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
