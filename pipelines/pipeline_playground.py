@@ -483,7 +483,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         # 6. Decode
         output = run.output(warnings, output_type, return_trajectory)
         output.seconds = time.perf_counter() - start
-        state.guidance_scale = state.num_timesteps = None
+        state.guidance_scale, state.num_timesteps, state.interrupt = None, None, False
         self.maybe_free_model_hooks()
         return output if return_dict else (output.images,)
 
