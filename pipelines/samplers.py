@@ -43,8 +43,11 @@ class SamplerSpec:
     name: the display name.
     cls: the diffusers scheduler class.
     overrides: config values set on top of the model's scheduler config.
-    evals_per_step: model evaluations per step (2 for Heun-like samplers;
-        their last step needs only one, so the total is 2 * steps - 1).
+    evals_per_step: model evaluations per step (2 for Heun-like samplers). Their last
+        step needs only one, so they make 2 * steps - 1 calls, and Heun, DPM2 and DPM2 a
+        make 2 * steps - 2 on a schedule that starts in pure noise (the bundled model's),
+        where their first step is one Euler call (see `first_step_in_first_order`):
+        18 at 10 steps, counted with PlaygroundOutput.nfe (bench/kdiffusion_check.py).
     stochastic: True when the sampler adds fresh noise while stepping, so the
         result depends on the seed beyond the starting noise.
     note: one sentence for people choosing a sampler.
