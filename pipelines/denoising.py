@@ -22,6 +22,7 @@ import torch
 from diffusers import LMSDiscreteScheduler, PNDMScheduler
 from diffusers.utils.torch_utils import randn_tensor
 
+from .errors import PlaygroundInputError
 from .outputs import GenerationSettings, PlaygroundOutput, StepRecord
 from .samplers import SamplerSpec, make_scheduler
 
@@ -44,12 +45,13 @@ class SamplerRun:
     """One sampler's denoising loop for one call (see the module docstring)."""
 
     def __init__(self, pipe, settings: GenerationSettings, record_steps: bool = True, trajectory_extras: bool = False,
-                 generators: list[torch.Generator] | None = None, start: StartPoint | None = None):
+                 generators: list[torch.Generator] | None = None, start: StartPoint | None = None,
+                 noise: torch.Tensor | None = None):
         self.pipe, self.settings = pipe, settings
         self.record_steps, self.trajectory_extras = record_steps, trajectory_extras
         self.prediction_type = pipe.scheduler.config.get("prediction_type", "epsilon")
-        scheduler = make_scheduler(settings.sampler.name, pipe.scheduler.config)
-        scheduler.set_timesteps(settings.num_inference_steps, device=pipe.unet.device)
+        scheduler = make_scheduler(settings.sampler, pipe.scheduler.config)
+        set_schedule(scheduler, settings, pipe.unet.device)
         self.scheduler = scheduler
         self.start_timestep: float | None = None
         self.start_latents: torch.Tensor | None = None
@@ -63,15 +65,21 @@ class SamplerRun:
         if self._euler_first:  # call 0 makes step 0 (see there); the scheduler takes over at its step 1
             scheduler.set_begin_index(2)
             self.timesteps = torch.cat([self.timesteps[:1], self.timesteps[2:]])
+        if "eta" in inspect.signature(scheduler.step).parameters:
+            self._eta = {"eta": settings.eta}
+        elif settings.eta:
+            raise PlaygroundInputError(f"eta is DDIM's; the {settings.sampler.name} sampler does not take it.")
+        else:
+            self._eta = {}
         self._lms = isinstance(scheduler, LMSDiscreteScheduler) and "order" in inspect.signature(scheduler.step).parameters
         self._sigma_space = works_in_sigma_space(scheduler)
         if start is None:
-            self.seeds = [settings.seed + i for i in range(settings.num_images_per_prompt)]
+            self.seeds = [settings.seed + i for i in range(settings.images)]
             if generators is None:
                 generators = [torch.Generator("cpu").manual_seed(x) for x in self.seeds]
             self._step_kwargs = noise_kwargs(scheduler, generators, self.seeds)
             self.latents = pipe.prepare_latents(generators, settings.height, settings.width,
-                                                float(scheduler.init_noise_sigma))
+                                                float(scheduler.init_noise_sigma), noise)
         else:
             self.seeds = [start.noise_seed]
             fresh = [start.noise_seed + 1]  # a stochastic sampler's fresh noise: not the noise the start was made with
@@ -134,7 +142,7 @@ class SamplerRun:
             done = True
         else:
             extra = {"order": min(self.index + 1, 4)} if self._lms else {}  # LMS: only the slopes this run saw
-            self.latents = self.scheduler.step(guided, t, self.latents, **self._step_kwargs, **extra).prev_sample
+            self.latents = self.scheduler.step(guided, t, self.latents, **self._step_kwargs, **self._eta, **extra).prev_sample
             done = completes_step(self.scheduler, self.index, len(self.timesteps))
         self.index += 1
         self._call = None
@@ -184,6 +192,22 @@ class SamplerRun:
 
 
 # ---------------------------------------------------------------------- the schedule
+
+
+def set_schedule(scheduler, settings: GenerationSettings, device) -> None:
+    """The scheduler's timesteps for the call: num_inference_steps of its own spacing, or the caller's timesteps
+    or sigmas where the scheduler takes them."""
+    custom = {"timesteps": settings.timesteps, "sigmas": settings.sigmas}
+    custom = {key: list(value) for key, value in custom.items() if value is not None}
+    if not custom:
+        scheduler.set_timesteps(settings.num_inference_steps, device=device)
+        return
+    accepted = inspect.signature(scheduler.set_timesteps).parameters
+    (key, value), = custom.items()
+    if key not in accepted:
+        raise PlaygroundInputError(f"The {settings.sampler.name} sampler does not take a schedule of {key}; "
+                                   "give num_inference_steps instead.")
+    scheduler.set_timesteps(device=device, **{key: value})
 
 
 def schedule_tail(scheduler, t: int) -> tuple[int, list]:

@@ -97,3 +97,11 @@ class GenerationSettings:
     height: int
     width: int
     warnings: tuple[str, ...] = field(default=())
+    batch_size: int = 0  # images in the call: prompts x images per prompt (0: num_images_per_prompt)
+    timesteps: tuple[float, ...] | None = None  # a schedule of the caller's own, instead of num_inference_steps
+    sigmas: tuple[float, ...] | None = None
+    eta: float = 0.0  # DDIM's eta: 0 deterministic, 1 like DDPM
+
+    @property
+    def images(self) -> int:
+        return self.batch_size or self.num_images_per_prompt

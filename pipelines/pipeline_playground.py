@@ -24,6 +24,7 @@ is in `limits.py`.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -45,7 +46,7 @@ from .grid import generate_grid
 from .limits import (MAX_GUIDANCE, MAX_IMAGES, MAX_SEED, MAX_SIDE, MAX_STEPS, PROMPT_CACHE_SIZE, clean_text, number,
                      as_whole_number, whole_number)
 from .outputs import GenerationSettings, PlaygroundOutput, PromptEmbeds, StepRecord
-from .samplers import SamplerSpec, get_sampler
+from .samplers import SamplerSpec, get_sampler, sampler_of
 
 # torchsde (used by DPM++ SDE) warns when float rounding puts a query a hair outside
 # its interval; the result is unaffected, so keep that noise out of the logs.
@@ -102,6 +103,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         self._prompt_cache: OrderedDict = OrderedDict()
         self._prompt_cache_lock = threading.Lock()
         self._call_state = threading.local()  # per call (so per thread): what the properties below report
+        self._loaded_scheduler = scheduler  # one set later by hand (pipe.scheduler = ...) is used when no sampler is named
 
     # ------------------------------------------------------------------ shapes
 
@@ -171,7 +173,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         count = whole_number(num_images_per_prompt, "Images per prompt", 1, MAX_IMAGES)
         height = self._check_side(height, "Height")
         width = self._check_side(width, "Width")
-        spec = get_sampler(sampler)
+        spec = sampler if isinstance(sampler, SamplerSpec) else get_sampler(sampler)
         self._check_sampler_fits_model(spec)
         if output_type not in OUTPUT_TYPES:
             raise PlaygroundInputError(f"Output type must be one of {', '.join(OUTPUT_TYPES)} (got {output_type!r}).")
@@ -213,12 +215,15 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         tokens = [self.tokenizer.decode([i]) for i in ids]
         return tokens, len(ids) > self.max_prompt_tokens
 
-    def encode_prompt(self, prompt: str, negative_prompt: str = "") -> PromptEmbeds:
+    def encode_prompt(self, prompt: str, negative_prompt: str = "", clip_skip: int | None = None) -> PromptEmbeds:
         """Text-encode a prompt and its negative prompt (cached, at most 64 pairs).
 
-        The cache is shared by all threads; its tensors are never modified.
+        clip_skip: read the text encoder's output that many layers before its last (through its final layer
+        norm, as diffusers does); None or 0 reads the last. The cache is shared by all threads; its tensors are
+        never modified.
         """
-        key = (prompt, negative_prompt, str(self.text_encoder.device), self.text_encoder.dtype)
+        clip_skip = self._check_clip_skip(clip_skip)
+        key = (prompt, negative_prompt, clip_skip, str(self.text_encoder.device), self.text_encoder.dtype)
         with self._prompt_cache_lock:
             if key in self._prompt_cache:
                 self._prompt_cache.move_to_end(key)
@@ -234,8 +239,10 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             return_tensors="pt",
         )
         with torch.inference_mode():
-            out = self.text_encoder(tokens.input_ids.to(self.text_encoder.device))
-        hidden, pooled = out.last_hidden_state, out.pooler_output
+            out = self.text_encoder(tokens.input_ids.to(self.text_encoder.device), output_hidden_states=bool(clip_skip))
+            hidden, pooled = out.last_hidden_state, out.pooler_output
+            if clip_skip:
+                hidden = self.text_encoder.text_model.final_layer_norm(out.hidden_states[-(clip_skip + 1)])
         embeds = PromptEmbeds(hidden[1:2], hidden[0:1], pooled[1:2], pooled[0:1], tuple(warnings))
 
         with self._prompt_cache_lock:
@@ -243,6 +250,12 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             while len(self._prompt_cache) > PROMPT_CACHE_SIZE:
                 self._prompt_cache.popitem(last=False)
         return embeds
+
+    def _check_clip_skip(self, clip_skip) -> int:
+        if clip_skip is None:
+            return 0
+        layers = self.text_encoder.config.num_hidden_layers
+        return whole_number(clip_skip, "clip_skip", 0, layers - 1)
 
     def _truncation_warning(self, text: str, label: str) -> str | None:
         ids = self.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False).input_ids
@@ -256,12 +269,20 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
     # ------------------------------------------------------------------ latents
 
     def prepare_latents(
-        self, generators: list[torch.Generator], height: int, width: int, init_noise_sigma: float
+        self, generators: list[torch.Generator], height: int, width: int, init_noise_sigma: float,
+        latents: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Starting noise: drawn on the CPU from each image's generator, then moved to the execution device."""
+        """Starting noise: drawn on the CPU from each image's generator (or the caller's `latents`, standard normal
+        noise of the right shape), moved to the execution device and scaled to the sampler's first noise level."""
         f = self.vae_scale_factor
         shape = (len(generators), self.unet.config.in_channels, height // f, width // f)
-        noise = randn_tensor(shape, generator=generators, device=torch.device("cpu"), dtype=torch.float32)
+        if latents is None:
+            noise = randn_tensor(shape, generator=generators, device=torch.device("cpu"), dtype=torch.float32)
+        elif not isinstance(latents, torch.Tensor) or tuple(latents.shape) != shape:
+            got = tuple(latents.shape) if isinstance(latents, torch.Tensor) else type(latents).__name__
+            raise PlaygroundInputError(f"latents must be a tensor of shape {shape} (got {got}).")
+        else:
+            noise = latents
         return noise.to(self._execution_device, self.unet.dtype) * init_noise_sigma
 
     def _latent_stats(self, like: torch.Tensor) -> tuple[torch.Tensor | float, torch.Tensor | float]:
@@ -332,13 +353,17 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         embeds: PromptEmbeds,
         guidance_scale: float,
         force_both: bool = False,
+        guidance_rescale: float = 0.0,
+        cross_attention_kwargs: dict | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Run the UNet once (cond and uncond in one batch) and apply classifier-free guidance.
 
         timestep is one timestep for the whole batch, or a 1-D tensor with one
         per sample of model_input (a Compare grid batches several samplers).
         At guidance 1 only the prompt branch is run, at 0 only the negative
-        prompt branch (force_both runs both anyway, for checks).
+        prompt branch (force_both runs both anyway, for checks). guidance_rescale
+        (0 to 1) pulls the guided output's spread back toward the prompt branch's, as
+        diffusers does after Lin et al. 2023.
         Returns (guided, cond, uncond); a branch that was not run is None.
         """
         n = model_input.shape[0]
@@ -359,10 +384,16 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             timestep,
             encoder_hidden_states=hidden,
             class_labels=class_labels,
+            cross_attention_kwargs=cross_attention_kwargs,
         ).sample
         if run_uncond and run_cond:
             uncond, cond = out.chunk(2)
-            return uncond + guidance_scale * (cond - uncond), cond, uncond
+            guided = uncond + guidance_scale * (cond - uncond)
+            if guidance_rescale > 0:  # diffusers' own (imported here: its module pulls in image processors)
+                from diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion import rescale_noise_cfg
+
+                guided = rescale_noise_cfg(guided, cond, guidance_rescale=guidance_rescale)
+            return guided, cond, uncond
         if run_cond:
             return out, out, None
         return out, None, out
@@ -395,8 +426,8 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
 
     def __call__(
         self,
-        prompt: str = "",
-        negative_prompt: str = "",
+        prompt: str | list[str] | None = None,
+        negative_prompt: str | list[str] | None = None,
         sampler: str | None = None,
         num_inference_steps: int = 20,
         guidance_scale: float | None = None,
@@ -409,23 +440,37 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         output_type: str = "pil",
         *,
         generator: torch.Generator | list[torch.Generator] | None = None,
+        latents: torch.Tensor | None = None,
+        timesteps: list[int] | None = None,
+        sigmas: list[float] | None = None,
+        eta: float = 0.0,
+        guidance_rescale: float = 0.0,
+        clip_skip: int | None = None,
+        cross_attention_kwargs: dict | None = None,
+        prompt_embeds: torch.Tensor | None = None,
+        negative_prompt_embeds: torch.Tensor | None = None,
+        pooled_prompt_embeds: torch.Tensor | None = None,
+        negative_pooled_prompt_embeds: torch.Tensor | None = None,
         image=None,
         start_timestep: int | None = None,
         return_dict: bool = True,
         callback_on_step_end: Callable[["PlaygroundPipeline", int, torch.Tensor, dict], dict] | None = None,
         callback_on_step_end_tensor_inputs: list[str] = ("latents",),
     ) -> PlaygroundOutput | tuple:
-        """Generate images for a prompt.
+        """Generate images for a prompt (or a list of prompts, batched).
 
         Args:
-            prompt: what to draw ("" draws unconditionally).
-            negative_prompt: what to steer away from (the "uncond" branch).
-            sampler: a name from SAMPLERS; None uses the model's default.
+            prompt: what to draw ("" draws unconditionally); a list makes num_images_per_prompt images
+                of each, in order.
+            negative_prompt: what to steer away from (the "uncond" branch); one for all prompts or one each.
+            sampler: a name from SAMPLERS; None uses the scheduler set on the pipeline if one was set by hand
+                (`pipe.scheduler = ...`), else the model's default sampler.
             num_inference_steps: sampler steps, 1 to MAX_STEPS.
             guidance_scale: classifier-free guidance, 0 to MAX_GUIDANCE; None uses the model's default.
-                1 runs only the prompt branch, 0 only the negative prompt branch, and values between blend.
+                1 runs only the prompt branch, 0 only the negative prompt branch (the unconditional picture),
+                and values between 0 and 1 blend the two (diffusers pipelines switch guidance off at 1 or less).
             seed: 0 to MAX_SEED; image i uses seed + i. None: 0, or the `generator`'s.
-            num_images_per_prompt: 1 to MAX_IMAGES.
+            num_images_per_prompt: 1 to MAX_IMAGES (all prompts together at most MAX_IMAGES images).
             height, width: output size in pixels; None uses the model's size.
             return_trajectory: keep a StepRecord per step in the output (without it none are made: they cost a
                 copy per step).
@@ -433,20 +478,33 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             output_type: "pil", "np", "pt" or "latent".
             generator: instead of `seed`, a torch.Generator (or one per image) that the starting noise and a
                 stochastic sampler's noise are drawn from.
+            latents: standard normal starting noise of your own, (images, channels, h, w), instead of drawing it.
+            timesteps, sigmas: a schedule of your own for samplers that take one (instead of num_inference_steps).
+            eta: DDIM's eta (0: deterministic, 1: as much fresh noise as DDPM).
+            guidance_rescale: 0 to 1, see `guided_prediction`.
+            clip_skip: read the text encoder that many layers before its last.
+            cross_attention_kwargs: passed to the UNet's attention processors.
+            prompt_embeds, negative_prompt_embeds: text embeddings of your own (images, tokens, hidden) instead
+                of prompts; pooled_prompt_embeds and negative_pooled_prompt_embeds (images, hidden) with them
+                when the UNet also reads the pooled embedding (the bundled model does).
             image, start_timestep: denoise from a picture instead of pure noise: `image` (PIL or an
                 (N, 3, H, W) tensor in [-1, 1], of the output size) is noised to the schedule's first step at
                 or below `start_timestep`, with noise from `seed`, and the rest of the schedule is run.
             return_dict: False returns the tuple (images,) as diffusers pipelines do.
             callback_on_step_end: called as fn(pipe, step, timestep, kwargs) after each completed step, with
                 kwargs holding the names in `callback_on_step_end_tensor_inputs`; a "latents" it returns
-                replaces the sample. "record" gives the step's StepRecord.
+                replaces the sample. "record" gives the step's StepRecord. Set `pipe._interrupt = True` in it to
+                stop after this step.
         """
         start = time.perf_counter()
 
         # 1. Check inputs
-        settings = self.check_inputs(prompt, negative_prompt, sampler, num_inference_steps, guidance_scale,
-                                     0 if seed is None else seed, num_images_per_prompt, height, width, output_type)
-        generators = self._check_generators(generator, seed, settings.num_images_per_prompt)
+        prompts, negatives = self._check_prompts(prompt, negative_prompt, prompt_embeds, negative_prompt_embeds)
+        settings = self.check_inputs(prompts[0], negatives[0], self._resolve_sampler(sampler), num_inference_steps,
+                                     guidance_scale, 0 if seed is None else seed, num_images_per_prompt, height,
+                                     width, output_type)
+        settings = self._check_call_options(settings, len(prompts), timesteps, sigmas, eta, guidance_rescale)
+        generators = self._check_generators(generator, seed, settings.images)
         if generators is not None:
             settings = replace(settings, seed=generators[0].initial_seed())
         start_point = self._check_start(image, start_timestep, settings)
@@ -454,13 +512,14 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         record_steps = return_trajectory or "record" in tensor_inputs
         warnings = list(settings.warnings)
 
-        # 2. Encode the prompt (cached)
-        embeds = self.encode_prompt(settings.prompt, settings.negative_prompt)
+        # 2. Encode the prompt (cached), or take the embeddings given
+        embeds = self._prompt_batch(prompts, negatives, settings, clip_skip, prompt_embeds, negative_prompt_embeds,
+                                    pooled_prompt_embeds, negative_pooled_prompt_embeds)
         warnings += embeds.warnings
 
         # 3. Prepare timesteps and 4. the starting sample: a fresh scheduler (self.scheduler is shared by all
         #    threads) and one generator per image, or the picture noised to start_timestep (see SamplerRun)
-        run = SamplerRun(self, settings, record_steps, trajectory_extras, generators, start_point)
+        run = SamplerRun(self, settings, record_steps, trajectory_extras, generators, start_point, latents)
         state = self._call_state
         state.guidance_scale, state.num_timesteps, state.interrupt = settings.guidance_scale, len(run.timesteps), False
 
@@ -469,7 +528,9 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         with self.progress_bar(total=len(run.timesteps)) as progress, torch.inference_mode():
             while not run.finished and not self.interrupt:
                 model_input, t = run.model_input()
-                guided, cond, uncond = self.guided_prediction(model_input, t, embeds, settings.guidance_scale)
+                guided, cond, uncond = self.guided_prediction(model_input, t, embeds, settings.guidance_scale,
+                                                              guidance_rescale=guidance_rescale,
+                                                              cross_attention_kwargs=cross_attention_kwargs)
                 step_done = run.step(guided, cond, uncond)
                 progress.update()
                 steps_done += step_done
@@ -553,6 +614,105 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
 
     # ------------------------------------------------------------------ call checks
 
+    def _check_prompts(self, prompt, negative_prompt, prompt_embeds, negative_prompt_embeds):
+        """(prompts, negative prompts), one each per prompt: texts, or "" placeholders beside given embeddings."""
+        if prompt_embeds is not None:
+            if prompt not in (None, "", []):
+                raise PlaygroundInputError("Give either prompt or prompt_embeds, not both.")
+            if not isinstance(prompt_embeds, torch.Tensor) or prompt_embeds.ndim != 3:
+                raise PlaygroundInputError("prompt_embeds must be a tensor (prompts, tokens, hidden).")
+            prompt = [""] * prompt_embeds.shape[0]
+        if negative_prompt_embeds is not None and negative_prompt not in (None, "", []):
+            raise PlaygroundInputError("Give either negative_prompt or negative_prompt_embeds, not both.")
+        prompts = list(prompt) if isinstance(prompt, (list, tuple)) else [prompt]  # None: refused by check_inputs
+        if not prompts:
+            raise PlaygroundInputError("The list of prompts is empty.")
+        if isinstance(negative_prompt, (list, tuple)):
+            negatives = list(negative_prompt)
+            if len(negatives) != len(prompts):
+                raise PlaygroundInputError(f"Got {len(negatives)} negative prompts for {len(prompts)} prompts; give "
+                                           "one for all or one each.")
+        else:
+            negatives = ["" if negative_prompt is None else negative_prompt] * len(prompts)
+        return prompts, negatives
+
+    def _check_call_options(self, settings: GenerationSettings, n_prompts: int, timesteps, sigmas, eta,
+                            guidance_rescale) -> GenerationSettings:
+        images = n_prompts * settings.num_images_per_prompt
+        if images > MAX_IMAGES:
+            raise PlaygroundInputError(f"At most {MAX_IMAGES} images a call: {n_prompts} prompts × "
+                                       f"{settings.num_images_per_prompt} images each is {images}.")
+        number(guidance_rescale, "guidance_rescale", 0.0, 1.0)
+        eta = number(eta, "eta", 0.0, 1.0)
+        if timesteps is not None and sigmas is not None:
+            raise PlaygroundInputError("Give either timesteps or sigmas, not both.")
+        schedule = {}
+        for name, values in (("timesteps", timesteps), ("sigmas", sigmas)):
+            if values is None:
+                continue
+            values = [float(v) for v in (values.tolist() if isinstance(values, torch.Tensor) else values)]
+            if not 1 <= len(values) <= MAX_STEPS + 1 or not all(math.isfinite(v) and v >= 0 for v in values):
+                raise PlaygroundInputError(f"{name} must be 1 to {MAX_STEPS} numbers of 0 or more.")
+            schedule[name] = tuple(values)
+            steps = len(values) - (name == "sigmas")  # sigmas end at the final noise level: one more than steps
+            settings = replace(settings, num_inference_steps=max(1, steps))
+        return replace(settings, batch_size=images, eta=eta, **schedule)
+
+    def _resolve_sampler(self, sampler):
+        """The sampler to run: the name asked for, else the scheduler set on the pipeline by hand, else None (the
+        model's default). Asking for one sampler while another was set is an error, never a silent choice."""
+        if self.scheduler is self._loaded_scheduler:
+            return sampler
+        chosen = sampler_of(self.scheduler)
+        if sampler is not None and sampler != chosen.name:
+            raise PlaygroundInputError(f"sampler={sampler!r} asked for, but the pipeline's scheduler was set to "
+                                       f"{type(self.scheduler).__name__} ({chosen.name}). Pass sampler=None to use "
+                                       "that scheduler, or set the pipeline's scheduler back.")
+        return chosen
+
+    def _prompt_batch(self, prompts, negatives, settings: GenerationSettings, clip_skip, prompt_embeds,
+                      negative_prompt_embeds, pooled, negative_pooled) -> PromptEmbeds:
+        """The text embeddings of every image of the call: one row per image (or one row for all, when there is
+        one prompt), cond and uncond."""
+        per_prompt = settings.num_images_per_prompt
+        if prompt_embeds is None and negative_prompt_embeds is None:
+            if len(prompts) == 1:
+                return self.encode_prompt(settings.prompt, settings.negative_prompt, clip_skip)
+            warnings: list[str] = []
+            pairs = [self.encode_prompt(clean_text(p, "Prompt", warnings), clean_text(n, "Negative prompt", warnings),
+                                        clip_skip) for p, n in zip(prompts, negatives)]
+
+            def rows(part):  # each prompt's row once per image of it, in order: a, a, b, b
+                return torch.cat([getattr(e, part) for e in pairs for _ in range(per_prompt)])
+
+            notes = tuple(dict.fromkeys(warnings + [w for e in pairs for w in e.warnings]))
+            return PromptEmbeds(rows("cond"), rows("uncond"), rows("cond_pooled"), rows("uncond_pooled"), notes)
+        text = [self.encode_prompt(clean_text(p, "Prompt", []), clean_text(n, "Negative prompt", []), clip_skip)
+                for p, n in zip(prompts, negatives)]
+        needs_pooled = self.unet.config.class_embed_type == "projection"
+
+        def given(tensor, pooled_tensor, label, encoded, encoded_pooled):
+            if tensor is None:
+                return torch.cat([encoded] * per_prompt), torch.cat([encoded_pooled] * per_prompt)
+            if tensor.shape[0] != len(prompts) or tuple(tensor.shape[1:]) != tuple(encoded.shape[1:]):
+                raise PlaygroundInputError(f"{label} must have shape ({len(prompts)}, {', '.join(map(str, encoded.shape[1:]))})"
+                                           f" (got {tuple(tensor.shape)}).")
+            if needs_pooled and pooled_tensor is None:
+                raise PlaygroundInputError(f"This model's UNet also reads the pooled text embedding: pass "
+                                           f"{'negative_' if 'negative' in label else ''}pooled_prompt_embeds "
+                                           f"with {label}, as SDXL pipelines take them.")
+            if pooled_tensor is None:
+                pooled_tensor = torch.zeros(tensor.shape[0], encoded_pooled.shape[-1])
+            device, dtype = encoded.device, encoded.dtype
+            return (tensor.to(device, dtype).repeat_interleave(per_prompt, 0),
+                    pooled_tensor.to(device, dtype).repeat_interleave(per_prompt, 0))
+
+        cond_rows = torch.cat([e.cond for e in text]), torch.cat([e.cond_pooled for e in text])
+        uncond_rows = torch.cat([e.uncond for e in text]), torch.cat([e.uncond_pooled for e in text])
+        cond, cond_pooled = given(prompt_embeds, pooled, "prompt_embeds", *cond_rows)
+        uncond, uncond_pooled = given(negative_prompt_embeds, negative_pooled, "negative_prompt_embeds", *uncond_rows)
+        return PromptEmbeds(cond, uncond, cond_pooled, uncond_pooled)
+
     def _check_generators(self, generator, seed, count: int) -> list[torch.Generator] | None:
         if generator is None:
             return None
@@ -597,3 +757,10 @@ class _Failure:
     def __init__(self, error: BaseException):
         self.error = error
 
+
+
+# TEMPORARY (removed when Denoise-from-t moves onto the call loop): the old names the Forward tab imports.
+from .denoising import (completes_step as _completes_step, euler_step, first_step_in_first_order,  # noqa: E402
+                        noise_kwargs as _noise_kwargs, noise_level as _noise_level, predicted_x0_and_noise,
+                        pure_noise_call, sigma_after_step as _sigma_after_step,
+                        works_in_sigma_space as _works_in_sigma_space)

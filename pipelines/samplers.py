@@ -141,18 +141,20 @@ def get_sampler(name: str) -> SamplerSpec:
     return spec
 
 
-def make_scheduler(name: str, base_config: Mapping[str, Any]) -> SchedulerMixin:
-    """Build a fresh scheduler for sampler `name` from a model's scheduler config.
+def make_scheduler(name: str | SamplerSpec, base_config: Mapping[str, Any]) -> SchedulerMixin:
+    """Build a fresh scheduler for sampler `name` (or a spec, see `sampler_of`) from a model's scheduler config.
 
     The result is a new object every time, so callers may step it freely
     while other threads build their own from the same config.
     """
-    spec = get_sampler(name)
+    spec = name if isinstance(name, SamplerSpec) else get_sampler(name)
     # A config made in memory lists the values it left at their defaults in
     # "_use_default_values", and from_config would then take the new class's
     # defaults for them (e.g. a different timestep spacing). A config read
     # from disk has no such list. Dropping it makes both behave the same.
     config = {key: value for key, value in base_config.items() if key != "_use_default_values"}
+    if spec.name == CUSTOM:  # a scheduler set on the pipeline by hand: its own config, as it is
+        return spec.cls.from_config(config)
     accepted = inspect.signature(spec.cls.__init__).parameters
     overrides = {key: False for key in _SIGMA_SPACING_KEYS if key in accepted}
     overrides.update(spec.overrides)
@@ -166,3 +168,22 @@ def top_sigma(scheduler: SchedulerMixin) -> float:
     """The noise level (sigma = sqrt((1 - alpha_bar) / alpha_bar)) of the schedule's last training step."""
     alpha_bar = float(scheduler.alphas_cumprod[-1])
     return math.sqrt((1 - alpha_bar) / alpha_bar) if alpha_bar > 0 else math.inf
+
+
+CUSTOM = "custom"  # the name of a scheduler set on a pipeline that matches no sampler of the table
+
+
+def sampler_of(scheduler: SchedulerMixin) -> SamplerSpec:
+    """The sampler of the table that `scheduler` is (its class with the same spacing options), or a "custom" spec
+    that rebuilds it from its own config when none is: how a scheduler set on the pipeline by hand is named."""
+    config = scheduler.config
+    for spec in _SPECS:
+        if spec.cls is not type(scheduler):
+            continue
+        spacing = {key: False for key in _SIGMA_SPACING_KEYS if key in config}
+        wanted = {**spacing, **spec.overrides}
+        if all(config.get(key) == value for key, value in wanted.items()):
+            return spec
+    calls = 2 if getattr(scheduler, "order", 1) == 2 else 1
+    return SamplerSpec(CUSTOM, type(scheduler), {}, calls, "generator" in inspect.signature(scheduler.step).parameters,
+                       f"{type(scheduler).__name__} as set on the pipeline.")
