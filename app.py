@@ -15,7 +15,8 @@ import sys
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # = playground.forward.MAX_UPLOAD_BYTES = playground.pngmeta.MAX_FILE_BYTES
+from playground.bounds import MAX_UPLOAD_BYTES  # noqa: E402  (imports nothing: gradio and torch load in main)
+
 QUEUE_SIZE = 64  # requests waiting beyond this are told the queue is full
 SESSIONS = 200  # per-user state (a run's step pictures, up to ~30 MB) is kept for this many recent sessions
 # How the app is served (tests serve it the same way). Gradio refuses uploads over MAX_UPLOAD_BYTES and keeps
@@ -39,8 +40,8 @@ def parse_args(argv=None):
 def main(argv=None) -> None:
     args = parse_args(argv)
     from pipelines import ModelLoadError
-    from playground.models import ModelRegistry, set_threads
-    from playground.ui import CSS, build_demo
+    from playground.app_ui import CSS, build_demo
+    from playground.registry import ModelRegistry, set_threads
 
     set_threads(args.threads)
     try:

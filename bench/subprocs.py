@@ -71,8 +71,8 @@ def child_cold(args) -> None:
     from collections import OrderedDict
 
     from bench.measure import PROMPT, load_model, peak_rss_mib
-    from playground.models import ModelRegistry, set_threads
-    from playground.ui import build_demo
+    from playground.app_ui import build_demo
+    from playground.registry import ModelRegistry, set_threads
 
     set_threads(args.threads)
     t0 = time.perf_counter()

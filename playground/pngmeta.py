@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image, PngImagePlugin
 
-MAX_TEXT = 20_000  # characters of a parameters chunk we are willing to read
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_PIXELS = 4096 * 4096
+from playground.bounds import MAX_SETTINGS_TEXT, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS
+
 NEGATIVE_PREFIX = "Negative prompt:"
 
 
@@ -125,8 +124,9 @@ def _pairs(line: str):
 def parse_parameters(text: str) -> Settings:
     if not isinstance(text, str):
         raise SettingsParseError("The PNG's settings text is not text.")
-    if len(text) > MAX_TEXT:
-        raise SettingsParseError(f"The PNG's settings text is too long ({len(text):,} characters; at most {MAX_TEXT:,}).")
+    if len(text) > MAX_SETTINGS_TEXT:
+        raise SettingsParseError(f"The PNG's settings text is too long ({len(text):,} characters; "
+                                 f"at most {MAX_SETTINGS_TEXT:,}).")
     text = _clean(text).replace("\x00", "")
     lines = text.split("\n")
     has_params = len(lines) > 1 or re.match(r"\s*Steps:\s*\d", lines[-1]) is not None
@@ -181,21 +181,21 @@ def read_png_settings(path_or_bytes) -> Settings:
             data = bytes(path_or_bytes)
         else:
             with open(path_or_bytes, "rb") as f:
-                data = f.read(MAX_FILE_BYTES + 1)
+                data = f.read(MAX_UPLOAD_BYTES + 1)
     except OSError as e:
         raise SettingsParseError(f"Could not read the file ({e.strerror or e}).") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise SettingsParseError(f"The file is larger than {MAX_FILE_BYTES // 2**20} MB.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise SettingsParseError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB.")
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise SettingsParseError("That file is not a PNG image.")
     try:
         with Image.open(io.BytesIO(data)) as im:
-            if im.width * im.height > MAX_PIXELS:
+            if im.width * im.height > MAX_UPLOAD_PIXELS:
                 raise SettingsParseError("The PNG is too large to read.")
             text = im.text.get("parameters") if hasattr(im, "text") else None
     except SettingsParseError:
         raise
-    except Image.DecompressionBombError:  # Pillow refuses to open it at all: far over MAX_PIXELS
+    except Image.DecompressionBombError:  # Pillow refuses to open it at all: far over MAX_UPLOAD_PIXELS
         raise SettingsParseError("The PNG is too large to read.") from None
     except Exception:
         raise SettingsParseError("The PNG is damaged and could not be read.") from None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from pipelines import PlaygroundPipeline, load_pipeline
+from pipelines import PlaygroundInputError, PlaygroundPipeline, load_pipeline
 
 # Every event that runs a model passes this concurrency_id, so they share one queue: at most the queue's
 # default_concurrency_limit (app.py --concurrency) of them run at once, whichever tabs they come from.
@@ -42,10 +42,13 @@ class ModelRegistry:
         if name is None or name == "":
             name = self.default
         if name not in self._pipes:
-            from pipelines import PlaygroundInputError
-
             raise PlaygroundInputError(f"Unknown model {str(name)[:80]!r}; choose one of: {', '.join(self.names)}.")
         return self._pipes[name]
+
+    def pick(self, name: str | None) -> tuple[str, PlaygroundPipeline]:
+        """(name, its pipeline) for a name from the browser; None or empty is the default model."""
+        name = name or self.default
+        return name, self.get(name)
 
     def items(self):
         return self._pipes.items()

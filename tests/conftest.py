@@ -69,8 +69,8 @@ def served_app(latent_pipe, pixel_pipe):
     Yields an object with url, demo and registry; shared by the reliability and security tests.
     """
     import app
-    from playground.models import ModelRegistry
-    from playground.ui import CSS, build_demo
+    from playground.app_ui import CSS, build_demo
+    from playground.registry import ModelRegistry
 
     registry = ModelRegistry(OrderedDict(bundled=latent_pipe, pixel=pixel_pipe))
     demo = build_demo(registry).queue(default_concurrency_limit=2, max_size=app.QUEUE_SIZE)

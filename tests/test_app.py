@@ -13,10 +13,12 @@ import pytest  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from playground import handlers  # noqa: E402
-from playground.models import ModelRegistry  # noqa: E402
+from playground.app_ui import CSS, build_demo  # noqa: E402
+from playground.pictures import GALLERY_SIDE  # noqa: E402
 from playground.pngmeta import Settings, png_bytes_with_parameters  # noqa: E402
-from playground.ui import CSS, build_demo  # noqa: E402
+from playground.registry import ModelRegistry  # noqa: E402
+from playground.tabs import compare  # noqa: E402
+from playground.tabs import model as model_tab  # noqa: E402
 
 
 def free_port() -> int:
@@ -78,7 +80,7 @@ def test_scrub_and_gif_use_the_last_run_of_this_session(client):
     xt, x0, caption = client.predict(2, api_name="/scrub")
     assert "step 3/5" in caption
     with Image.open(xt) as a, Image.open(x0) as b:
-        assert a.size == b.size and a.width >= handlers.PREVIEW_SIDE
+        assert a.size == b.size and a.width >= GALLERY_SIDE
     gif = client.predict(api_name="/export_gif")
     with Image.open(gif) as g:
         assert g.format == "GIF" and g.n_frames >= 5
@@ -166,14 +168,14 @@ def test_model_card_pictures_in_the_model_folder_are_written_in(tmp_path):
     (folder / "weights.safetensors").write_bytes(b"secret")
     card = ("![samples](samples.png)\n![out](../outside.png)\n![web](https://example.com/a.png)\n"
             "![w](weights.safetensors)\n![gone](missing.png)")
-    got = handlers.inline_card_images(card, folder)
+    got = model_tab.inline_card_images(card, folder)
     data = re.search(r"!\[samples\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", got)
     assert data and base64.b64decode(data.group(1)) == (folder / "samples.png").read_bytes()
     assert got.split("\n")[1:] == card.split("\n")[1:]
-    assert handlers.inline_card_images(card, folder, limit=10) == card  # over the size limit: left as it is
+    assert model_tab.inline_card_images(card, folder, limit=10) == card  # over the size limit: left as it is
 
 
 def test_parse_step_counts():
-    assert handlers.parse_step_counts("20, 5 10;5") == [5, 10, 20]
+    assert compare.parse_step_counts("20, 5 10;5") == [5, 10, 20]
     with pytest.raises(gr.Error):
-        handlers.parse_step_counts("1,2,3,4,5,6,7")
+        compare.parse_step_counts("1,2,3,4,5,6,7")

@@ -26,7 +26,8 @@ from PIL import Image, PngImagePlugin
 
 from api_calls import raw_call
 from pipelines import PlaygroundInputError
-from playground import forward, handlers, limits
+from pipelines.limits import MAX_SEED
+from playground.lab import forward_process, runs
 from test_limits import huge_png
 
 OK_GENERATE = ("bundled", "a red circle", "", "Euler", 1, 4.0, 1, 1, False)
@@ -68,8 +69,8 @@ def preset(**changes) -> tuple:
 
 
 NAN, INF = float("nan"), float("inf")
-EXAMPLE = forward.example_names()[0]
-MAX = handlers.MAX_SEED
+EXAMPLE = forward_process.example_names()[0]
+MAX = MAX_SEED
 
 CASES = [
     # ---- prompts: all generate; what was changed is said in the info text (and as gr.Warning)
@@ -289,4 +290,4 @@ def test_preset_limits_hold_for_direct_calls_too():
     """The slider stops 65 seeds; the check behind it stops any caller of the Limits logic."""
     for bad in (0, 65, 10**9, 10**400, 2.5, float("nan"), "many", None):
         with pytest.raises(PlaygroundInputError, match=r"Seeds: run over 1 to 64 seeds"):
-            limits.check_seed_count(bad)
+            runs.check_seed_count(bad)

@@ -18,9 +18,9 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from pipelines.loading import BUNDLED_DIR  # noqa: E402
-from playground.models import ModelRegistry  # noqa: E402
+from playground.app_ui import CSS, build_demo  # noqa: E402
 from playground.pngmeta import Settings, png_bytes_with_parameters  # noqa: E402
-from playground.ui import CSS, build_demo  # noqa: E402
+from playground.registry import ModelRegistry  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"

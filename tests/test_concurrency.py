@@ -15,7 +15,7 @@ from gradio_client import Client
 from gradio_client.utils import Status
 from PIL import Image
 
-from playground.models import MODEL_QUEUE
+from playground.registry import MODEL_QUEUE
 
 MODEL_EVENTS = ("generate", "compare", "run_preset", "count_sweep", "denoise_from", "denoise_strip", "guidance_sweep",
                 "seed_grid")

@@ -13,7 +13,9 @@ from PIL import Image
 import tiny_models
 import world
 from pipelines import PlaygroundInputError
-from playground import forward, guidance, limits
+from playground import files, parsing, pictures, plots
+from playground.lab import (counts, denoise, forward_process, guidance_strip, judging, metrics, presets,
+                            runs)
 
 
 def huge_png(path, side: int = 20000) -> None:
@@ -32,15 +34,15 @@ def huge_png(path, side: int = 20000) -> None:
 # --------------------------------------------------------------------------- presets
 
 def test_every_limit_of_the_lesson_has_a_group_with_several_prompts():
-    assert list(limits.GROUPS) == ["text", "counts", "small", "spatial", "identity", "complex", "control"]
-    for group in limits.GROUPS.values():
+    assert list(presets.GROUPS) == ["text", "counts", "small", "spatial", "identity", "complex", "control"]
+    for group in presets.GROUPS.values():
         assert len(group.presets) >= 3, group.key
         assert group.look_for and group.why and group.published
 
 
-@pytest.mark.parametrize("key", list(limits.PRESETS))
+@pytest.mark.parametrize("key", list(presets.PRESETS))
 def test_presets_ask_for_what_the_judge_checks(key):
-    preset = limits.PRESETS[key]
+    preset = presets.PRESETS[key]
     if preset.prompt_override is None:
         assert preset.prompt == world.caption(preset.scene)
     else:  # negation: the world cannot say "no", so the prompt adds it to the stated caption's objects
@@ -48,28 +50,28 @@ def test_presets_ask_for_what_the_judge_checks(key):
     judged = world.judge(world.render(preset.scene), preset.scene)
     assert set(preset.attributes) <= set(judged)
     assert all(judged[a] for a in preset.attributes)  # the world's own picture of the caption passes
-    text = limits.explain(preset)
+    text = presets.explain(preset)
     assert preset.prompt in text and "Why denoising by learned patterns fails here" in text
 
 
 def test_published_figures_name_their_source():
-    assert "SD 1.5 **0.35**" in limits.GROUPS["counts"].published and "geneval" in limits.GROUPS["counts"].published
-    assert "T2I-CompBench spatial: SD 1.5 **0.12**" in limits.GROUPS["spatial"].published
-    complex_ = limits.GROUPS["complex"].published
+    assert "SD 1.5 **0.35**" in presets.GROUPS["counts"].published and "geneval" in presets.GROUPS["counts"].published
+    assert "T2I-CompBench spatial: SD 1.5 **0.12**" in presets.GROUPS["spatial"].published
+    complex_ = presets.GROUPS["complex"].published
     assert "colour binding" in complex_ and "SDXL **0.23**" in complex_
-    assert "DrawBench" in limits.GROUPS["text"].published
+    assert "DrawBench" in presets.GROUPS["text"].published
 
 
 def test_only_the_bundled_model_has_a_judge():
-    assert limits.has_judge("bundled")
-    assert not limits.has_judge("tiny") and not limits.has_judge(None) and not limits.has_judge("sd-1-5")
+    assert judging.has_judge("bundled")
+    assert not judging.has_judge("tiny") and not judging.has_judge(None) and not judging.has_judge("sd-1-5")
 
 
 # --------------------------------------------------------------------------- running over seeds
 
 def test_run_over_seeds_scores_every_attribute_within_range(latent_pipe):
-    preset = limits.PRESETS["count-3-red-circles"]
-    run = limits.run_over_seeds(latent_pipe, preset, n_seeds=10, first_seed=3, steps=2, sampler="Euler", guidance=4.0)
+    preset = presets.PRESETS["count-3-red-circles"]
+    run = runs.run_over_seeds(latent_pipe, preset, n_seeds=10, first_seed=3, steps=2, sampler="Euler", guidance=4.0)
     assert run.n == 10 and run.seeds == list(range(3, 13))
     assert all(im.size == (16, 16) for im in run.images)
     assert set(run.scores) == set(preset.attributes)
@@ -80,7 +82,7 @@ def test_run_over_seeds_scores_every_attribute_within_range(latent_pipe):
 
 
 def test_without_a_judge_there_are_no_scores(pixel_pipe):
-    run = limits.run_over_seeds(pixel_pipe, limits.PRESETS["text-hi"], n_seeds=2, steps=1, sampler="DDIM",
+    run = runs.run_over_seeds(pixel_pipe, presets.PRESETS["text-hi"], n_seeds=2, steps=1, sampler="DDIM",
                                 judge=False)
     assert run.n == 2 and run.judged is None and run.scores is None and run.score_lines() == []
 
@@ -88,60 +90,63 @@ def test_without_a_judge_there_are_no_scores(pixel_pipe):
 @pytest.mark.parametrize("n", [0, 65, 1.5, "many", None, True])
 def test_seed_count_bounds_say_what_is_allowed(latent_pipe, n):
     with pytest.raises(PlaygroundInputError, match="1 to 64 seeds"):
-        limits.run_over_seeds(latent_pipe, limits.PRESETS["control-blue-square"], n_seeds=n, steps=1)
+        runs.run_over_seeds(latent_pipe, presets.PRESETS["control-blue-square"], n_seeds=n, steps=1)
 
 
 def test_first_seed_bounds():
-    assert limits.check_first_seed(2**32 - 16, 16) == 2**32 - 16
+    assert runs.check_first_seed(2**32 - 16, 16) == 2**32 - 16
     for bad in (-1, 2**32 - 15, 0.5):
         with pytest.raises(PlaygroundInputError, match="First seed"):
-            limits.check_first_seed(bad, 16)
+            runs.check_first_seed(bad, 16)
 
 
 def test_identity_spread_measures_distance_and_agreement():
     black, white = Image.new("RGB", (4, 4)), Image.new("RGB", (4, 4), (255, 255, 255))
-    assert limits.identity_spread([black, black, black]).mean_rmse == 0
-    s = limits.identity_spread([black, white, black], judged=[{"count": True}, {"count": False}, {"count": True}],
+    assert metrics.identity_spread([black, black, black]).mean_rmse == 0
+    s = metrics.identity_spread([black, white, black], judged=[{"count": True}, {"count": False}, {"count": True}],
                                attributes=("count",))
     assert s.max_rmse == pytest.approx(255) and s.min_rmse == 0 and s.mean_rmse == pytest.approx(170)
     assert s.agree == 2 and s.all_right == 2 and "✓ count" in s.common_outcome
     assert "2 of 3 seeds" in s.markdown()
-    assert "at least two" in limits.identity_spread([black]).markdown()
+    assert "at least two" in metrics.identity_spread([black]).markdown()
 
 
 def test_count_sweep_counts_each_number(latent_pipe):
-    sweep = limits.count_sweep(latent_pipe, "square", "blue", "yellow", n_seeds=2, steps=1, sampler="Euler",
+    sweep = counts.count_sweep(latent_pipe, "square", "blue", "yellow", n_seeds=2, steps=1, sampler="Euler",
                                counts=(1, 2, 9))
     assert sorted(sweep.correct) == [1, 2, 9]
     assert all(0 <= k <= 2 for k in sweep.correct.values())
     assert all(len(v) == 2 and all(x >= 0 for x in v) for v in sweep.detected.values())
     assert "| 9 | " in sweep.markdown()
-    assert limits.count_plot(sweep) is not None
-    assert limits.detected_count(world.render(limits.count_scene(4, "circle", "red", "blue")), "red") == 4
+    assert plots.count_plot(sweep) is not None
+    assert counts.detected_count(world.render(counts.count_scene(4, "circle", "red", "blue")), "red") == 4
     with pytest.raises(PlaygroundInputError, match="1 to 9"):
-        limits.count_sweep(latent_pipe, counts=(10,), n_seeds=1, steps=1)
-    blind = limits.count_sweep(latent_pipe, n_seeds=4, steps=1, sampler="Euler", counts=(1, 2), judge=False)
+        counts.count_sweep(latent_pipe, counts=(10,), n_seeds=1, steps=1)
+    blind = counts.count_sweep(latent_pipe, n_seeds=4, steps=1, sampler="Euler", counts=(1, 2), judge=False)
     assert sorted(blind.examples) == [1, 2] and blind.correct == {} and blind.detected == {}
 
 
 # --------------------------------------------------------------------------- forward diffusion
 
 def test_add_noise_keeps_the_image_at_t0_and_drowns_it_at_t999(pixel_pipe):
-    x0 = pixel_pipe.encode_images(forward.fit_to_size(forward.example_image(forward.example_names()[0]), (8, 8)))
-    noise = forward._noise_like(x0, 5)
-    early, late = forward.add_noise(pixel_pipe, x0, 0, 5), forward.add_noise(pixel_pipe, x0, 999, 5)
+    example = forward_process.example_image(forward_process.example_names()[0])
+    x0 = pixel_pipe.encode_images(pictures.fit_to_size(example, (8, 8)))
+    noise = forward_process.noise_like(x0, 5)
+    early, late = forward_process.add_noise(pixel_pipe, x0, 0, 5), forward_process.add_noise(pixel_pipe, x0, 999, 5)
     assert (early - x0).abs().max() < 0.05
     assert torch.corrcoef(torch.stack([late.flatten(), noise.flatten()]))[0, 1] > 0.99
-    assert torch.equal(forward.add_noise(pixel_pipe, x0, 500, 5), forward.add_noise(pixel_pipe, x0, 500, 5))
-    assert forward.noise_level(pixel_pipe, 999).alpha_bar < 1e-3 < forward.noise_level(pixel_pipe, 0).alpha_bar
+    assert torch.equal(forward_process.add_noise(pixel_pipe, x0, 500, 5),
+                       forward_process.add_noise(pixel_pipe, x0, 500, 5))
+    assert (forward_process.noise_level(pixel_pipe, 999).alpha_bar < 1e-3
+            < forward_process.noise_level(pixel_pipe, 0).alpha_bar)
 
 
 def test_forward_view_and_strip_on_a_latent_model(latent_pipe):
-    image = forward.example_image(forward.example_names()[1])
-    view = forward.forward_view(latent_pipe, image, 400, 1)
+    image = forward_process.example_image(forward_process.example_names()[1])
+    view = forward_process.forward_view(latent_pipe, image, 400, 1)
     assert view.latent and view.decoded.size == view.preview.size == view.original.size == (16, 16)
     assert "t = 400" in view.level.describe()
-    strip = forward.forward_strip(latent_pipe, image, [0, 250, 999], 1)
+    strip = forward_process.forward_strip(latent_pipe, image, [0, 250, 999], 1)
     assert [c.split(" ·")[0] for _, c in strip] == ["t=0", "t=250", "t=999"]
 
 
@@ -153,16 +158,16 @@ def test_forward_view_and_strip_on_a_latent_model(latent_pipe):
 ])
 def test_strip_bounds(pixel_pipe, text, message):
     with pytest.raises(PlaygroundInputError, match=message):
-        forward.parse_timesteps(text, pixel_pipe)
+        forward_process.parse_timesteps(text, pixel_pipe)
 
 
 def test_schedule_plot_and_t_bounds(latent_pipe):
-    assert forward.schedule_plot(latent_pipe, 300) is not None
-    s = forward.schedule_arrays(latent_pipe)
+    assert plots.schedule_plot(latent_pipe, 300) is not None
+    s = forward_process.schedule_arrays(latent_pipe)
     assert len(s["t"]) == 1000 and np.all(np.diff(s["alpha_bar"]) < 0) and np.all(np.diff(s["snr"]) < 0)
     for bad in (-1, 1000, 2.5, "x"):
         with pytest.raises(PlaygroundInputError, match="t must be a whole number from 0 to 999"):
-            forward.forward_view(latent_pipe, Image.new("RGB", (16, 16)), bad)
+            forward_process.forward_view(latent_pipe, Image.new("RGB", (16, 16)), bad)
 
 
 def test_uploads_are_checked_before_decoding(tmp_path, monkeypatch):
@@ -170,27 +175,27 @@ def test_uploads_are_checked_before_decoding(tmp_path, monkeypatch):
     huge_png(huge)
     assert huge.stat().st_size < 1_000_000
     with pytest.raises(PlaygroundInputError, match="too large"):
-        forward.load_upload(huge, (16, 16))
+        files.load_upload(huge, (16, 16))
     big = tmp_path / "big.png"
     Image.new("1", (5000, 4000)).save(big)  # under PIL's bomb limit, over ours
     with pytest.raises(PlaygroundInputError, match="5000 × 4000 pixels"):
-        forward.load_upload(big, (16, 16))
+        files.load_upload(big, (16, 16))
     text = tmp_path / "notes.png"
     text.write_text("not a picture")
     with pytest.raises(PlaygroundInputError, match="not an image"):
-        forward.load_upload(text, (16, 16))
+        files.load_upload(text, (16, 16))
     ok = tmp_path / "ok.png"
     Image.new("RGBA", (40, 20), (255, 0, 0, 0)).save(ok)
-    im = forward.load_upload(ok, (16, 16))
+    im = files.load_upload(ok, (16, 16))
     assert im.mode == "RGB" and im.size == (16, 16) and im.getpixel((8, 8)) == (255, 255, 255)  # alpha on white
-    monkeypatch.setattr(forward, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr(files, "MAX_UPLOAD_BYTES", 10)
     with pytest.raises(PlaygroundInputError, match="upload at most"):
-        forward.load_upload(ok, (16, 16))
+        files.load_upload(ok, (16, 16))
 
 
 def _noise_oracle(pipe, monkeypatch, x0, seed):
     """Make the model predict exactly the noise denoise_from starts with (epsilon prediction, no UNet call)."""
-    noise = forward._noise_like(x0, seed)
+    noise = forward_process.noise_like(x0, seed)
 
     def oracle(model_input, timestep, embeds, guidance_scale, force_both=False):
         n = noise.expand(model_input.shape[0], -1, -1, -1)
@@ -203,23 +208,23 @@ def _noise_oracle(pipe, monkeypatch, x0, seed):
                                      "UniPC"])
 def test_denoise_from_starts_on_the_schedule(latent_pipe, monkeypatch, sampler):
     """With a model that knows the noise, every deterministic sampler, started part-way, lands on the image."""
-    image = forward.fit_to_size(forward.example_image(forward.example_names()[0]), (16, 16))
+    image = pictures.fit_to_size(forward_process.example_image(forward_process.example_names()[0]), (16, 16))
     x0 = latent_pipe.encode_images(image)
     reference = latent_pipe.decode(x0)[0]
     _noise_oracle(latent_pipe, monkeypatch, x0, 5)
     for t in (999, 600, 150):
-        result = forward.denoise_from(latent_pipe, image, t, "a red circle", "", sampler, 10, 4.0, 5)
+        result = denoise.denoise_from(latent_pipe, image, t, "a red circle", "", sampler, 10, 4.0, 5)
         assert 0 < result.steps_run <= 10 and result.start_timestep <= t
-        assert forward._rmse(result.final, reference) < 1.0, (sampler, t)
+        assert metrics.rmse(result.final, reference) < 1.0, (sampler, t)
 
 
 def test_denoise_from_starts_plms_with_its_double_first_step(latent_pipe, monkeypatch):
-    image = forward.fit_to_size(forward.example_image(forward.example_names()[0]), (16, 16))
+    image = pictures.fit_to_size(forward_process.example_image(forward_process.example_names()[0]), (16, 16))
     _noise_oracle(latent_pipe, monkeypatch, latent_pipe.encode_images(image), 5)
-    full = forward.denoise_from(latent_pipe, image, 999, "x", "", "PNDM", 10, 4.0, 5)
-    part = forward.denoise_from(latent_pipe, image, 600, "x", "", "PNDM", 10, 4.0, 5)
+    full = denoise.denoise_from(latent_pipe, image, 999, "x", "", "PNDM", 10, 4.0, 5)
+    part = denoise.denoise_from(latent_pipe, image, 600, "x", "", "PNDM", 10, 4.0, 5)
     assert part.nfe == part.steps_run + 1  # PLMS spends two model calls on its first step
-    assert forward._rmse(full.final, part.final) < 1.0
+    assert metrics.rmse(full.final, part.final) < 1.0
 
 
 @pytest.mark.parametrize("sampler", ["Heun", "DPM2"])
@@ -227,38 +232,38 @@ def test_denoise_from_pure_noise_takes_step_0_in_first_order(pixel_pipe, monkeyp
     """From t = 999 of a zero-terminal-SNR schedule (sigma 4096) Heun and DPM2 start with one Euler call, as a
     generation does, and a model that knows the noise still lands on the image."""
     pipe = tiny_models.on_zero_terminal_snr(pixel_pipe, "epsilon")
-    image = forward.fit_to_size(forward.example_image(forward.example_names()[0]), pipe.default_size)
+    image = pictures.fit_to_size(forward_process.example_image(forward_process.example_names()[0]), pipe.default_size)
     x0 = pipe.encode_images(image)
     _noise_oracle(pipe, monkeypatch, x0, 5)
-    result = forward.denoise_from(pipe, image, 999, "a red circle", "", sampler, 6, 4.0, 5)
+    result = denoise.denoise_from(pipe, image, 999, "a red circle", "", sampler, 6, 4.0, 5)
     assert result.steps_run == 6 and result.nfe == 2 * 6 - 2 and result.start_timestep == 999
-    assert forward._rmse(result.final, pipe.decode(x0)[0]) < 1.0, sampler
-    part = forward.denoise_from(pipe, image, 600, "a red circle", "", sampler, 6, 4.0, 5)
+    assert metrics.rmse(result.final, pipe.decode(x0)[0]) < 1.0, sampler
+    part = denoise.denoise_from(pipe, image, 600, "a red circle", "", sampler, 6, 4.0, 5)
     assert part.nfe == 2 * part.steps_run - 1  # started part-way: the sampler's own steps
 
 
 def test_denoise_from_runs_the_tail_of_the_schedule(latent_pipe):
-    image = forward.example_image(forward.example_names()[2])
-    result = forward.denoise_from(latent_pipe, image, 500, "a red circle", "", "Euler a", 6, 4.0, 2)
+    image = forward_process.example_image(forward_process.example_names()[2])
+    result = denoise.denoise_from(latent_pipe, image, 500, "a red circle", "", "Euler a", 6, 4.0, 2)
     assert 0 < result.steps_run == len(result.steps) < 6 and result.total_steps == 6
     assert result.start_timestep <= 500
     assert result.final.size == (16, 16) and result.rmse >= 0 and f"{result.steps_run} of 6 steps" in result.summary()
-    nothing = forward.denoise_from(latent_pipe, image, 5, "a red circle", "", "DPM++ 2M", 6, 4.0, 2)
+    nothing = denoise.denoise_from(latent_pipe, image, 5, "a red circle", "", "DPM++ 2M", 6, 4.0, 2)
     assert nothing.start_timestep is None and nothing.steps_run == 0 and "nothing left" in nothing.summary()
     with pytest.raises(PlaygroundInputError, match="Steps"):
-        forward.denoise_from(latent_pipe, image, 500, "x", "", "Euler", 0, 4.0, 2)
+        denoise.denoise_from(latent_pipe, image, 500, "x", "", "Euler", 0, 4.0, 2)
 
 
 # --------------------------------------------------------------------------- guidance and seeds
 
 def test_guidance_strip_length_and_captions(latent_pipe):
-    strip = guidance.guidance_strip(latent_pipe, "a red circle", "", 3, "0, 1, 12", "Euler", 2)
+    strip = guidance_strip.guidance_strip(latent_pipe, "a red circle", "", 3, "0, 1, 12", "Euler", 2)
     captions = [c for _, c in strip.items()]
     assert len(captions) == 3
     assert captions[0].startswith("guidance 0 · ignores the prompt · saturation ")
     assert captions[1].startswith("guidance 1 · plain conditional model")
     assert captions[2].startswith("guidance 12 · exaggerated")
-    assert guidance.parse_scales("0 1 2 4 7 12") == list(guidance.DEFAULT_SCALES)
+    assert parsing.parse_scales("0 1 2 4 7 12") == list(guidance_strip.DEFAULT_SCALES)
 
 
 @pytest.mark.parametrize("text, message", [
@@ -267,12 +272,12 @@ def test_guidance_strip_length_and_captions(latent_pipe):
 ])
 def test_guidance_bounds(text, message):
     with pytest.raises(PlaygroundInputError, match=message):
-        guidance.parse_scales(text)
+        parsing.parse_scales(text)
 
 
 def test_seed_grid(pixel_pipe):
-    grid = guidance.seed_grid(pixel_pipe, "a red circle", "", 3, 9, "Euler", 1, 4.0)
+    grid = runs.seed_grid(pixel_pipe, "a red circle", "", 3, 9, "Euler", 1, 4.0)
     assert grid.seeds == [9, 10, 11] and [c for _, c in grid.items()] == ["seed 9", "seed 10", "seed 11"]
     assert "Spread over 3 seeds" in grid.spread_markdown()
     with pytest.raises(PlaygroundInputError, match="1 to 64 seeds"):
-        guidance.seed_grid(pixel_pipe, "x", "", 65)
+        runs.seed_grid(pixel_pipe, "x", "", 65)

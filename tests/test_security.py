@@ -23,8 +23,12 @@ from PIL import Image
 import app
 from api_calls import RawCallError, raw_call
 from pipelines import PlaygroundInputError
-from playground import forward, handlers, handlers_extra, models
-from playground.models import ModelRegistry
+from playground import files
+from playground import registry as model_registry
+from playground.lab import forward_process
+from playground.registry import ModelRegistry
+from playground.tabs import forward as forward_tab
+from playground.tabs import generate
 
 REPO = Path(__file__).resolve().parents[1]
 TEMP = Path(os.environ["GRADIO_TEMP_DIR"]).resolve()
@@ -50,7 +54,7 @@ def test_generate_refuses_a_model_that_is_not_registered(client, model):
 @pytest.mark.parametrize("api_name, args", [
     ("/model_card", ()),
     ("/run_preset", ("count-3-red-circles", 1, 0, 1, "Euler", 4.0)),
-    ("/forward", (forward.example_names()[0], None, 10, 0)),
+    ("/forward", (forward_process.example_names()[0], None, 10, 0)),
 ])
 def test_every_tab_refuses_a_path_for_a_model(client, api_name, args):
     with pytest.raises(Exception, match=r"org/name is not in the list of choices"):
@@ -62,15 +66,15 @@ def test_the_registry_never_loads_what_it_is_asked_for(monkeypatch, served_app):
     def no_loading(*a, **k):
         raise AssertionError("the registry tried to load a model at request time")
 
-    monkeypatch.setattr(models, "load_pipeline", no_loading)
+    monkeypatch.setattr(model_registry, "load_pipeline", no_loading)
     registry = served_app.registry
     for name in ["../../etc/passwd", "org/name", "assets/bundled", str(REPO / "assets" / "bundled")]:
         with pytest.raises(PlaygroundInputError, match="Unknown model"):
             registry.get(name)
         with pytest.raises(gr.Error, match="Unknown model"):
-            next(handlers.generate(registry, name, *GEN))
+            next(generate.generate(registry, name, *GEN))
         with pytest.raises(gr.Error, match="Unknown model"):
-            handlers_extra.forward(registry, name, forward.example_names()[0], None, 10, 0)
+            forward_tab.forward(registry, name, forward_process.example_names()[0], None, 10, 0)
 
 
 def test_pickled_weights_are_covered_by_the_loading_tests():
@@ -105,13 +109,13 @@ def test_files_the_app_hands_out_live_in_gradios_temp_dir(served_app, tmp_path):
         c.predict("bundled", *GEN, api_name="/generate"),
         c.predict(1, api_name="/scrub"),
         c.predict(api_name="/export_gif"),
-        c.predict("bundled", forward.example_names()[0], handle_file(str(upload)), 100, 0, api_name="/forward"),
+        c.predict("bundled", forward_process.example_names()[0], handle_file(str(upload)), 100, 0, api_name="/forward"),
     ]
     paths = _server_paths(outputs)
     assert len(paths) >= 8
     outside = [p for p in paths if not _inside(p, TEMP)]
     assert not outside, f"files outside GRADIO_TEMP_DIR ({TEMP}): {outside}"
-    assert _inside(handlers._out_dir(), TEMP)
+    assert _inside(files.out_dir(), TEMP)
     # ...and nothing was written into the repository.
     skip = {".git", ".venv", "runs", "__pycache__"}
     new = [p for p in REPO.rglob("*") if p.is_file() and not skip & set(p.relative_to(REPO).parts)
@@ -136,7 +140,7 @@ def test_an_api_caller_cannot_hand_in_a_server_path_as_an_upload(served_app, api
 
 
 def test_uploads_over_the_size_limit_are_refused_by_gradio(served_app, client, tmp_path):
-    assert served_app.demo.max_file_size == app.MAX_UPLOAD_BYTES == forward.MAX_UPLOAD_BYTES
+    assert served_app.demo.max_file_size == app.MAX_UPLOAD_BYTES == files.MAX_UPLOAD_BYTES
     big = tmp_path / "big.png"
     big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * (app.MAX_UPLOAD_BYTES + 1))
     # gradio_client reads the limit from the served config and refuses before sending...

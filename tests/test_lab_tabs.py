@@ -17,12 +17,14 @@ import pytest  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from playground import forward, handlers_extra  # noqa: E402
-from playground.models import ModelRegistry  # noqa: E402
-from playground.ui import CSS, build_demo  # noqa: E402
+from playground.app_ui import CSS, build_demo  # noqa: E402
+from playground.lab import forward_process  # noqa: E402
+from playground.pictures import GALLERY_SIDE  # noqa: E402
+from playground.registry import ModelRegistry  # noqa: E402
+from playground.tabs import limits as limits_tab  # noqa: E402
 from test_limits import huge_png  # noqa: E402
 
-EXAMPLE = forward.example_names()[0]
+EXAMPLE = forward_process.example_names()[0]
 
 
 def free_port() -> int:
@@ -57,7 +59,7 @@ def test_run_preset_scores_the_bundled_model(client):
     assert len(grid) == 3
     assert [g["caption"].split(" · ")[0] for g in grid] == ["seed 5", "seed 6", "seed 7"]
     assert all("count" in g["caption"] and ("✓" in g["caption"] or "✗" in g["caption"]) for g in grid)
-    assert all(_size(g["image"]) == (handlers_extra.GRID_SIDE,) * 2 for g in grid)
+    assert all(_size(g["image"]) == (GALLERY_SIDE,) * 2 for g in grid)
     scores = re.findall(r"correct count in (\d+) of 3", summary)
     assert len(scores) == 1 and 0 <= int(scores[0]) <= 3
     assert "Spread over 3 seeds" in summary
@@ -75,7 +77,7 @@ def test_run_preset_refuses_more_than_64_seeds(client):
 
 
 def test_preset_info_explains_and_shows_the_target():
-    key, text, target, _row = handlers_extra.preset_info("left-red-circle-blue-square")
+    key, text, target, _row = limits_tab.preset_info("left-red-circle-blue-square")
     assert key == "left-red-circle-blue-square"
     assert "GenEval position" in text and "T2I-CompBench" in text
     assert target.size == (256, 256)
@@ -162,11 +164,11 @@ def test_seed_grid(client):
 
 def test_the_info_line_says_how_the_model_evaluations_add_up(pixel_pipe, ztsnr_pipe):
     from pipelines import SAMPLERS
-    from playground.handlers import _evals_words
+    from playground.tabs.generate import evals_words
 
     def words(pipe, sampler, steps):
         out = pipe("a red circle", sampler=sampler, num_inference_steps=steps, output_type="latent")
-        return out.nfe, _evals_words(SAMPLERS[sampler], out)
+        return out.nfe, evals_words(SAMPLERS[sampler], out)
 
     assert words(pixel_pipe, "Euler", 4) == (4, "1 per step")
     assert words(pixel_pipe, "PNDM", 4) == (5, "1 per step, 2 for the first")

@@ -1,28 +1,20 @@
-"""The Limits lab: failure-case presets, one group per limit of diffusion models, and how to score them.
+"""The Limits tab's presets: one group per limit of diffusion models, each preset a scene the judge can score.
 
-Each preset is a scene from the synthetic world (``world.py``), so the prompt is exactly the caption the
-bundled model was trained on and the world's judge can read a generated picture back against it. A run
-over N seeds gives a grid and, for the bundled model, a score per attribute ("correct count in 5 of 16").
+Each preset is a scene from the synthetic world (``world``), so the prompt is exactly the caption the bundled
+model was trained on and the world's judge can read a generated picture back against it. Each group says what
+to look for, why denoising by learned patterns fails there, and what was published for real models.
 
-No gradio here: plain data and functions (the handlers in ``handlers_extra.py`` turn them into UI values).
+No gradio here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Optional
 
-import numpy as np
 from PIL import Image
 
 import world
 from pipelines import PlaygroundInputError
-
-MAX_SEEDS = 64
-DEFAULT_SEEDS = 16
-MAX_SEED = 2**32 - 1
-BATCH = 8  # images per pipeline call; image i of a batch is exactly seed + i made alone
-COUNTS = tuple(range(1, 10))
-JUDGED_MODEL = "bundled"
 
 ATTRIBUTE_LABELS = {
     "count": "correct count",
@@ -38,13 +30,6 @@ ATTRIBUTE_LABELS = {
     "text": "exact text",
 }
 
-
-def has_judge(model_name: Optional[str]) -> bool:
-    """Only the bundled model draws the synthetic world, so only its pictures can be judged."""
-    return model_name == JUDGED_MODEL
-
-
-# --------------------------------------------------------------------------- presets
 
 @dataclass(frozen=True)
 class Preset:
@@ -269,265 +254,3 @@ def explain(preset: Preset) -> str:
 def target_picture(preset: Preset) -> Image.Image:
     """The world's own picture of the preset's caption: what a perfect answer could look like."""
     return Image.fromarray(world.render(preset.scene))
-
-
-# --------------------------------------------------------------------------- bounds
-
-def check_seed_count(n_seeds) -> int:
-    value = _whole(n_seeds)
-    if value is None or not 1 <= value <= MAX_SEEDS:
-        raise PlaygroundInputError(
-            f"Seeds: run over 1 to {MAX_SEEDS} seeds at a time (got {str(n_seeds)[:20]}); each seed is a whole "
-            f"generation. {DEFAULT_SEEDS} is a good start.")
-    return value
-
-
-def check_first_seed(first_seed, n_seeds: int) -> int:
-    value = _whole(first_seed)
-    top = MAX_SEED - n_seeds + 1
-    if value is None or not 0 <= value <= top:
-        raise PlaygroundInputError(f"First seed must be a whole number from 0 to {top} (got {str(first_seed)[:20]}).")
-    return value
-
-
-def _whole(value) -> Optional[int]:
-    if isinstance(value, bool):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
-        return None
-    if not np.isfinite(f) or f != int(f):
-        return None
-    return int(f)
-
-
-# --------------------------------------------------------------------------- running over seeds
-
-@dataclass
-class SeedRun:
-    """Images of one prompt over consecutive seeds and, when judged, what the judge saw in each."""
-
-    prompt: str
-    seeds: list[int]
-    images: list[Image.Image]
-    judged: Optional[list[dict[str, bool]]]  # None for models without a judge
-    attributes: tuple[str, ...] = ()
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def n(self) -> int:
-        return len(self.images)
-
-    @property
-    def scores(self) -> Optional[dict[str, int]]:
-        """Attribute -> how many images got it right (None without a judge)."""
-        if self.judged is None:
-            return None
-        return {a: sum(bool(j.get(a, False)) for j in self.judged) for a in self.attributes}
-
-    def score_lines(self) -> list[str]:
-        if self.scores is None:
-            return []
-        return [f"{ATTRIBUTE_LABELS.get(a, a)} in {k} of {self.n}" for a, k in self.scores.items()]
-
-
-def iter_over_seeds(pipe, prompt: str, n_seeds=DEFAULT_SEEDS, first_seed=0, steps=20, sampler=None, guidance=None,
-                    negative_prompt: str = "") -> Iterator[tuple[list[int], list[Image.Image], list[str]]]:
-    """Generate ``prompt`` for seeds first_seed .. first_seed + n - 1, yielding (seeds, images, warnings) per batch."""
-    n = check_seed_count(n_seeds)
-    first = check_first_seed(first_seed, n)
-    done = 0
-    while done < n:
-        k = min(BATCH, n - done)
-        out = pipe(prompt, negative_prompt, sampler, steps, guidance, first + done, k)
-        done += k
-        yield list(out.seeds), list(out.images), list(out.warnings)
-
-
-def judge_images(images, scene: world.Scene) -> list[dict[str, bool]]:
-    return [world.judge(im, scene) for im in images]
-
-
-def iter_preset(pipe, preset: Preset, n_seeds=DEFAULT_SEEDS, first_seed=0, steps=20, sampler=None, guidance=None,
-                judge: bool = True) -> Iterator[SeedRun]:
-    """run_over_seeds, yielding the growing SeedRun after each batch (for streaming to the UI)."""
-    run = SeedRun(preset.prompt, [], [], [] if judge else None, preset.attributes)
-    for seeds, images, warnings in iter_over_seeds(pipe, preset.prompt, n_seeds, first_seed, steps, sampler,
-                                                   guidance):
-        run.seeds += seeds
-        run.images += images
-        run.warnings += [w for w in warnings if w not in run.warnings]
-        if judge:
-            run.judged += judge_images(images, preset.scene)
-        yield run
-
-
-def run_over_seeds(pipe, preset: Preset, n_seeds=DEFAULT_SEEDS, first_seed=0, steps=20, sampler=None, guidance=None,
-                   judge: bool = True) -> SeedRun:
-    """The preset's prompt over ``n_seeds`` consecutive seeds; scores per attribute when ``judge``."""
-    run = None
-    for run in iter_preset(pipe, preset, n_seeds, first_seed, steps, sampler, guidance, judge):
-        pass
-    return run
-
-
-# --------------------------------------------------------------------------- identity spread
-
-@dataclass
-class Spread:
-    n_images: int
-    mean_rmse: float  # mean over all pairs of the pixel RMSE (0-255)
-    min_rmse: float
-    max_rmse: float
-    agree: Optional[int] = None  # seeds whose judged outcome is the most common one
-    all_right: Optional[int] = None  # seeds that got every scored attribute right
-    common_outcome: str = ""
-
-    def markdown(self) -> str:
-        if self.n_images < 2:
-            return "Run at least two seeds to measure how much the pictures differ."
-        lines = [f"**Spread over {self.n_images} seeds:** mean pixel distance between two images "
-                 f"**{self.mean_rmse:.1f}** (0 = identical, 255 = opposite; smallest pair {self.min_rmse:.1f}, "
-                 f"largest {self.max_rmse:.1f})."]
-        if self.agree is not None:
-            lines.append(f"**Agreement:** {self.agree} of {self.n_images} seeds give the most common judged outcome "
-                         f"({self.common_outcome}); {self.all_right} of {self.n_images} get every scored attribute "
-                         f"right.")
-        return "\n\n".join(lines)
-
-
-def pairwise_rmse(images) -> np.ndarray:
-    """RMSE (0-255) of every pair of equally sized images, as a flat array."""
-    x = np.stack([np.asarray(im.convert("RGB"), np.float32).ravel() for im in images])
-    sq = (x * x).sum(1)
-    d2 = (sq[:, None] + sq[None, :] - 2 * x @ x.T) / x.shape[1]
-    iu = np.triu_indices(len(images), 1)
-    return np.sqrt(np.clip(d2[iu], 0, None))
-
-
-def identity_spread(images, judged: Optional[list[dict[str, bool]]] = None,
-                    attributes: Optional[tuple[str, ...]] = None) -> Spread:
-    """How different the same prompt comes out over seeds, and how many seeds agree on what the judge sees."""
-    n = len(images)
-    if n < 2:
-        return Spread(n, 0.0, 0.0, 0.0)
-    d = pairwise_rmse(images)
-    spread = Spread(n, float(d.mean()), float(d.min()), float(d.max()))
-    if judged is not None:
-        attrs = tuple(attributes or sorted({a for j in judged for a in j}))
-        outcomes = [tuple(bool(j.get(a, False)) for a in attrs) for j in judged]
-        common = max(set(outcomes), key=outcomes.count)
-        spread.agree = outcomes.count(common)
-        spread.all_right = sum(all(o) for o in outcomes)
-        spread.common_outcome = ", ".join(f"{'✓' if ok else '✗'} {a}" for a, ok in zip(attrs, common))
-    return spread
-
-
-# --------------------------------------------------------------------------- count sweep
-
-@dataclass
-class CountSweep:
-    shape: str
-    colour: str
-    background: str
-    seeds: list[int]
-    correct: dict[int, int] = field(default_factory=dict)  # asked count -> images with exactly that many
-    detected: dict[int, list[int]] = field(default_factory=dict)  # asked count -> blobs found per image
-    examples: dict[int, Image.Image] = field(default_factory=dict)  # asked count -> the first seed's image
-
-    @property
-    def n_per_count(self) -> int:
-        return len(self.seeds)
-
-    def accuracy(self) -> dict[int, float]:
-        return {c: k / max(1, self.n_per_count) for c, k in self.correct.items()}
-
-    def markdown(self) -> str:
-        rows = ["| asked | correct | counted (mean) |", "|---|---|---|"]
-        for c in sorted(self.correct):
-            found = self.detected[c]
-            rows.append(f"| {c} | {self.correct[c]} of {self.n_per_count} | {np.mean(found):.1f} |")
-        return "\n".join(rows)
-
-
-def count_scene(n: int, shape: str, colour: str, background: str) -> world.Scene:
-    return world.make_count(None, n, shape, colour, background)
-
-
-def detected_count(image, colour: str) -> int:
-    """How many separate blobs of ``colour`` the judge finds (as it does for the count attribute)."""
-    masks = world.analyse(image)["colour_masks"]
-    return len(world._components(masks[colour], 4)) if colour in masks else 0
-
-
-def iter_count_sweep(pipe, shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0, steps=20,
-                     sampler=None, guidance=None, counts=COUNTS,
-                     judge: bool = True) -> Iterator[tuple[int, CountSweep]]:
-    """For each count 1..9, the count prompt over ``n_seeds`` seeds, judged. Yields (count just done, sweep).
-
-    Without ``judge`` nothing can be counted, so only the first seed's picture is made for each count.
-    """
-    n = check_seed_count(n_seeds)
-    first = check_first_seed(first_seed, n)
-    counts = tuple(counts)
-    if not counts or any(_whole(c) is None or not 1 <= int(c) <= 9 for c in counts):
-        raise PlaygroundInputError("Counts must be whole numbers from 1 to 9 (the world draws at most nine shapes).")
-    sweep = CountSweep(shape, colour, background, list(range(first, first + n)))
-    for c in counts:
-        scene = count_scene(c, shape, colour, background)
-        images = []
-        for _seeds, batch, _warnings in iter_over_seeds(pipe, world.caption(scene), n if judge else 1, first, steps,
-                                                        sampler, guidance):
-            images += batch
-        if judge:
-            sweep.correct[c] = sum(j["count"] for j in judge_images(images, scene))
-            sweep.detected[c] = [detected_count(im, colour) for im in images]
-        sweep.examples[c] = images[0]
-        yield c, sweep
-
-
-def count_sweep(pipe, shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0, steps=20,
-                sampler=None, guidance=None, counts=COUNTS, judge: bool = True) -> CountSweep:
-    """Count accuracy for each count (1..9 by default): how many of ``n_seeds`` images have exactly that many."""
-    sweep = None
-    for _c, sweep in iter_count_sweep(pipe, shape, colour, background, n_seeds, first_seed, steps, sampler, guidance,
-                                      counts, judge):
-        pass
-    return sweep
-
-
-def count_plot(sweep: CountSweep):
-    """Bars: share of images with exactly the asked count; dots: what was counted, against the diagonal."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    counts = sorted(sweep.correct)
-    acc = sweep.accuracy()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=100)
-    ax1.bar(counts, [acc[c] for c in counts], color="#4a7bd0")
-    ax1.set_ylim(0, 1)
-    ax1.set_xticks(counts)
-    ax1.set_xlabel("count asked for")
-    ax1.set_ylabel(f"share correct ({sweep.n_per_count} seeds each)")
-    ax1.set_title("How often the count is exactly right")
-    ax1.grid(True, axis="y", alpha=0.3)
-    rng = np.random.default_rng(0)
-    for c in counts:
-        found = np.asarray(sweep.detected[c], float)
-        ax2.scatter(c + rng.uniform(-0.15, 0.15, len(found)), found + rng.uniform(-0.15, 0.15, len(found)),
-                    s=12, alpha=0.6, color="#d04a4a")
-    top = max([9] + [max(v) for v in sweep.detected.values() if v])
-    ax2.plot([0, top], [0, top], color="gray", linestyle="--", linewidth=1, label="exactly right")
-    ax2.set_xticks(counts)
-    ax2.set_xlabel("count asked for")
-    ax2.set_ylabel("blobs the judge counted")
-    ax2.set_title("What came out instead")
-    ax2.legend(fontsize=8, loc="upper left")
-    ax2.grid(True, alpha=0.3)
-    fig.suptitle(f"{sweep.colour} {sweep.shape}s on {sweep.background}", fontsize=10)
-    fig.tight_layout()
-    plt.close(fig)
-    return fig

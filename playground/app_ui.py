@@ -1,0 +1,29 @@
+"""The page: its header, the model dropdown every tab reads, and the tabs in order (each built by its module in
+``playground.tabs``).
+
+    demo = build_demo(ModelRegistry.load(["bundled"]))
+    demo.queue().launch(css=CSS)
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from playground.registry import ModelRegistry
+from playground.tabs import compare, forward, generate, guidance, limits, model
+
+CSS = """
+.pixelated img, #final img, #xt img, #x0 img, #extras img, #scrub_xt img, #scrub_x0 img, #grid img { image-rendering: pixelated; }
+"""
+
+TABS = (generate, compare, limits, forward, guidance, model)  # the order a learner meets the ideas
+
+
+def build_demo(registry: ModelRegistry) -> gr.Blocks:
+    with gr.Blocks(title="Diffusion playground") as demo:
+        gr.Markdown("# Diffusion playground\nSee how text-to-image diffusion works, step by step, on a model "
+                    "small enough to run on a laptop CPU.")
+        model_dropdown = gr.Dropdown(registry.names, value=registry.default, label="Model", elem_id="model",
+                                     visible=len(registry.names) > 1)
+        for tab in TABS:
+            tab.build(registry, model_dropdown)
+    return demo

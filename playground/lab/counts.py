@@ -1,0 +1,89 @@
+"""The count sweep of the Limits tab: the same counting prompt for every count from 1 to 9, over seeds, with the
+share the judge counts exactly right. No gradio here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+from PIL import Image
+
+import world
+from pipelines import PlaygroundInputError
+from playground.lab.judging import judge_images
+from playground.lab.runs import check_first_seed, check_seed_count, iter_over_seeds, last
+from playground.parsing import as_whole
+
+COUNTS = tuple(range(1, 10))  # the world draws at most nine shapes
+
+
+@dataclass
+class CountSweep:
+    shape: str
+    colour: str
+    background: str
+    seeds: list[int]
+    correct: dict[int, int] = field(default_factory=dict)  # asked count -> images with exactly that many
+    detected: dict[int, list[int]] = field(default_factory=dict)  # asked count -> blobs found per image
+    examples: dict[int, Image.Image] = field(default_factory=dict)  # asked count -> the first seed's image
+
+    @property
+    def n_per_count(self) -> int:
+        return len(self.seeds)
+
+    def accuracy(self) -> dict[int, float]:
+        return {c: k / max(1, self.n_per_count) for c, k in self.correct.items()}
+
+    def markdown(self) -> str:
+        rows = ["| asked | correct | counted (mean) |", "|---|---|---|"]
+        for c in sorted(self.correct):
+            found = self.detected[c]
+            rows.append(f"| {c} | {self.correct[c]} of {self.n_per_count} | {np.mean(found):.1f} |")
+        return "\n".join(rows)
+
+
+def count_scene(n: int, shape: str, colour: str, background: str) -> world.Scene:
+    return world.make_count(None, n, shape, colour, background)
+
+
+def detected_count(image, colour: str) -> int:
+    """How many separate blobs of ``colour`` the judge finds (as it does for the count attribute)."""
+    masks = world.analyse(image)["colour_masks"]
+    return len(world.components(masks[colour], 4)) if colour in masks else 0
+
+
+def iter_count_sweep(pipe, shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0, steps=20,
+                     sampler=None, guidance=None, counts=COUNTS,
+                     judge: bool = True) -> Iterator[tuple[int, CountSweep]]:
+    """For each count 1..9, the count prompt over ``n_seeds`` seeds, judged. Yields (count just done, sweep).
+
+    Without ``judge`` nothing can be counted, so only the first seed's picture is made for each count.
+    """
+    n = check_seed_count(n_seeds)
+    first = check_first_seed(first_seed, n)
+    counts = tuple(counts)
+    if not counts or any(as_whole(c) is None or not 1 <= int(c) <= 9 for c in counts):
+        raise PlaygroundInputError("Counts must be whole numbers from 1 to 9 (the world draws at most nine shapes).")
+    sweep = CountSweep(shape, colour, background, list(range(first, first + n)))
+    for c in counts:
+        scene = count_scene(c, shape, colour, background)
+        images = []
+        for _seeds, batch, _warnings in iter_over_seeds(pipe, world.caption(scene), n if judge else 1, first, steps,
+                                                        sampler, guidance):
+            images += batch
+        if judge:
+            sweep.correct[c] = sum(j["count"] for j in judge_images(images, scene))
+            sweep.detected[c] = [detected_count(im, colour) for im in images]
+        sweep.examples[c] = images[0]
+        yield c, sweep
+
+
+
+
+def count_sweep(pipe, shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0, steps=20,
+                sampler=None, guidance=None, counts=COUNTS, judge: bool = True) -> CountSweep:
+    """Count accuracy for each count (1..9 by default): how many of ``n_seeds`` images have exactly that many."""
+    _count, sweep = last(iter_count_sweep(pipe, shape, colour, background, n_seeds, first_seed, steps, sampler,
+                                          guidance, counts, judge))
+    return sweep

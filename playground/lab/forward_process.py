@@ -1,0 +1,160 @@
+"""Forward diffusion: what noising a picture to step t looks like, and the noise schedule. No gradio here.
+
+The forward process q(x_t | x_0) = N(sqrt(ᾱ_t) x_0, (1 - ᾱ_t) I) is the model's own training schedule
+(its scheduler config's betas); for latent models it runs on the VAE latents of the picture, as in
+training, and the result is shown both through the VAE (exact) and through the cheap linear preview the
+step gallery uses. Denoising from a noised picture is ``playground.lab.denoise``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from diffusers import DDPMScheduler
+from diffusers.utils.torch_utils import randn_tensor
+from PIL import Image
+
+import world
+from pipelines import PlaygroundInputError
+from pipelines.limits import MAX_SEED
+from pipelines.preview import to_pil
+from playground.bounds import MAX_STRIP
+from playground.parsing import parse_number_list, whole_number
+from playground.pictures import fit_to_size
+
+DEFAULT_STRIP = (0, 100, 250, 500, 750, 999)
+DEFAULT_DENOISE_STRIP = (200, 400, 600, 800, 999)
+
+EXAMPLES: dict[str, world.Scene] = {
+    world.caption(s): s for s in (
+        world.make_single(None, "circle", "red", "white", size="big"),
+        world.make_count(None, 3, "square", "blue", "yellow"),
+        world.make_pair(None, ("circle", "red"), ("triangle", "green"), "left of", "white"),
+        world.make_text(None, "HI", "purple"),
+        world.make_single(None, "triangle", "orange", "black", size="small", position="top"),
+    )
+}
+
+
+# --------------------------------------------------------------------------- example pictures
+
+def example_names() -> list[str]:
+    return list(EXAMPLES)
+
+
+def example_image(name: str) -> Image.Image:
+    """One of the bundled example pictures, rendered from the synthetic world (32x32)."""
+    scene = EXAMPLES.get(name) if isinstance(name, str) else None
+    if scene is None:
+        raise PlaygroundInputError(f"Unknown example {str(name)[:60]!r}; choose one of the examples.")
+    return Image.fromarray(world.render(scene))
+
+
+# --------------------------------------------------------------------------- the schedule
+
+def forward_scheduler(pipe) -> DDPMScheduler:
+    """The model's training noise schedule as a fresh DDPM scheduler (the pipeline's own is shared by threads)."""
+    config = {k: v for k, v in pipe.scheduler.config.items() if k != "_use_default_values"}
+    return DDPMScheduler.from_config(config)
+
+
+def num_train_timesteps(pipe) -> int:
+    return int(pipe.scheduler.config.get("num_train_timesteps", 1000))
+
+
+def check_t(t, pipe) -> int:
+    return whole_number(t, "t", 0, num_train_timesteps(pipe) - 1)
+
+
+def check_seed(seed) -> int:
+    return whole_number(seed, "Seed", 0, MAX_SEED)
+
+
+def parse_timesteps(text, pipe, limit: int = MAX_STRIP) -> list[int]:
+    """'0, 250, 500' -> [0, 250, 500]: whole numbers in the model's range, at most ``limit`` of them."""
+    return parse_number_list(text, 0, num_train_timesteps(pipe) - 1, limit, name="Noise levels t", one="noise level t",
+                             many="noise levels", example="0, 250, 500, 999")
+
+
+@dataclass(frozen=True)
+class NoiseLevel:
+    t: int
+    alpha_bar: float
+
+    @property
+    def snr(self) -> float:
+        return self.alpha_bar / max(1.0 - self.alpha_bar, 1e-12)
+
+    @property
+    def sigma(self) -> float:
+        return math.sqrt(max(1.0 - self.alpha_bar, 0.0) / self.alpha_bar)
+
+    def caption(self) -> str:
+        return f"t={self.t} · ᾱ={self.alpha_bar:.3g} · SNR {self.snr:.3g}"
+
+    def describe(self) -> str:
+        signal = math.sqrt(self.alpha_bar)
+        noise = math.sqrt(max(1.0 - self.alpha_bar, 0.0))
+        return (f"**t = {self.t}**: x_t = {signal:.3f} · x_0 + {noise:.3f} · noise. ᾱ_t = {self.alpha_bar:.4f}, "
+                f"signal-to-noise ratio {self.snr:.3g}, σ = {self.sigma:.3g}.")
+
+
+def noise_level(pipe, t: int) -> NoiseLevel:
+    return NoiseLevel(int(t), float(forward_scheduler(pipe).alphas_cumprod[int(t)]))
+
+
+def schedule_arrays(pipe) -> dict[str, np.ndarray]:
+    ab = forward_scheduler(pipe).alphas_cumprod.double().numpy()
+    return {"t": np.arange(len(ab)), "alpha_bar": ab, "snr": ab / np.clip(1 - ab, 1e-12, None),
+            "sigma": np.sqrt((1 - ab) / ab)}
+
+
+# --------------------------------------------------------------------------- q(x_t | x_0)
+
+def noise_like(x: torch.Tensor, seed: int) -> torch.Tensor:
+    gen = torch.Generator("cpu").manual_seed(int(seed))
+    return randn_tensor(tuple(x.shape), generator=gen, device=torch.device("cpu"), dtype=torch.float32).to(x.device,
+                                                                                                           x.dtype)
+
+
+def add_noise(pipe, x0: torch.Tensor, t: int, seed: int = 0) -> torch.Tensor:
+    """x_t ~ q(x_t | x_0) with the model's own schedule and seeded noise (same seed, same noise at every t)."""
+    sched = forward_scheduler(pipe)
+    noise = noise_like(x0, seed)
+    return sched.add_noise(x0, noise, torch.tensor([int(t)] * x0.shape[0], dtype=torch.long))
+
+
+@dataclass
+class ForwardView:
+    original: Image.Image
+    decoded: Image.Image  # x_t through the VAE (or the pixels themselves)
+    preview: Image.Image  # x_t through the cheap preview the step gallery uses
+    level: NoiseLevel
+    latent: bool
+
+
+def forward_view(pipe, image: Image.Image, t, seed=0) -> ForwardView:
+    t, seed = check_t(t, pipe), check_seed(seed)
+    original = fit_to_size(image, pipe.default_size)
+    x0 = pipe.encode_images(original)
+    x_t = add_noise(pipe, x0, t, seed)
+    decoded = pipe.decode(x_t)[0]
+    preview = to_pil(pipe, x_t)[0] if pipe.is_latent else decoded
+    return ForwardView(original, decoded, preview, noise_level(pipe, t), pipe.is_latent)
+
+
+def forward_strip(pipe, image: Image.Image, timesteps, seed=0, method: str = "vae") -> list[tuple[Image.Image, str]]:
+    """x_t at several t, all with the same noise. method: "vae" (decoded) or "approx" (cheap preview)."""
+    seed = check_seed(seed)
+    ts = [check_t(t, pipe) for t in timesteps]
+    if not 1 <= len(ts) <= MAX_STRIP:
+        raise PlaygroundInputError(f"Give 1 to {MAX_STRIP} noise levels (got {len(ts)}).")
+    x0 = pipe.encode_images(fit_to_size(image, pipe.default_size))
+    out = []
+    for t in ts:
+        x_t = add_noise(pipe, x0, t, seed)
+        picture = pipe.decode(x_t)[0] if method == "vae" or not pipe.is_latent else to_pil(pipe, x_t)[0]
+        out.append((picture, noise_level(pipe, t).caption()))
+    return out

@@ -1,0 +1,147 @@
+"""Runs over seeds: one prompt over consecutive seeds, batched, optionally judged. No gradio here.
+
+The Limits tab runs a preset this way (and scores it); the seed grid of the Guidance and seeds tab runs any
+prompt this way (and only measures the spread).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from PIL import Image
+
+import world
+from pipelines import PlaygroundInputError
+from pipelines.limits import MAX_IMAGES, MAX_SEED
+from playground.bounds import MAX_SEEDS
+from playground.lab.judging import judge_images, ticks
+from playground.lab.metrics import identity_spread
+from playground.lab.presets import ATTRIBUTE_LABELS, Preset
+from playground.parsing import as_whole, whole_number
+
+DEFAULT_SEEDS = 16
+BATCH = MAX_IMAGES  # images per pipeline call; image i of a batch is exactly seed + i made alone
+
+
+def last(results):
+    """The last thing an iterator yields (the finished result of an iter_* function); None if it yields nothing."""
+    result = None
+    for result in results:
+        pass
+    return result
+
+
+def add_new(notes: list, more) -> None:
+    """Append the notes of ``more`` that ``notes`` does not have yet."""
+    notes += [w for w in more if w not in notes]
+
+
+# --------------------------------------------------------------------------- bounds
+
+def check_seed_count(n_seeds) -> int:
+    value = as_whole(n_seeds)
+    if value is None or not 1 <= value <= MAX_SEEDS:
+        raise PlaygroundInputError(
+            f"Seeds: run over 1 to {MAX_SEEDS} seeds at a time (got {str(n_seeds)[:20]}); each seed is a whole "
+            f"generation. {DEFAULT_SEEDS} is a good start.")
+    return value
+
+
+def check_first_seed(first_seed, n_seeds: int) -> int:
+    return whole_number(first_seed, "First seed", 0, MAX_SEED - n_seeds + 1)
+
+
+# --------------------------------------------------------------------------- running over seeds
+
+@dataclass
+class SeedRun:
+    """Images of one prompt over consecutive seeds and, when judged, what the judge saw in each."""
+
+    prompt: str
+    seeds: list[int]
+    images: list[Image.Image]
+    judged: Optional[list[dict[str, bool]]]  # None for models without a judge
+    attributes: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.images)
+
+    @property
+    def scores(self) -> Optional[dict[str, int]]:
+        """Attribute -> how many images got it right (None without a judge)."""
+        if self.judged is None:
+            return None
+        return {a: sum(bool(j.get(a, False)) for j in self.judged) for a in self.attributes}
+
+    def score_lines(self) -> list[str]:
+        if self.scores is None:
+            return []
+        return [f"{ATTRIBUTE_LABELS.get(a, a)} in {k} of {self.n}" for a, k in self.scores.items()]
+
+    def items(self) -> list[tuple[Image.Image, str]]:
+        """(picture, "seed 7") per seed; judged: "seed 7 · ✓ count ✗ colour"."""
+        items = []
+        for i, (seed, image) in enumerate(zip(self.seeds, self.images)):
+            caption = f"seed {seed}"
+            if self.judged is not None:
+                caption += " · " + ticks(self.judged[i], self.attributes)
+            items.append((image, caption))
+        return items
+
+    def spread_markdown(self) -> str:
+        return identity_spread(self.images, self.judged, self.attributes).markdown()
+
+
+def iter_over_seeds(pipe, prompt: str, n_seeds=DEFAULT_SEEDS, first_seed=0, steps=20, sampler=None, guidance=None,
+                    negative_prompt: str = "") -> Iterator[tuple[list[int], list[Image.Image], list[str]]]:
+    """Generate ``prompt`` for seeds first_seed .. first_seed + n - 1, yielding (seeds, images, warnings) per batch."""
+    n = check_seed_count(n_seeds)
+    first = check_first_seed(first_seed, n)
+    done = 0
+    while done < n:
+        k = min(BATCH, n - done)
+        out = pipe(prompt, negative_prompt, sampler, steps, guidance, first + done, k)
+        done += k
+        yield list(out.seeds), list(out.images), list(out.warnings)
+
+
+def iter_seed_run(pipe, prompt: str, n_seeds=DEFAULT_SEEDS, first_seed=0, steps=20, sampler=None, guidance=None,
+                  negative_prompt: str = "", scene: Optional[world.Scene] = None,
+                  attributes: tuple[str, ...] = ()) -> Iterator[SeedRun]:
+    """``prompt`` over consecutive seeds, yielding the growing SeedRun after each batch (for streaming to the UI);
+    each picture judged against ``scene`` when one is given."""
+    run = SeedRun(prompt, [], [], None if scene is None else [], attributes)
+    for seeds, images, warnings in iter_over_seeds(pipe, prompt, n_seeds, first_seed, steps, sampler, guidance,
+                                                   negative_prompt):
+        run.seeds += seeds
+        run.images += images
+        add_new(run.warnings, warnings)
+        if scene is not None:
+            run.judged += judge_images(images, scene)
+        yield run
+
+
+def iter_preset(pipe, preset: Preset, n_seeds=DEFAULT_SEEDS, first_seed=0, steps=20, sampler=None, guidance=None,
+                judge: bool = True) -> Iterator[SeedRun]:
+    """run_over_seeds, yielding the growing SeedRun after each batch (for streaming to the UI)."""
+    return iter_seed_run(pipe, preset.prompt, n_seeds, first_seed, steps, sampler, guidance,
+                         scene=preset.scene if judge else None, attributes=preset.attributes)
+
+
+def run_over_seeds(pipe, preset: Preset, n_seeds=DEFAULT_SEEDS, first_seed=0, steps=20, sampler=None, guidance=None,
+                   judge: bool = True) -> SeedRun:
+    """The preset's prompt over ``n_seeds`` consecutive seeds; scores per attribute when ``judge``."""
+    return last(iter_preset(pipe, preset, n_seeds, first_seed, steps, sampler, guidance, judge))
+
+
+def iter_seed_grid(pipe, prompt: str, negative_prompt: str = "", n_seeds=16, first_seed=0, sampler=None, steps=20,
+                   guidance=None) -> Iterator[SeedRun]:
+    """One prompt over consecutive seeds (at most 64), unjudged; yields the growing grid after each batch."""
+    return iter_seed_run(pipe, prompt, n_seeds, first_seed, steps, sampler, guidance, negative_prompt)
+
+
+def seed_grid(pipe, prompt: str, negative_prompt: str = "", n_seeds=16, first_seed=0, sampler=None, steps=20,
+              guidance=None) -> SeedRun:
+    return last(iter_seed_grid(pipe, prompt, negative_prompt, n_seeds, first_seed, sampler, steps, guidance))

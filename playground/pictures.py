@@ -1,0 +1,60 @@
+"""Pictures for the browser: model-sized inputs, and small outputs enlarged so their pixels stay crisp. No gradio.
+
+The models draw tiny pictures (16 to 64 px); shown at that size they are a smudge, resized smoothly they are a
+blur. Galleries and single views therefore enlarge them with nearest-neighbour resampling.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from pipelines.preview import latents_to_rgb, upscale_nearest
+
+GALLERY_SIDE = 128  # pictures in galleries (step previews, grid cells, strips) are enlarged to at least this
+VIEW_SIDE = 256  # single pictures, likewise
+
+
+def for_gallery(image: Image.Image) -> Image.Image:
+    """One picture enlarged for a gallery."""
+    return upscale_nearest(image, GALLERY_SIDE)
+
+
+def gallery(items) -> list[tuple[Image.Image, str]]:
+    """(picture, caption) pairs with each picture enlarged for a gallery."""
+    return [(for_gallery(image), caption) for image, caption in items]
+
+
+def view(image: Image.Image) -> Image.Image:
+    """One picture enlarged to be looked at on its own."""
+    return upscale_nearest(image, VIEW_SIDE)
+
+
+def fit_to_size(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Centre-crop to the aspect ratio of (height, width) and resize: crisp when enlarging, smooth when shrinking."""
+    h, w = size
+    image = image.convert("RGB")
+    iw, ih = image.size
+    if iw * h != ih * w:
+        if iw * h > ih * w:  # too wide
+            cw = round(ih * w / h)
+            box = ((iw - cw) // 2, 0, (iw - cw) // 2 + cw, ih)
+        else:
+            ch = round(iw * h / w)
+            box = (0, (ih - ch) // 2, iw, (ih - ch) // 2 + ch)
+        image = image.crop(box)
+    if image.size == (w, h):
+        return image
+    method = Image.NEAREST if image.width <= w and image.height <= h else Image.LANCZOS
+    return image.resize((w, h), method)
+
+
+def noise_picture(pipe, tensor) -> Image.Image:
+    """A picture of a noise-like tensor (predicted noise, guidance direction): stretched to its own range."""
+    x = tensor[:1].float()
+    if pipe.is_latent:
+        x = latents_to_rgb(x, pipe.config.latent_rgb_factors)
+    x = x - x.mean()
+    x = x / (3 * x.std().clamp_min(1e-6))
+    x = x.clamp(-1, 1)
+    arr = ((x[0].permute(1, 2, 0).numpy() / 2 + 0.5).clip(0, 1) * 255).round().astype(np.uint8)
+    return Image.fromarray(arr)

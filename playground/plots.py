@@ -1,0 +1,98 @@
+"""The figures the tabs show (matplotlib, drawn off-screen): the noise schedule, count accuracy, convergence."""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from playground.lab.counts import CountSweep
+from playground.lab.forward_process import schedule_arrays
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _finished(fig):
+    """Laid out and closed (so pyplot keeps no reference): Gradio draws it from the object."""
+    fig.tight_layout()
+    _pyplot().close(fig)
+    return fig
+
+
+def schedule_plot(pipe, t: Optional[int] = None):
+    """ᾱ_t, the signal-to-noise ratio (log scale) and σ_t (log scale) over the model's training timesteps."""
+    plt = _pyplot()
+    s = schedule_arrays(pipe)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), dpi=100)
+    panels = [("alpha_bar", "ᾱ_t (share of the signal's power kept)", False),
+              ("snr", "signal-to-noise ratio ᾱ/(1−ᾱ)", True),
+              ("sigma", "σ_t = √((1−ᾱ)/ᾱ)", True)]
+    for ax, (key, title, log) in zip(axes, panels):
+        ax.plot(s["t"], s[key], color="#4a7bd0")
+        if log:
+            ax.set_yscale("log")
+        if t is not None:
+            ax.axvline(int(t), color="#d04a4a", linestyle="--", linewidth=1)
+            ax.plot([int(t)], [s[key][int(t)]], "o", color="#d04a4a", markersize=4)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("timestep t")
+        ax.grid(True, alpha=0.3)
+    axes[1].axhline(1.0, color="gray", linewidth=0.8)
+    return _finished(fig)
+
+
+def count_plot(sweep: CountSweep):
+    """Bars: share of images with exactly the asked count; dots: what was counted, against the diagonal."""
+    plt = _pyplot()
+    counts = sorted(sweep.correct)
+    acc = sweep.accuracy()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=100)
+    ax1.bar(counts, [acc[c] for c in counts], color="#4a7bd0")
+    ax1.set_ylim(0, 1)
+    ax1.set_xticks(counts)
+    ax1.set_xlabel("count asked for")
+    ax1.set_ylabel(f"share correct ({sweep.n_per_count} seeds each)")
+    ax1.set_title("How often the count is exactly right")
+    ax1.grid(True, axis="y", alpha=0.3)
+    rng = np.random.default_rng(0)
+    for c in counts:
+        found = np.asarray(sweep.detected[c], float)
+        ax2.scatter(c + rng.uniform(-0.15, 0.15, len(found)), found + rng.uniform(-0.15, 0.15, len(found)),
+                    s=12, alpha=0.6, color="#d04a4a")
+    top = max([9] + [max(v) for v in sweep.detected.values() if v])
+    ax2.plot([0, top], [0, top], color="gray", linestyle="--", linewidth=1, label="exactly right")
+    ax2.set_xticks(counts)
+    ax2.set_xlabel("count asked for")
+    ax2.set_ylabel("blobs the judge counted")
+    ax2.set_title("What came out instead")
+    ax2.legend(fontsize=8, loc="upper left")
+    ax2.grid(True, alpha=0.3)
+    fig.suptitle(f"{sweep.colour} {sweep.shape}s on {sweep.background}", fontsize=10)
+    return _finished(fig)
+
+
+def convergence_plot(cells, reference_steps: int):
+    """Compare's plot: per sampler, distance to the reference against model evaluations (log scale)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    by_sampler: dict = {}
+    for cell in cells:
+        by_sampler.setdefault(cell["sampler"], []).append(cell)
+    for name, cells in by_sampler.items():
+        cells = sorted(cells, key=lambda c: c["nfe"])
+        ax.plot([c["nfe"] for c in cells], [c["rmse"] for c in cells], marker="o",
+                linestyle="--" if cells[0]["stochastic"] else "-",
+                label=name + (" (adds noise)" if cells[0]["stochastic"] else ""))
+    ax.set_xscale("log")
+    ax.set_xlabel("model evaluations (log scale)")
+    ax.set_ylabel(f"distance to the {reference_steps}-step reference")
+    ax.set_title("More steps help, up to a point")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return _finished(fig)

@@ -1,0 +1,223 @@
+"""The Forward diffusion tab: a picture noised to step t (and the noise schedule), then denoised from there.
+
+The noising and the schedule are ``playground.lab.forward_process``, denoising from t is
+``playground.lab.denoise``; here they become images, gallery items and markdown.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+from PIL import Image
+
+from pipelines import PlaygroundInputError
+from playground.bounds import MAX_STRIP, MAX_UPLOAD_BYTES, MAX_UPLOAD_SIDE
+from playground.components import Slider, guidance_slider, sampler_dropdown, seed_box, steps_slider
+from playground.feedback import user_errors, warn
+from playground.files import load_upload, upload_path
+from playground.lab import denoise, forward_process
+from playground.lab.judging import has_judge, judge_ticks
+from playground.pictures import fit_to_size, for_gallery, gallery, view
+from playground.plots import schedule_plot
+from playground.registry import MODEL_QUEUE, ModelRegistry
+
+INTRO = """\
+**Forward diffusion.** Training teaches the model to undo noise, so first the noise is added on purpose: step t of
+the forward process keeps a share ᾱ_t of the picture and fills the rest with Gaussian noise, until at the last
+step almost nothing is left. Move t to see it, then let the model denoise from there and see what it recovers and
+what it invents.
+"""
+
+SCHEDULE_EXPLAINER = """\
+**The noise schedule.** ᾱ_t falls from 1 (clean) to almost 0 (pure noise). The signal-to-noise ratio spans many
+powers of ten, so it is drawn on a log scale; where it crosses 1, signal and noise are equally strong. σ_t is the
+same schedule written as "how many times stronger is the noise than the picture", the form the Euler, Heun and
+DPM++ samplers step through. The dashed line is the t chosen above.
+"""
+
+DENOISE_EXPLAINER = """\
+**Denoise from here.** The picture is noised to t (with the seed above), then the sampler runs only the steps of
+its schedule at or below t. From a small t the model only cleans up: the picture comes back. From a large t little
+of the picture is left, so the model invents: layout and colours come from the prompt and from what the noise
+leans toward. The row shows the noised start and the model's guess x̂0 after each step.
+"""
+
+
+def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
+    """The Forward diffusion tab, wired, inside the current Blocks; ``model`` is the page's model dropdown."""
+    pipe = registry.get(None)
+    top_t = forward_process.num_train_timesteps(pipe) - 1
+    examples = forward_process.example_names()
+    init_t = min(250, top_t)
+    original0, noisy0, preview0, info0 = forward(registry, None, examples[0], None, init_t, 0)
+    with gr.Tab("Forward diffusion", id="forward", elem_id="tab_forward"):
+        gr.Markdown(INTRO)
+        with gr.Row():
+            with gr.Column(scale=2):
+                example = gr.Radio(examples, value=examples[0], label="Example picture (from the synthetic world)",
+                                   elem_id="fwd_example")
+                upload = gr.File(label=f"…or upload a picture (PNG, JPEG, WebP; at most {MAX_UPLOAD_SIDE}×"
+                                       f"{MAX_UPLOAD_SIDE} px, {MAX_UPLOAD_BYTES // 2**20} MB)",
+                                 file_types=["image"], type="filepath", height=90, elem_id="fwd_upload")
+                t = Slider(0, top_t, value=init_t, step=1, label="Noise level t", elem_id="fwd_t")
+                noise_seed = seed_box("fwd_seed", value=0, label="Noise seed")
+            with gr.Column(scale=3):
+                with gr.Row():
+                    original = gr.Image(original0, label="x_0 (at the model's size)", height=200, interactive=False,
+                                        format="png", elem_id="fwd_original", elem_classes=["pixelated"])
+                    noisy = gr.Image(noisy0, label="x_t (decoded)", height=200, interactive=False, format="png",
+                                     elem_id="fwd_noisy", elem_classes=["pixelated"])
+                    preview = gr.Image(preview0, label="x_t (cheap preview)", height=200, interactive=False,
+                                       format="png", elem_id="fwd_preview", elem_classes=["pixelated"])
+                info = gr.Markdown(info0, elem_id="fwd_info")
+        show = partial(forward, registry)
+        show_inputs, show_outputs = [model, example, upload, t, noise_seed], [original, noisy, preview, info]
+        t.release(show, inputs=show_inputs, outputs=show_outputs, api_name="forward", show_progress="hidden")
+        example.change(show, inputs=show_inputs, outputs=show_outputs, api_name=False, show_progress="hidden")
+        upload.change(show, inputs=show_inputs, outputs=show_outputs, api_name=False, show_progress="hidden")
+        noise_seed.change(show, inputs=show_inputs, outputs=show_outputs, api_name=False, show_progress="hidden")
+        with gr.Row():
+            strip_levels = gr.Textbox(", ".join(str(s) for s in forward_process.DEFAULT_STRIP if s <= top_t),
+                                      label=f"Strip: noise levels t (comma-separated, up to {MAX_STRIP})",
+                                      elem_id="fwd_ts")
+            strip_button = gr.Button("Show the strip", elem_id="fwd_strip_button")
+        strip = gr.Gallery(label="The same picture and noise at several t", columns=6, height=180, format="png",
+                           interactive=False,
+                           object_fit="contain", elem_id="fwd_strip", fit_columns=False, elem_classes=["pixelated"])
+        strip_button.click(partial(forward_strip, registry), inputs=[model, example, upload, strip_levels, noise_seed],
+                           outputs=strip, api_name="forward_strip")
+        schedule = gr.Plot(schedule_plot(pipe, init_t), label="Noise schedule", elem_id="fwd_schedule")
+        t.release(partial(noise_schedule, registry), inputs=[model, t], outputs=schedule,
+                  api_name="noise_schedule", show_progress="hidden")
+        model.change(partial(noise_schedule, registry), inputs=[model, t], outputs=schedule, api_name=False,
+                     show_progress="hidden")
+        model.change(show, inputs=show_inputs, outputs=show_outputs, api_name=False, show_progress="hidden")
+        gr.Markdown(SCHEDULE_EXPLAINER)
+
+        gr.Markdown("### Denoise from here")
+        gr.Markdown(DENOISE_EXPLAINER)
+        with gr.Row():
+            with gr.Column(scale=2):
+                prompt = gr.Textbox(examples[0], label="Prompt", elem_id="dn_prompt")
+                example.change(lambda name: name, inputs=example, outputs=prompt, api_name=False,
+                               show_progress="hidden")
+                negative = gr.Textbox("", label="Negative prompt", elem_id="dn_negative")
+                with gr.Row():
+                    sampler = sampler_dropdown(pipe.config.default_sampler, "dn_sampler")
+                    steps = steps_slider("dn_steps", label="Steps (whole schedule)")
+                    guidance = guidance_slider(pipe.config.default_guidance_scale, "dn_guidance")
+                with gr.Row():
+                    run = gr.Button("Denoise from t", variant="primary", elem_id="denoise_from")
+                    strip_run = gr.Button("From several noise levels", elem_id="denoise_strip")
+                levels = gr.Textbox(", ".join(str(s) for s in forward_process.DEFAULT_DENOISE_STRIP if s <= top_t),
+                                    label=f"Noise levels to start from (up to {MAX_STRIP // 2})", elem_id="dn_ts")
+            with gr.Column(scale=3):
+                final = gr.Image(label="What came back", height=200, interactive=False, format="png",
+                                 elem_id="dn_final", elem_classes=["pixelated"])
+                summary = gr.Markdown(elem_id="dn_info")
+        steps_gallery = gr.Gallery(label="Original, noised start, and the model's guess x̂0 after each step",
+                                   columns=10, height=190, format="png", interactive=False,
+                                   object_fit="contain", elem_id="dn_gallery",
+                                   fit_columns=False,
+                                   elem_classes=["pixelated"])
+        run.click(partial(denoise_from, registry),
+                  inputs=[model, example, upload, t, prompt, negative, sampler, steps, guidance, noise_seed],
+                  outputs=[steps_gallery, final, summary], api_name="denoise_from", concurrency_id=MODEL_QUEUE)
+        back_strip = gr.Gallery(label="Per noise level: the noised start (left) and what came back (right)",
+                                columns=2, height=420, format="png", interactive=False, object_fit="contain",
+                                elem_id="dn_strip", elem_classes=["pixelated"])
+        strip_run.click(partial(denoise_strip, registry),
+                        inputs=[model, example, upload, levels, prompt, negative, sampler, steps, guidance,
+                                noise_seed],
+                        outputs=back_strip, api_name="denoise_strip", concurrency_id=MODEL_QUEUE)
+
+
+# --------------------------------------------------------------------------- handlers
+
+def _source(pipe, example, upload) -> tuple[Image.Image, object]:
+    """The picture to noise (model-sized) and its scene when it is a bundled example (for the judge)."""
+    with user_errors():
+        if upload:
+            return load_upload(upload_path(upload), pipe.default_size), None
+        image = forward_process.example_image(example)
+        return fit_to_size(image, pipe.default_size), forward_process.EXAMPLES[example]
+
+
+def forward(registry: ModelRegistry, model, example, upload, t, seed):
+    """q(x_t | x_0) at one t: (original, x_t through the VAE, x_t as the cheap preview, explanation)."""
+    with user_errors():
+        _name, pipe = registry.pick(model)
+    image, _scene = _source(pipe, example, upload)
+    with user_errors():
+        shown = forward_process.forward_view(pipe, image, t, seed)
+    if shown.latent:
+        how = ("This model works on VAE latents: the picture is encoded, its latents are noised, and the result is "
+               "shown decoded by the VAE (left) and through the cheap linear preview the step gallery uses (right).")
+    else:
+        how = "This model works on pixels: x_t *is* the picture, so both views are the same."
+    return view(shown.original), view(shown.decoded), view(shown.preview), shown.level.describe() + "\n\n" + how
+
+
+def forward_strip(registry: ModelRegistry, model, example, upload, timesteps, seed):
+    """x_t at several t with the same noise: a gallery."""
+    with user_errors():
+        _name, pipe = registry.pick(model)
+    image, _scene = _source(pipe, example, upload)
+    with user_errors():
+        ts = forward_process.parse_timesteps(timesteps, pipe)
+        return gallery(forward_process.forward_strip(pipe, image, ts, seed))
+
+
+def noise_schedule(registry: ModelRegistry, model, t=None):
+    with user_errors():
+        _name, pipe = registry.pick(model)
+    try:
+        t = None if t is None else forward_process.check_t(t, pipe)
+    except PlaygroundInputError:
+        t = None
+    return schedule_plot(pipe, t)
+
+
+def denoise_from(registry: ModelRegistry, model, example, upload, t, prompt, negative, sampler, steps, guidance, seed,
+                 progress=gr.Progress()):
+    """Noise the picture to t, then run the sampler from there. Yields (steps gallery, final, summary)."""
+    with user_errors():
+        name, pipe = registry.pick(model)
+    image, scene = _source(pipe, example, upload)
+    result = None
+    with user_errors():
+        for result in denoise.iter_denoise_from(pipe, image, t, prompt or "", negative or "", sampler, steps,
+                                                guidance, seed):
+            progress((result.steps_run, max(1, result.total_steps)), desc="denoising")
+            yield _denoise_items(result), gr.skip(), f"Denoising: {result.steps_run} steps done…"
+    warn(result.warnings)
+    summary = result.summary()
+    if scene is not None and has_judge(name) and result.start_timestep is not None:
+        summary += "\n\n**Judged against the example's caption:** " + judge_ticks(result.final, scene)
+    yield _denoise_items(result), view(result.final), summary
+
+
+def _denoise_items(result: denoise.DenoiseResult):
+    start_t = result.t if result.start_timestep is None else result.start_timestep
+    return gallery([(result.original, "original"), (result.start, f"noised to t={start_t:.0f}")]
+                   + [(x0, f"x̂0 · {caption}") for _xt, x0, caption in result.steps])
+
+
+def denoise_strip(registry: ModelRegistry, model, example, upload, timesteps, prompt, negative, sampler, steps,
+                  guidance, seed, progress=gr.Progress()):
+    """Denoise from several noise levels: per t, the noised start and what came back (one row each)."""
+    with user_errors():
+        name, pipe = registry.pick(model)
+    image, scene = _source(pipe, example, upload)
+    judge = scene is not None and has_judge(name)
+    items = []
+    with user_errors():
+        ts = forward_process.parse_timesteps(timesteps, pipe, limit=MAX_STRIP // 2)
+        for i, level in enumerate(ts):
+            progress((i, len(ts)), desc=f"from t={level}")
+            r = denoise.denoise_from(pipe, image, level, prompt or "", negative or "", sampler, steps, guidance, seed)
+            back = f"back from t={level} · distance {r.rmse:.1f}"
+            if judge:
+                back += " · " + judge_ticks(r.final, scene)
+            items += [(for_gallery(r.start), f"noised to t={level}"), (for_gallery(r.final), back)]
+    return items

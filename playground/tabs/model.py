@@ -1,0 +1,68 @@
+"""The Model tab: the loaded model's card (README.md in its folder) and a summary of its parts."""
+from __future__ import annotations
+
+import base64
+import re
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+
+from playground.registry import ModelRegistry
+
+
+def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
+    """The Model tab inside the current Blocks; its card follows the page's model dropdown."""
+    with gr.Tab("Model", id="model_tab", elem_id="tab_model"):
+        card = gr.Markdown(model_card(registry, registry.default), elem_id="model_card")
+    model.change(partial(model_card, registry), inputs=model, outputs=card, api_name="model_card")
+
+
+# --------------------------------------------------------------------------- handlers
+
+_CARD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+                ".webp": "image/webp"}
+
+
+def inline_card_images(card: str, folder: Path, limit: int = 2_000_000) -> str:
+    """The card's pictures that sit in the model's own folder (``![samples](samples.png)``), written into it as data
+    URIs, so the Model tab shows them without serving the folder's files (weights included) over HTTP. Links that
+    leave the folder, web addresses, other file types and files over ``limit`` bytes stay as they are."""
+    root = folder.resolve()
+
+    def inline(m: re.Match) -> str:
+        target = m.group(2)
+        if ":" in target or target.startswith(("/", "\\")):
+            return m.group(0)
+        path = (root / target).resolve()
+        kind = _IMAGE_TYPES.get(path.suffix.lower())
+        if kind is None or not path.is_relative_to(root) or not path.is_file() or path.stat().st_size > limit:
+            return m.group(0)
+        return f"![{m.group(1)}](data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')})"
+
+    return _CARD_IMAGE.sub(inline, card)
+
+
+def model_card(registry: ModelRegistry, model: str) -> str:
+    """The loaded model's card (README.md in its folder) and a summary of its parts."""
+    pipe = registry.get(model)
+    parts = []
+    for name in ("text_encoder", "unet", "vae"):
+        module = getattr(pipe, name, None)
+        if module is not None:
+            parts.append(f"{name} {sum(p.numel() for p in module.parameters()) / 1e6:.2f} M parameters")
+    h, w = pipe.default_size
+    summary = (f"**{model or registry.default}** · {'latent' if pipe.is_latent else 'pixel'} diffusion · {w}×{h} px · "
+               f"{', '.join(parts)} · prediction type `{pipe.scheduler.config.get('prediction_type', 'epsilon')}` · "
+               f"default sampler {pipe.config.default_sampler}, guidance {pipe.config.default_guidance_scale:g} · "
+               f"prompt window {pipe.max_prompt_tokens} tokens")
+    folder = getattr(pipe, "name_or_path", None) or pipe.config.get("_name_or_path")
+    card = ""
+    if folder:
+        readme = Path(str(folder)) / "README.md"
+        if readme.is_file():
+            card = inline_card_images(readme.read_text(encoding="utf-8", errors="replace")[:50_000], readme.parent)
+    if not card:
+        card = pipe.config.model_description or "This model has no model card (README.md) in its folder."
+    return summary + "\n\n---\n\n" + card
