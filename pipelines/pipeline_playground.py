@@ -663,7 +663,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         model's default). Asking for one sampler while another was set is an error, never a silent choice."""
         if self.scheduler is self._loaded_scheduler:
             return sampler
-        chosen = sampler_of(self.scheduler)
+        chosen = sampler_of(self.scheduler, self._loaded_scheduler.config)
         if sampler is not None and sampler != chosen.name:
             raise PlaygroundInputError(f"sampler={sampler!r} asked for, but the pipeline's scheduler was set to "
                                        f"{type(self.scheduler).__name__} ({chosen.name}). Pass sampler=None to use "

@@ -173,16 +173,17 @@ def top_sigma(scheduler: SchedulerMixin) -> float:
 CUSTOM = "custom"  # the name of a scheduler set on a pipeline that matches no sampler of the table
 
 
-def sampler_of(scheduler: SchedulerMixin) -> SamplerSpec:
-    """The sampler of the table that `scheduler` is (its class with the same spacing options), or a "custom" spec
-    that rebuilds it from its own config when none is: how a scheduler set on the pipeline by hand is named."""
-    config = scheduler.config
+def sampler_of(scheduler: SchedulerMixin, base_config: Mapping[str, Any]) -> SamplerSpec:
+    """The sampler of the table that `scheduler` is - the one `make_scheduler` builds from the model's scheduler
+    config `base_config` with the same settings - or a "custom" spec that rebuilds `scheduler` from its own config
+    when none is: how a scheduler set on the pipeline by hand is named and run."""
+    accepted = inspect.signature(type(scheduler).__init__).parameters
+
+    def settings(config) -> dict:  # what the class reads (a config may carry other classes' keys along)
+        return {key: config.get(key) for key in accepted if key != "self"}
+
     for spec in _SPECS:
-        if spec.cls is not type(scheduler):
-            continue
-        spacing = {key: False for key in _SIGMA_SPACING_KEYS if key in config}
-        wanted = {**spacing, **spec.overrides}
-        if all(config.get(key) == value for key, value in wanted.items()):
+        if spec.cls is type(scheduler) and settings(make_scheduler(spec, base_config).config) == settings(scheduler.config):
             return spec
     calls = 2 if getattr(scheduler, "order", 1) == 2 else 1
     return SamplerSpec(CUSTOM, type(scheduler), {}, calls, "generator" in inspect.signature(scheduler.step).parameters,

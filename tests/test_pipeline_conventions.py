@@ -115,3 +115,122 @@ def test_denoise_from_below_the_last_step_runs_nothing(ztsnr_pipe):
         pixel_pipe(PROMPT, num_inference_steps=2, start_timestep=10)
     with pytest.raises(PlaygroundInputError, match="t must be a whole number from 0 to"):
         pixel_pipe(PROMPT, num_inference_steps=2, image=picture, start_timestep=5000)
+
+
+# ---------------------------------------------------------------------- what a diffusers user types first
+
+def test_a_list_of_prompts_batches_like_one_by_one(any_pipe):
+    prompts = ["a red circle", "two blue squares"]
+    batch = any_pipe(prompts, sampler="Euler a", num_inference_steps=3, seed=20, num_images_per_prompt=2)
+    alone = [any_pipe(p, sampler="Euler a", num_inference_steps=3, seed=20 + 2 * i, num_images_per_prompt=2)
+             for i, p in enumerate(prompts)]
+    assert np.array_equal(_pixels(batch), np.concatenate([_pixels(o) for o in alone]))
+    assert batch.seeds == [20, 21, 22, 23]
+    negatives = any_pipe(prompts, negative_prompt=["green", "white"], sampler="DDIM", num_inference_steps=2)
+    assert len(negatives.images) == 2
+    assert any_pipe("a red circle", negative_prompt=None, sampler="DDIM", num_inference_steps=2).images
+    with pytest.raises(PlaygroundInputError, match="2 negative prompts for 3 prompts"):
+        any_pipe(["a", "b", "c"], negative_prompt=["x", "y"], num_inference_steps=2)
+    with pytest.raises(PlaygroundInputError, match="At most 8 images a call"):
+        any_pipe(["a", "b", "c"], num_images_per_prompt=3, num_inference_steps=2)
+
+
+def test_embeddings_in_give_the_pictures_of_the_prompt(any_pipe):
+    embeds = any_pipe.encode_prompt("a red circle", "blue")
+    by_prompt = any_pipe("a red circle", "blue", sampler="DDIM", num_inference_steps=3, seed=8)
+    pooled = {}
+    if any_pipe.unet.config.class_embed_type == "projection":
+        with pytest.raises(PlaygroundInputError, match="pass pooled_prompt_embeds with prompt_embeds"):
+            any_pipe(prompt_embeds=embeds.cond, negative_prompt_embeds=embeds.uncond, num_inference_steps=2)
+        pooled = dict(pooled_prompt_embeds=embeds.cond_pooled, negative_pooled_prompt_embeds=embeds.uncond_pooled)
+    by_embeds = any_pipe(prompt_embeds=embeds.cond, negative_prompt_embeds=embeds.uncond, sampler="DDIM",
+                         num_inference_steps=3, seed=8, **pooled)
+    assert np.array_equal(_pixels(by_prompt), _pixels(by_embeds))
+    with pytest.raises(PlaygroundInputError, match="either prompt or prompt_embeds"):
+        any_pipe("a red circle", prompt_embeds=embeds.cond, num_inference_steps=2)
+
+
+def test_a_scheduler_set_on_the_pipeline_is_used(pixel_pipe):
+    from diffusers import EulerDiscreteScheduler, HeunDiscreteScheduler
+
+    from pipelines import PlaygroundPipeline
+
+    pipe = PlaygroundPipeline.from_pipe(pixel_pipe)  # its own scheduler slot; the modules are shared
+    euler = pipe(PROMPT, sampler="Euler", num_inference_steps=4, seed=5)
+    spacing = make_scheduler("Euler", pipe.scheduler.config).config.timestep_spacing  # the model's own
+    pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config, timestep_spacing=spacing)
+    swapped = pipe(PROMPT, num_inference_steps=4, seed=5)
+    assert swapped.sampler == "Euler" and np.array_equal(_pixels(swapped), _pixels(euler))
+    with pytest.raises(PlaygroundInputError, match=r"sampler='DDIM' asked for, but the pipeline's scheduler was set"):
+        pipe(PROMPT, sampler="DDIM", num_inference_steps=4)
+    other = "linspace" if spacing != "linspace" else "trailing"  # a spacing no sampler of the table uses here
+    pipe.scheduler = HeunDiscreteScheduler.from_config(pipe.scheduler.config, timestep_spacing=other)
+    custom = pipe(PROMPT, num_inference_steps=3, seed=5)
+    assert custom.sampler == "custom" and custom.nfe == 5  # run as set: Heun's 2 calls a step, 1 for the last
+
+
+def test_own_latents_timesteps_and_eta(pixel_pipe):
+    drawn = pixel_pipe(PROMPT, sampler="Euler", num_inference_steps=4, seed=6)
+    noise = torch.randn(1, 3, 8, 8, generator=torch.Generator().manual_seed(6))
+    given = pixel_pipe(PROMPT, sampler="Euler", num_inference_steps=4, latents=noise)
+    assert np.array_equal(_pixels(drawn), _pixels(given))
+    schedule = make_scheduler("Euler", pixel_pipe.scheduler.config)
+    schedule.set_timesteps(4)
+    own = pixel_pipe(PROMPT, sampler="Euler", timesteps=schedule.timesteps.tolist(), seed=6)
+    assert np.array_equal(_pixels(drawn), _pixels(own))
+    with pytest.raises(PlaygroundInputError, match="does not take a schedule of timesteps"):
+        pixel_pipe(PROMPT, sampler="DDIM", timesteps=[900, 500, 100])
+    ddim = pixel_pipe(PROMPT, sampler="DDIM", num_inference_steps=4, seed=6)
+    noisy = pixel_pipe(PROMPT, sampler="DDIM", num_inference_steps=4, seed=6, eta=1.0)
+    assert not np.array_equal(_pixels(ddim), _pixels(noisy))
+    with pytest.raises(PlaygroundInputError, match="eta is DDIM's"):
+        pixel_pipe(PROMPT, sampler="Euler", num_inference_steps=2, eta=0.5)
+
+
+def test_cpu_offload_freeu_and_fused_attention(tmp_path):
+    import tiny_models
+
+    pipe = tiny_models.build_latent_pipeline(tmp_path)  # a pipeline of its own: these change its modules
+    plain = pipe(PROMPT, sampler="Euler", num_inference_steps=3, seed=1)
+    pipe.enable_model_cpu_offload(device="cpu")  # the hooks move each model to the execution device in turn
+    assert pipe._execution_device.type == "cpu"
+    assert np.array_equal(_pixels(plain), _pixels(pipe(PROMPT, sampler="Euler", num_inference_steps=3, seed=1)))
+    pipe.remove_all_hooks()
+    pipe.enable_freeu(s1=0.9, s2=0.2, b1=1.2, b2=1.4)
+    assert not np.array_equal(_pixels(plain), _pixels(pipe(PROMPT, sampler="Euler", num_inference_steps=3, seed=1)))
+    pipe.disable_freeu()
+    pipe.fuse_qkv_projections()
+    assert np.array_equal(_pixels(plain), _pixels(pipe(PROMPT, sampler="Euler", num_inference_steps=3, seed=1)))
+
+
+@pytest.mark.slow
+def test_diffusers_alone_loads_the_bundled_model(tmp_path):
+    """DiffusionPipeline.from_pretrained(folder, custom_pipeline="pipelines", trust_remote_code=True), run in a
+    fresh Python from another folder, gives the same picture as the project's own loader."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pipelines.loading import BUNDLED_DIR
+
+    root = Path(__file__).resolve().parents[1]
+    script = (
+        "import numpy as np\n"
+        "from diffusers import DiffusionPipeline\n"
+        f"pipe = DiffusionPipeline.from_pretrained({str(BUNDLED_DIR)!r}, custom_pipeline={str(root / 'pipelines')!r},"
+        " trust_remote_code=True)\n"
+        "out = pipe('three red circles on a blue background', sampler='DPM++ 2M', num_inference_steps=6, seed=7)\n"
+        "np.save('picture.npy', np.asarray(out.images[0]))\n"
+        "print(type(pipe).__name__, type(pipe).__module__)\n"
+    )
+    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules"), "PYTHONPATH": ""}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "PlaygroundPipeline diffusers_modules.local" in done.stdout
+    from pipelines import load_pipeline
+
+    ours = load_pipeline(BUNDLED_DIR)(
+        "three red circles on a blue background", sampler="DPM++ 2M", num_inference_steps=6, seed=7)
+    assert np.array_equal(np.load(tmp_path / "picture.npy"), np.asarray(ours.images[0]))
