@@ -224,18 +224,20 @@ GROUPS: dict[str, LimitGroup] = {
 }
 
 
+def _find(table: dict, key, unknown: str):
+    """table[key] for a key from the browser; ``unknown`` (with {key!r}) as the message for any other key."""
+    found = table.get(key) if isinstance(key, str) else None
+    if found is None:
+        raise PlaygroundInputError(unknown.format(key=str(key)[:60]))
+    return found
+
+
 def get_preset(key: str) -> Preset:
-    preset = PRESETS.get(key) if isinstance(key, str) else None
-    if preset is None:
-        raise PlaygroundInputError(f"Unknown preset {str(key)[:60]!r}. Choose one from the list.")
-    return preset
+    return _find(PRESETS, key, "Unknown preset {key!r}. Choose one from the list.")
 
 
 def get_group(key: str) -> LimitGroup:
-    group = GROUPS.get(key) if isinstance(key, str) else None
-    if group is None:
-        raise PlaygroundInputError(f"Unknown limit {str(key)[:60]!r}; choose one of: {', '.join(GROUPS)}.")
-    return group
+    return _find(GROUPS, key, "Unknown limit {key!r}; choose one of: " + ", ".join(GROUPS) + ".")
 
 
 def explain(preset: Preset) -> str:

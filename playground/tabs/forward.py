@@ -136,19 +136,17 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
 
 def _source(pipe, example, upload) -> tuple[Image.Image, object]:
     """The picture to noise (model-sized) and its scene when it is a bundled example (for the judge)."""
-    with user_errors():
-        if upload:
-            return load_upload(upload_path(upload), pipe.default_size), None
-        image = forward_process.example_image(example)
-        return fit_to_size(image, pipe.default_size), forward_process.EXAMPLES[example]
+    if upload:
+        return load_upload(upload_path(upload), pipe.default_size), None
+    image = forward_process.example_image(example)
+    return fit_to_size(image, pipe.default_size), forward_process.EXAMPLES[example]
 
 
 def forward(registry: ModelRegistry, model, example, upload, t, seed):
     """q(x_t | x_0) at one t: (original, x_t through the VAE, x_t as the cheap preview, explanation)."""
     with user_errors():
         _name, pipe = registry.pick(model)
-    image, _scene = _source(pipe, example, upload)
-    with user_errors():
+        image, _scene = _source(pipe, example, upload)
         shown = forward_process.forward_view(pipe, image, t, seed)
     if shown.latent:
         how = ("This model works on VAE latents: the picture is encoded, its latents are noised, and the result is "
@@ -162,8 +160,7 @@ def forward_strip(registry: ModelRegistry, model, example, upload, timesteps, se
     """x_t at several t with the same noise: a gallery."""
     with user_errors():
         _name, pipe = registry.pick(model)
-    image, _scene = _source(pipe, example, upload)
-    with user_errors():
+        image, _scene = _source(pipe, example, upload)
         ts = forward_process.parse_timesteps(timesteps, pipe)
         return gallery(forward_process.forward_strip(pipe, image, ts, seed))
 
@@ -181,11 +178,10 @@ def noise_schedule(registry: ModelRegistry, model, t=None):
 def denoise_from(registry: ModelRegistry, model, example, upload, t, prompt, negative, sampler, steps, guidance, seed,
                  progress=gr.Progress()):
     """Noise the picture to t, then run the sampler from there. Yields (steps gallery, final, summary)."""
-    with user_errors():
-        name, pipe = registry.pick(model)
-    image, scene = _source(pipe, example, upload)
     result = None
     with user_errors():
+        name, pipe = registry.pick(model)
+        image, scene = _source(pipe, example, upload)
         for result in denoise.iter_denoise_from(pipe, image, t, prompt or "", negative or "", sampler, steps,
                                                 guidance, seed):
             progress((result.steps_run, max(1, result.total_steps)), desc="denoising")
@@ -206,12 +202,11 @@ def _denoise_items(result: denoise.DenoiseResult):
 def denoise_strip(registry: ModelRegistry, model, example, upload, timesteps, prompt, negative, sampler, steps,
                   guidance, seed, progress=gr.Progress()):
     """Denoise from several noise levels: per t, the noised start and what came back (one row each)."""
-    with user_errors():
-        name, pipe = registry.pick(model)
-    image, scene = _source(pipe, example, upload)
-    judge = scene is not None and has_judge(name)
     items = []
     with user_errors():
+        name, pipe = registry.pick(model)
+        image, scene = _source(pipe, example, upload)
+        judge = scene is not None and has_judge(name)
         ts = forward_process.parse_timesteps(timesteps, pipe, limit=MAX_STRIP // 2)
         for i, level in enumerate(ts):
             progress((i, len(ts)), desc=f"from t={level}")

@@ -92,10 +92,9 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
 def guidance_sweep(registry: ModelRegistry, model, prompt, negative, scales, seed, sampler, steps,
                    progress=gr.Progress()):
     """One prompt and seed at several guidance scales. Yields (strip, note)."""
-    with user_errors():
-        _name, pipe = registry.pick(model)
     strip = None
     with user_errors():
+        _name, pipe = registry.pick(model)
         n = len(parse_scales(scales))
         for strip in iter_guidance_strip(pipe, prompt or "", negative or "", seed, scales, sampler, steps):
             progress((len(strip.images), n), desc="guidance scales")
@@ -109,10 +108,9 @@ def guidance_sweep(registry: ModelRegistry, model, prompt, negative, scales, see
 def seed_grid(registry: ModelRegistry, model, prompt, negative, n_seeds, first_seed, sampler, steps, guidance,
               progress=gr.Progress()):
     """One prompt over N seeds. Yields (grid, spread)."""
-    with user_errors():
-        _name, pipe = registry.pick(model)
     grid = None
     with user_errors():
+        _name, pipe = registry.pick(model)
         n = check_seed_count(n_seeds)
         for grid in iter_seed_grid(pipe, prompt or "", negative or "", n, first_seed, sampler, steps, guidance):
             progress((len(grid.images), n), desc="seeds")

@@ -118,8 +118,7 @@ def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, 
     """Run a preset over N seeds; yields (grid, summary) as batches finish."""
     with user_errors():
         name, pipe = registry.pick(model)
-    judged = has_judge(name)
-    with user_errors():
+        judged = has_judge(name)
         preset = presets.get_preset(preset_key)
         n = check_seed_count(n_seeds)
         run = None
@@ -137,9 +136,6 @@ def count_sweep(registry: ModelRegistry, model, preset_key, n_seeds, first_seed,
 
     Returns (plot or None, markdown, one example picture per count).
     """
-    with user_errors():
-        name, pipe = registry.pick(model)
-    judged = has_judge(name)
     preset = presets.PRESETS.get(preset_key) if isinstance(preset_key, str) else None
     if preset is not None and preset.scene.kind == "count":
         o = preset.scene.objects[0]
@@ -147,6 +143,8 @@ def count_sweep(registry: ModelRegistry, model, preset_key, n_seeds, first_seed,
     else:
         shape, colour, background = "circle", "red", "blue"
     with user_errors():
+        name, pipe = registry.pick(model)
+        judged = has_judge(name)
         n = check_seed_count(n_seeds)
         sweep = None
         for c, sweep in counts.iter_count_sweep(pipe, shape, colour, background, n, first_seed, steps, sampler,
