@@ -340,6 +340,8 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     pipe = load_pipeline(args.model)
+    if hasattr(pipe, "set_progress_bar_config"):
+        pipe.set_progress_bar_config(disable=True)
     guidance = float(pipe.config.default_guidance_scale)
     embeds = pipe.encode_prompt(PROMPT, "")
     inner = CountingGuidedModel(pipe, embeds, guidance)
@@ -368,7 +370,7 @@ def main(argv=None) -> int:
 
     print(f"k-diffusion: {where}; model {args.model}; prompt {PROMPT!r}, seed {SEED}, guidance {guidance:g}, "
           f"{height}×{width} px; torch {torch.__version__}, {args.threads} thread(s)\n")
-    print("Each cell: max |Δ| of the final latents / PSNR of the decoded pictures in dB (∞: identical); – where "
+    print("Each cell: max abs Δ of the final latents / PSNR of the decoded pictures in dB (∞: identical); – where "
           "the column does not apply. Stochastic samplers replay the noise the pipeline drew.\n")
     columns = {  # label: (Euler first step, timestep rounding, noise)
         "as k-diffusion runs it": (False, "continuous", "replay"),
@@ -444,7 +446,7 @@ def main(argv=None) -> int:
     print("\nThe schedules, and for the deterministic samplers the picture k-diffusion makes on A1111's default "
           "schedule (same starting noise direction) against the pipeline's:\n")
     print("| sampler | steps | A1111 sigmas (first, second, … last before 0) | pipeline sigmas (same) "
-          "| A1111 schedule vs pipeline: max |Δ| / PSNR dB |")
+          "| A1111 schedule vs pipeline: max abs Δ / PSNR dB |")
     print("|---|---:|---|---|---|")
 
     def show(s):
