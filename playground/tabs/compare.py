@@ -117,7 +117,8 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
         raise gr.Error("Pick at least one sampler to compare.", print_exception=False)
     unknown = [s for s in samplers if s not in SAMPLERS]
     if unknown:
-        raise gr.Error(f"Unknown sampler {unknown[0][:40]!r}. Choose from: {', '.join(SAMPLERS)}.", print_exception=False)
+        raise gr.Error(f"Unknown sampler {unknown[0][:40]!r}. Choose from: {', '.join(SAMPLERS)}.",
+                       print_exception=False)
     counts = parse_step_counts(step_counts)
     n_cells = len(samplers) * len(counts)
     if n_cells > MAX_COMPARE_CELLS:
@@ -130,7 +131,8 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
         progress(0, desc="reference image")
         reference = pipe(prompt, negative or "", REFERENCE_SAMPLER, REFERENCE_STEPS, guidance, seed).images[0]
         yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(),
-               f"Reference ready; running {n_cells} cells together ({len(samplers)} samplers × {len(counts)} step counts)…")
+               f"Reference ready; running {n_cells} cells together ({len(samplers)} samplers × {len(counts)} step "
+               f"counts)…")
         # All cells at once: their model calls share UNet batches, round by round (pipelines/grid.py);
         # each cell is byte-identical to the same settings run alone.
         outs = pipe.generate_grid(prompt, negative or "", cells, guidance, seed, return_trajectory=True,

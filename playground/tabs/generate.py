@@ -139,7 +139,8 @@ def token_summary(pipe, prompt: str) -> str:
     shown = " ".join(f"`{t}`" for t in tokens[:limit]) or "(empty: unconditional)"
     note = ""
     if truncated:
-        note = f"\n\n**Truncated:** the prompt has {len(tokens)} tokens and the model reads {limit}; the rest is ignored."
+        note = (f"\n\n**Truncated:** the prompt has {len(tokens)} tokens and the model reads {limit}; the rest is "
+                "ignored.")
     return f"**Tokens** ({min(len(tokens), limit)}/{limit}): {shown}{note}"
 
 

@@ -53,7 +53,8 @@ def model_card(registry: ModelRegistry, model: str) -> str:
         if module is not None:
             parts.append(f"{name} {sum(p.numel() for p in module.parameters()) / 1e6:.2f} M parameters")
     h, w = pipe.default_size
-    summary = (f"**{model or registry.default}** · {'latent' if pipe.is_latent else 'pixel'} diffusion · {w}×{h} px · "
+    kind = "latent" if pipe.is_latent else "pixel"
+    summary = (f"**{model or registry.default}** · {kind} diffusion · {w}×{h} px · "
                f"{', '.join(parts)} · prediction type `{pipe.scheduler.config.get('prediction_type', 'epsilon')}` · "
                f"default sampler {pipe.config.default_sampler}, guidance {pipe.config.default_guidance_scale:g} · "
                f"prompt window {pipe.max_prompt_tokens} tokens")
