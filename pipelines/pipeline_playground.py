@@ -336,13 +336,17 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         pixels = torch.nan_to_num(pixels.float(), nan=-1.0).cpu()  # a broken (NaN) pixel shows black
         return self.image_processor.postprocess(pixels, output_type=output_type)
 
+    def training_schedule(self) -> DDPMScheduler:
+        """The model's training noise schedule (its betas, alpha_bar) as a fresh DDPM scheduler: the forward process.
+        Fresh each time: the pipeline's own scheduler is shared by threads."""
+        config = {k: v for k, v in self._loaded_scheduler.config.items() if k != "_use_default_values"}
+        return DDPMScheduler.from_config(config)
+
     def add_noise(self, x0: torch.Tensor, t: int, seed: int = 0) -> torch.Tensor:
         """x_t ~ q(x_t | x_0): the forward process with the model's own training schedule and noise drawn from
         `seed` (the same seed gives the same noise at every t)."""
-        config = {k: v for k, v in self.scheduler.config.items() if k != "_use_default_values"}
-        schedule = DDPMScheduler.from_config(config)
         noise = seeded_noise(x0, seed)
-        return schedule.add_noise(x0, noise, torch.tensor([int(t)] * x0.shape[0], dtype=torch.long))
+        return self.training_schedule().add_noise(x0, noise, torch.tensor([int(t)] * x0.shape[0], dtype=torch.long))
 
     # ------------------------------------------------------------------ model
 
@@ -758,9 +762,3 @@ class _Failure:
         self.error = error
 
 
-
-# TEMPORARY (removed when Denoise-from-t moves onto the call loop): the old names the Forward tab imports.
-from .denoising import (completes_step as _completes_step, euler_step, first_step_in_first_order,  # noqa: E402
-                        noise_kwargs as _noise_kwargs, noise_level as _noise_level, predicted_x0_and_noise,
-                        pure_noise_call, sigma_after_step as _sigma_after_step,
-                        works_in_sigma_space as _works_in_sigma_space)

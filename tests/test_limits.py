@@ -13,6 +13,7 @@ from PIL import Image
 import tiny_models
 import world
 from pipelines import PlaygroundInputError
+from pipelines.denoising import seeded_noise
 from playground import files, parsing, pictures, plots
 from playground.lab import (counts, denoise, forward_process, guidance_strip, judging, metrics, presets,
                             runs)
@@ -131,7 +132,7 @@ def test_count_sweep_counts_each_number(latent_pipe):
 def test_add_noise_keeps_the_image_at_t0_and_drowns_it_at_t999(pixel_pipe):
     example = forward_process.example_image(forward_process.example_names()[0])
     x0 = pixel_pipe.encode_images(pictures.fit_to_size(example, (8, 8)))
-    noise = forward_process.noise_like(x0, 5)
+    noise = seeded_noise(x0, 5)
     early, late = forward_process.add_noise(pixel_pipe, x0, 0, 5), forward_process.add_noise(pixel_pipe, x0, 999, 5)
     assert (early - x0).abs().max() < 0.05
     assert torch.corrcoef(torch.stack([late.flatten(), noise.flatten()]))[0, 1] > 0.99
@@ -195,9 +196,9 @@ def test_uploads_are_checked_before_decoding(tmp_path, monkeypatch):
 
 def _noise_oracle(pipe, monkeypatch, x0, seed):
     """Make the model predict exactly the noise denoise_from starts with (epsilon prediction, no UNet call)."""
-    noise = forward_process.noise_like(x0, seed)
+    noise = seeded_noise(x0, seed)
 
-    def oracle(model_input, timestep, embeds, guidance_scale, force_both=False):
+    def oracle(model_input, timestep, embeds, guidance_scale, force_both=False, **options):
         n = noise.expand(model_input.shape[0], -1, -1, -1)
         return n, n, None
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from diffusers import DDPMScheduler
-from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image
 
 import world
@@ -53,12 +51,6 @@ def example_image(name: str) -> Image.Image:
 
 
 # --------------------------------------------------------------------------- the schedule
-
-def forward_scheduler(pipe) -> DDPMScheduler:
-    """The model's training noise schedule as a fresh DDPM scheduler (the pipeline's own is shared by threads)."""
-    config = {k: v for k, v in pipe.scheduler.config.items() if k != "_use_default_values"}
-    return DDPMScheduler.from_config(config)
-
 
 def num_train_timesteps(pipe) -> int:
     return int(pipe.scheduler.config.get("num_train_timesteps", 1000))
@@ -102,28 +94,20 @@ class NoiseLevel:
 
 
 def noise_level(pipe, t: int) -> NoiseLevel:
-    return NoiseLevel(int(t), float(forward_scheduler(pipe).alphas_cumprod[int(t)]))
+    return NoiseLevel(int(t), float(pipe.training_schedule().alphas_cumprod[int(t)]))
 
 
 def schedule_arrays(pipe) -> dict[str, np.ndarray]:
-    ab = forward_scheduler(pipe).alphas_cumprod.double().numpy()
+    ab = pipe.training_schedule().alphas_cumprod.double().numpy()
     return {"t": np.arange(len(ab)), "alpha_bar": ab, "snr": ab / np.clip(1 - ab, 1e-12, None),
             "sigma": np.sqrt((1 - ab) / ab)}
 
 
 # --------------------------------------------------------------------------- q(x_t | x_0)
 
-def noise_like(x: torch.Tensor, seed: int) -> torch.Tensor:
-    gen = torch.Generator("cpu").manual_seed(int(seed))
-    return randn_tensor(tuple(x.shape), generator=gen, device=torch.device("cpu"), dtype=torch.float32).to(x.device,
-                                                                                                           x.dtype)
-
-
 def add_noise(pipe, x0: torch.Tensor, t: int, seed: int = 0) -> torch.Tensor:
     """x_t ~ q(x_t | x_0) with the model's own schedule and seeded noise (same seed, same noise at every t)."""
-    sched = forward_scheduler(pipe)
-    noise = noise_like(x0, seed)
-    return sched.add_noise(x0, noise, torch.tensor([int(t)] * x0.shape[0], dtype=torch.long))
+    return pipe.add_noise(x0, t, seed)
 
 
 @dataclass
