@@ -155,3 +155,12 @@ def test_count_twins_differ_by_one_object_and_the_number_word_only():
         assert wa[0] in (str(a.count), world.NUMBER_WORDS[a.count]) and wb[0] in (str(b.count), world.NUMBER_WORDS[b.count])
         seen.add(a.count)
     assert seen == set(range(1, 9))
+
+
+def test_read_word_on_a_sign_at_the_frame_edge_reads_blanks_instead_of_failing():
+    """A generated picture can put the sign against the left edge, so that the word's first letters would sit
+    outside the frame: those read as unknown ("?"), they do not crash the judge."""
+    img = np.full((world.SIZE, world.SIZE, 3), 120, np.uint8)
+    img[10:22, 0:4] = 255  # a narrow white sign touching the left edge
+    word = world.read_word(img, 3)
+    assert isinstance(word, str) and len(word) == 3 and word[0] == "?"

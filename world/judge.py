@@ -108,7 +108,8 @@ def read_word(img: np.ndarray, n_letters: int) -> Optional[str]:
         gx = x0 + i * (GLYPH_W + GLYPH_GAP)
         cell = np.zeros((GLYPH_H, GLYPH_W), np.float32)
         ys0, xs0 = max(y0, 0), max(gx, 0)
-        patch = dark[ys0:y0 + GLYPH_H, xs0:gx + GLYPH_W]
+        # ends clipped at 0 too: a glyph wholly left of (or above) the frame reads as blank, not a wrapped slice
+        patch = dark[ys0:max(y0 + GLYPH_H, 0), xs0:max(gx + GLYPH_W, 0)]
         cell[ys0 - y0:ys0 - y0 + patch.shape[0], xs0 - gx:xs0 - gx + patch.shape[1]] = patch
         small = cell.reshape(5, GLYPH_SCALE, 3, GLYPH_SCALE).mean((1, 3)) > 0.5
         scores = {ch: int((g == small).sum()) for ch, g in FONT.items()}
