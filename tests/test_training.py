@@ -5,7 +5,10 @@ import torch
 from safetensors.torch import load_file
 
 import world
-from training import train
+from training import models, train
+from training.data import count_pairs, fade_twins, share_within_pairs, to_tensor, with_count_twins
+from training.losses import TextKeepsWords, loss_weights, reconstruction_loss, sample_timesteps
+from training.stages import decoder_stages, load_or_build_tokenizer
 
 
 def run(tmp, *args):
@@ -61,9 +64,9 @@ def test_decoder_phase_keeps_the_encoder_and_lowers_the_loss(vae_run):
 
     import world
 
-    x = train.to_tensor(world.sample_batch(424242, 64)[0])
+    x = to_tensor(world.sample_batch(424242, 64)[0])
     with torch.no_grad():
-        errors = [train.reconstruction_loss(vae.decode(vae.encode(x).latent_dist.mean).sample, x).item()
+        errors = [reconstruction_loss(vae.decode(vae.encode(x).latent_dist.mean).sample, x).item()
                   for vae in (AutoencoderKL.from_pretrained(out / d / "final") for d in ("vae", "decoder"))]
     assert errors[1] < errors[0], errors
     before = load_file(out / "vae" / "final" / "diffusion_pytorch_model.safetensors")
@@ -76,9 +79,9 @@ def test_decoder_phase_keeps_the_encoder_and_lowers_the_loss(vae_run):
     assert sum(not torch.equal(before[k], after[k]) for k in tuned) > len(tuned) // 2
 
     # a second stage continues the first (not the vae) and, like the first, leaves the encoder alone
-    assert train.decoder_stages(out) == [out / "decoder"]
+    assert decoder_stages(out) == [out / "decoder"]
     run(out, "--phase", "decoder", "--name", "decoder2", "--steps", "30", "--lr-vae", "1e-3")
-    assert train.decoder_stages(out) == [out / "decoder", out / "decoder2"]
+    assert decoder_stages(out) == [out / "decoder", out / "decoder2"]
     log = (out / "decoder2" / "log.csv").read_text().splitlines()
     first_psnr = float(log[1].split(",")[log[0].split(",").index("psnr")])
     decoder_log = (out / "decoder" / "log.csv").read_text().splitlines()
@@ -93,10 +96,10 @@ def test_loss_weights_uniform_keeps_the_noisiest_steps():
     """min-SNR-5 on v all but drops the noisiest steps (where layout is decided); 'uniform' keeps them."""
     from training.models import ModelConfig, make_scheduler
 
-    alpha_bar = make_scheduler(ModelConfig()).alphas_cumprod[[0, 500, 999]]
-    min_snr = train.loss_weights(alpha_bar, "min-snr", "v_prediction")
+    scheduler, t = make_scheduler(ModelConfig()), torch.tensor([0, 500, 999])
+    min_snr = loss_weights(scheduler, t, "min-snr", "v_prediction")
     assert min_snr[2] < 0.01 and 0.2 < min_snr[1] < 0.9  # t=999: SNR 0.005
-    assert torch.equal(train.loss_weights(alpha_bar, "uniform", "v_prediction"), torch.ones(3))
+    assert torch.equal(loss_weights(scheduler, t, "uniform", "v_prediction"), torch.ones(3))
     assert train.parse_args(["--phase", "unet", "--loss-weight", "uniform"]).loss_weight == "uniform"
 
 
@@ -106,7 +109,7 @@ def test_lognormal_timesteps_put_half_the_batch_at_low_noise():
     from training.models import ModelConfig, make_scheduler
 
     alpha_bar = make_scheduler(ModelConfig()).alphas_cumprod
-    draw = lambda kind, seed: train.sample_timesteps(kind, alpha_bar, 20000, torch.Generator().manual_seed(seed))
+    draw = lambda kind, seed: sample_timesteps(kind, alpha_bar, 20000, torch.Generator().manual_seed(seed))
     lognormal, uniform = draw("lognormal", 0), draw("uniform", 0)
     assert 0.45 < (lognormal < 90).float().mean() < 0.6 and 0.07 < (uniform < 90).float().mean() < 0.11
     assert 0.03 < (lognormal > 500).float().mean() < 0.12  # the noisiest steps (layout) are still visited
@@ -121,10 +124,10 @@ def test_t_min_trains_only_the_noisy_steps():
     from training.models import ModelConfig, make_scheduler
 
     alpha_bar = make_scheduler(ModelConfig()).alphas_cumprod
-    t = train.sample_timesteps("uniform", alpha_bar, 20000, torch.Generator().manual_seed(0), t_min=500)
+    t = sample_timesteps("uniform", alpha_bar, 20000, torch.Generator().manual_seed(0), t_min=500)
     assert t.min() == 500 and t.max() == 999 and abs(t.float().mean().item() - 749.5) < 5
     with pytest.raises(ValueError, match="uniform timesteps only"):
-        train.sample_timesteps("lognormal", alpha_bar, 4, torch.Generator().manual_seed(0), t_min=500)
+        sample_timesteps("lognormal", alpha_bar, 4, torch.Generator().manual_seed(0), t_min=500)
     assert train.parse_args(["--phase", "tune", "--t-min", "500"]).t_min == 500
     for bad in (["--phase", "vae", "--t-min", "500"], ["--phase", "tune", "--t-min", "1000"],
                 ["--phase", "tune", "--t-min", "500", "--timesteps", "lognormal"]):
@@ -135,11 +138,11 @@ def test_t_min_trains_only_the_noisy_steps():
 def test_count_pairs_put_twins_in_the_batch_noised_alike():
     """--count-pairs: the last rows of a batch are twin count scenes (N, N + 1 objects) with one noise and timestep."""
     images, captions, _ = world.sample_batch(7, 8)
-    pairs = train.count_pairs(0.5, 8)
-    assert pairs == 2 and train.count_pairs(0.0, 64) == 0
+    pairs = count_pairs(0.5, 8)
+    assert pairs == 2 and count_pairs(0.0, 64) == 0
     with pytest.raises(ValueError, match="share of the batch"):
-        train.count_pairs(1.5, 8)
-    got, got_captions = train.with_count_twins(images, captions, pairs, seed=7)
+        count_pairs(1.5, 8)
+    got, got_captions = with_count_twins(images, captions, pairs, seed=7)
     assert (got[:4] == images[:4]).all() and got_captions[:4] == captions[:4]
     for i in (4, 6):
         fewer = (got[i] != got[i + 1]).any(-1)  # where the twin with one more object differs
@@ -147,8 +150,8 @@ def test_count_pairs_put_twins_in_the_batch_noised_alike():
         n, m = (int(w) if w.isdigit() else world.NUMBER_WORDS.index(w) for w in
                 (got_captions[i].split()[0], got_captions[i + 1].split()[0]))
         assert m == n + 1
-    noise = train.share_within_pairs(torch.randn(8, 4, 2, 2), pairs)
-    t = train.share_within_pairs(torch.arange(8), pairs)
+    noise = share_within_pairs(torch.randn(8, 4, 2, 2), pairs)
+    t = share_within_pairs(torch.arange(8), pairs)
     assert t.tolist() == [0, 1, 2, 3, 4, 4, 6, 6]
     assert torch.equal(noise[4], noise[5]) and torch.equal(noise[6], noise[7]) and not torch.equal(noise[3], noise[4])
 
@@ -162,7 +165,7 @@ def test_count_fade_puts_part_of_each_twins_difference_into_its_noisy_input():
     alpha_bar = sched.alphas_cumprod
     z, noise = torch.randn(6, 4, 2, 2), torch.randn(6, 4, 2, 2)
     t = torch.tensor([5, 900, 300, 300, 700, 700])
-    faded = train.fade_twins(z, noise, alpha_bar[t], 2, 0.5, torch.Generator().manual_seed(0))
+    faded = fade_twins(z, noise, alpha_bar[t], 2, 0.5, torch.Generator().manual_seed(0))
     assert torch.equal(faded[:2], noise[:2])
     a = alpha_bar[t].view(-1, 1, 1, 1)
     seen = (sched.add_noise(z, faded, t) - (1 - a).sqrt() * noise) / a.sqrt()  # the clean part of the noisy input
@@ -174,7 +177,7 @@ def test_count_fade_puts_part_of_each_twins_difference_into_its_noisy_input():
         assert torch.allclose(share_more, share_more[0], atol=1e-3) and -0.5 <= share_more[0] < 0
     x0 = a.sqrt() * sched.add_noise(z, faded, t) - (1 - a).sqrt() * sched.get_velocity(z, faded, t)
     assert torch.allclose(x0, z, atol=1e-4)  # the target is each twin's own picture
-    assert train.fade_twins(z, noise, alpha_bar[t], 2, 0.0, torch.Generator()) is noise
+    assert fade_twins(z, noise, alpha_bar[t], 2, 0.0, torch.Generator()) is noise
     with pytest.raises(SystemExit, match="needs --count-pairs"):
         train.main(["--phase", "tune", "--count-fade", "0.5"])
     with pytest.raises(SystemExit, match="0 to 1"):
@@ -184,7 +187,7 @@ def test_model_card_names_a_tune_of_the_noisy_steps(tmp_path):
     """A tune stage run with --t-min: its args.json carries it into training.json and the card's line names it."""
     import json
 
-    from training.model_card import _tune_line, phase_summaries
+    from training.model_card import phase_summaries, tune_line
 
     run_dir, model = tmp_path / "run", tmp_path / "model"
     (run_dir / "tune2" / "final" / "unet").mkdir(parents=True)
@@ -196,18 +199,18 @@ def test_model_card_names_a_tune_of_the_noisy_steps(tmp_path):
          "batch": 32, "mix": None, "text_aux": 0.0, "count_pairs": 0.25, "count_fade": 0.5}))
     got = phase_summaries(run_dir, model)["tune2"]
     assert (got["t_min"], got["steps"], got["init"], got["count_pairs"]) == (500, 600, "tune", 0.25)
-    line = _tune_line("tune2", got, 32, {"uniform": "the plain v-loss"})
+    line = tune_line("tune2", got, 32, {"uniform": "the plain v-loss"})
     assert "only timesteps 500 to 999 (`--t-min 500`" in line and "stage tune's EMA weights" in line
     assert "25% of each batch in twin count scenes noised alike (`--count-pairs 0.25`" in line
     assert "up to 50% of the other's extra object (`--count-fade 0.5`" in line
-    assert "--t-min" not in _tune_line("tune", {"steps": 1, "minutes": 1, "last_loss": 1}, 32, {})
+    assert "--t-min" not in tune_line("tune", {"steps": 1, "minutes": 1, "last_loss": 1}, 32, {})
 
 
 def test_model_card_says_which_phases_ran_on_a_gpu(tmp_path):
     """A phase trained on a GPU (its args.json names it) is named so on the card; CPU phases keep the CPU line."""
     import json
 
-    from training.model_card import _hardware_line, phase_summaries
+    from training.model_card import hardware_line, phase_summaries
 
     run_dir, model = tmp_path / "run", tmp_path / "model"
     model.mkdir()
@@ -217,30 +220,30 @@ def test_model_card_says_which_phases_ran_on_a_gpu(tmp_path):
         (run_dir / phase / "args.json").write_text(json.dumps({"steps": 100, "batch": 256, "device": device}))
     logs = phase_summaries(run_dir, model)
     assert logs["unet"]["device"] == "NVIDIA H200" and "device" not in logs["vae"]
-    line = _hardware_line(logs)
+    line = hardware_line(logs)
     assert "for autoencoder: 0.35 hours" in line and "one NVIDIA H200 GPU for text encoder + UNet: 6.5 minutes" in line
-    assert "no GPU" in _hardware_line({"vae": logs["vae"]}) and "0.35 CPU-hours" in _hardware_line({"vae": logs["vae"]})
+    assert "no GPU" in hardware_line({"vae": logs["vae"]}) and "0.35 CPU-hours" in hardware_line({"vae": logs["vae"]})
 
 
 def test_model_card_limits_name_the_categories_the_model_gets_wrong():
     """The card's Limits paragraph lists the measured weak categories, not a fixed list."""
-    from training.model_card import _limits_words
+    from training.model_card import limits_words
 
     results = {"single: colour": {"model": 1.0, "autoencoder": 1.0}, "count 2": {"model": 0.5, "autoencoder": 0.99},
                "relations": {"model": 0.97, "autoencoder": 0.98}, "colour binding": {"model": 0.56, "autoencoder": 1.0},
                "position": {"model": 0.85, "autoencoder": 1.0}, "_meta": {"images": 8}}
-    words = _limits_words(results)
+    words = limits_words(results)
     assert words.startswith("Below 0.8 here (the autoencoder's ceiling on them: 0.99 or more): count 2 0.50, colour "
                             "binding 0.56; 0.9 or more: single: colour, relations.")
     assert "position" not in words and "relations" not in words.split(";")[0]
-    assert _limits_words({"position": {"model": 0.9}}) == "Every category scores 0.8 or more here."
+    assert limits_words({"position": {"model": 0.9}}) == "Every category scores 0.8 or more here."
 
 
 def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     """A phase whose log is not in the run folder keeps the summary the model folder already holds."""
     import json
 
-    from training.model_card import _decoder_line, phase_summaries
+    from training.model_card import decoder_line, phase_summaries
 
     run_dir, model = tmp_path / "run", tmp_path / "model"
     (run_dir / "unet").mkdir(parents=True)
@@ -262,8 +265,8 @@ def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     got = phase_summaries(run_dir, model)
     assert list(got) == ["vae", "decoder", "decoder2", "unet"]
     assert got["decoder2"] == {"steps": 1300, "minutes": 8.4, "last_loss": 0.05, "first_psnr": 30.5, "last_psnr": 31.5}
-    assert "--phase decoder --name decoder2" in _decoder_line("decoder2", got["decoder2"], 32)
-    assert "encoder frozen" in _decoder_line("decoder", got["decoder"], 32)
+    assert "--phase decoder --name decoder2" in decoder_line("decoder2", got["decoder2"], 32)
+    assert "encoder frozen" in decoder_line("decoder", got["decoder"], 32)
 
 
 def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
@@ -379,7 +382,7 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
     import shutil
 
     from pipelines import load_pipeline
-    from training.model_card import _text_aux_words, phase_summaries
+    from training.model_card import phase_summaries, text_aux_words
 
     out, _ = vae_run
     shutil.copytree(out / "vae", tmp_path / "vae")
@@ -397,11 +400,11 @@ def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(va
     assert summaries["tune"]["text_aux"] == 1.0 and "text_aux_bag" not in summaries["tune"]  # the default: with
     assert summaries["unet"]["text_aux"] == 1.0 and summaries["unet"]["text_aux_tokens"] is False
     assert summaries["unet"]["text_aux_bag_words"] == ["square", "circle"]
-    unet_words, tune_words = _text_aux_words(summaries["unet"]), _text_aux_words(summaries["tune"])
+    unet_words, tune_words = text_aux_words(summaries["unet"]), text_aux_words(summaries["tune"])
     assert "--no-text-aux-tokens --text-aux-bag-words square,circle" in unet_words and "name its token" not in unet_words
     assert "must name which of square, circle" in unet_words
     assert "each word's output must name its token" in tune_words and "caption's words" in tune_words
-    assert "pooled" not in _text_aux_words({"text_aux": 1.0, "text_aux_bag": False})
+    assert "pooled" not in text_aux_words({"text_aux": 1.0, "text_aux_bag": False})
     shipped = load_file(tmp_path / "model" / "text_encoder" / "model.safetensors")
     trained = load_file(tmp_path / "unet" / "final" / "text_encoder" / "model.safetensors")
     assert shipped.keys() == trained.keys()
@@ -430,7 +433,7 @@ def test_text_aux_loss_needs_words_apart(parts, floor, apart_below):
     best = {}
     for name, hidden in (("apart", apart), ("same", same)):
         torch.manual_seed(0)
-        heads = train.TextKeepsWords(16, 10, special_ids=[0, 9], **parts)
+        heads = TextKeepsWords(16, 10, special_ids=[0, 9], **parts)
         opt = torch.optim.Adam(heads.parameters(), lr=0.05)
         for _ in range(300):  # the best heads for this encoder output
             opt.zero_grad()
@@ -504,11 +507,11 @@ def test_vae_and_unet_widths_set_the_latent_grid_and_where_attention_is(tmp_path
     pipe = load_pipeline(str(tmp_path / "model"))
     # the shipped schedule is the training one with its signal-to-noise ratio divided by 4 at every step
     snr = lambda ab: ab / (1 - ab)  # noqa: E731
-    plain = train.make_scheduler(train.ModelConfig()).alphas_cumprod
+    plain = models.make_scheduler(models.ModelConfig()).alphas_cumprod
     ratio = snr(plain) / snr(pipe.scheduler.alphas_cumprod)
     assert torch.allclose(ratio, torch.full_like(ratio, 4.0), rtol=1e-3)
-    from training.model_card import _shift_words  # the model card names the shift
-    assert _shift_words(pipe.scheduler) == ", its signal-to-noise ratio divided by 4 (`--snr-shift 4`)"
+    from training.model_card import shift_words  # the model card names the shift
+    assert shift_words(pipe.scheduler) == ", its signal-to-noise ratio divided by 4 (`--snr-shift 4`)"
     from pipelines.samplers import SAMPLERS, make_scheduler
     for name in SAMPLERS:  # every sampler reads the shifted schedule
         assert torch.allclose(make_scheduler(name, pipe.scheduler.config).alphas_cumprod, pipe.scheduler.alphas_cumprod)
@@ -516,8 +519,8 @@ def test_vae_and_unet_widths_set_the_latent_grid_and_where_attention_is(tmp_path
     assert list(pipe.unet.config.block_out_channels) == [16, 16, 32]
     assert list(pipe.unet.config.down_block_types) == ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"]
     assert list(pipe.unet.config.up_block_types) == ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"]
-    from training.model_card import _attention_words  # the model card says where the UNet attends
-    assert _attention_words(pipe.unet.config) == "cross-attention in the lower levels only (none at 8×8, as in SDXL)"
+    from training.model_card import attention_words  # the model card says where the UNet attends
+    assert attention_words(pipe.unet.config) == "cross-attention in the lower levels only (none at 8×8, as in SDXL)"
     out = pipe("two red circles", num_inference_steps=2, seed=0, output_type="latent")
     assert tuple(out.images.shape) == (1, pipe.vae.config.latent_channels, 8, 8)
     assert pipe("two red circles", num_inference_steps=2, seed=0).images[0].size == (32, 32)
@@ -549,7 +552,7 @@ def test_clip_phase_learns_to_match_pictures_and_captions_and_its_text_tower_con
     assert torch.equal(CLIPTextModel.from_pretrained(tower)(ids).pooler_output, clip.text_model(ids).pooler_output)
     from training.check_clip import PROBES, zero_shot_scores
 
-    scores = zero_shot_scores(clip, train.load_or_build_tokenizer(tmp_path), n=4)
+    scores = zero_shot_scores(clip, load_or_build_tokenizer(tmp_path), n=4)
     assert list(scores) == list(PROBES) and all(0 <= right <= 1 for right, _ in scores.values())
     assert scores["colour binding"][1] == 0.5 and scores["count 1-9"][1] == 1 / 9
 
@@ -583,7 +586,7 @@ def test_freezing_text_without_weights_keeps_the_random_initial_encoder_of_the_s
     shutil.copytree(out / "vae", tmp_path / "vae")
     run(tmp_path, "--phase", "unet", "--steps", "4", "--lr", "3e-3", "--freeze-text", "--seed", "3")
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
-    tokenizer = train.load_or_build_tokenizer(tmp_path)
+    tokenizer = load_or_build_tokenizer(tmp_path)
     torch.manual_seed(3)
     fresh = make_text_encoder(ModelConfig.tiny(), tokenizer).state_dict()
     shipped = load_file(tmp_path / "model" / "text_encoder" / "model.safetensors")
@@ -634,7 +637,7 @@ def test_zero_terminal_snr_ends_the_schedule_in_pure_noise_for_every_sampler(vae
 
     from pipelines import load_pipeline
     from pipelines.samplers import SAMPLERS, make_scheduler
-    from training.model_card import _shift_words
+    from training.model_card import shift_words
 
     shutil.copytree(vae_run[0] / "vae", tmp_path / "vae")
     run(tmp_path, "--phase", "unet", "--steps", "2", "--zero-terminal-snr")
@@ -643,10 +646,10 @@ def test_zero_terminal_snr_ends_the_schedule_in_pure_noise_for_every_sampler(vae
     run(tmp_path, "--phase", "tune", "--steps", "2")
     run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
     pipe = load_pipeline(str(tmp_path / "model"))
-    ab, plain = pipe.scheduler.alphas_cumprod, train.make_scheduler(train.ModelConfig()).alphas_cumprod
+    ab, plain = pipe.scheduler.alphas_cumprod, models.make_scheduler(models.ModelConfig()).alphas_cumprod
     assert abs(ab[-1].item() - 2.0**-24) < 1e-9 and plain[-1] > 0.004 and abs(ab[0] - plain[0]) < 1e-6
     assert bool((ab[1:] < ab[:-1]).all())  # still a noise schedule: less signal at every step
-    assert _shift_words(pipe.scheduler) == ", rescaled so its last step is pure noise (`--zero-terminal-snr`)"
+    assert shift_words(pipe.scheduler) == ", rescaled so its last step is pure noise (`--zero-terminal-snr`)"
     for name in SAMPLERS:
         assert torch.allclose(make_scheduler(name, pipe.scheduler.config).alphas_cumprod, ab)
         image = pipe("two red circles", sampler=name, num_inference_steps=3, seed=0, output_type="np").images

@@ -13,26 +13,13 @@ from pathlib import Path
 import torch
 from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+from transformers.convert_slow_tokenizer import bytes_to_unicode
 
 from pipelines import PlaygroundPipeline
 
 TEXT_HIDDEN = 16
 MAX_TOKENS = 16
 WORDS = ["three", "red", "blue", "green", "circles", "circle", "square", "on", "a", "background", "of", "the"]
-
-
-def _bytes_to_unicode() -> dict[int, str]:
-    """The byte -> printable character table of GPT-2 / CLIP byte-level BPE."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
-    bs += list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
 
 
 def write_tiny_clip_vocab(folder: str | Path) -> Path:
@@ -44,7 +31,7 @@ def write_tiny_clip_vocab(folder: str | Path) -> Path:
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    base = list(_bytes_to_unicode().values())
+    base = list(bytes_to_unicode().values())
     vocab_list = base + [c + "</w>" for c in base]
     merges = []
     for word in WORDS:

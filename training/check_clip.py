@@ -18,14 +18,14 @@ import torch
 from transformers import CLIPModel, CLIPTokenizer
 
 import world
-from training.train import to_tensor
+from training.data import to_tensor
 
 
 def _colours(rng, n: int = 1) -> tuple[str, list[str]]:
-    bg = world._pick(rng, world.BACKGROUND_COLOURS)
+    bg = world.pick(rng, world.BACKGROUND_COLOURS)
     picked: list[str] = []
     for _ in range(n):
-        picked.append(world._pick(rng, world.OBJECT_COLOURS, exclude=(bg, *picked)))
+        picked.append(world.pick(rng, world.OBJECT_COLOURS, exclude=(bg, *picked)))
     return bg, picked
 
 
@@ -35,51 +35,51 @@ def _with_object(scene: world.Scene, **change) -> world.Scene:
 
 def probe_shape(rng) -> tuple[world.Scene, list[world.Scene]]:
     bg, (c,) = _colours(rng)
-    s = world._pick(rng, world.SHAPES)
-    scene = world.make_single(rng, s, c, bg, size=world._pick(rng, list(world.SIZES)))
+    s = world.pick(rng, world.SHAPES)
+    scene = world.make_single(rng, s, c, bg, size=world.pick(rng, list(world.SIZES)))
     return scene, [_with_object(scene, shape=x) for x in world.SHAPES if x != s]
 
 
 def probe_big_square_or_circle(rng) -> tuple[world.Scene, list[world.Scene]]:
     bg, (c,) = _colours(rng)
-    s = world._pick(rng, ["square", "circle"])
+    s = world.pick(rng, ["square", "circle"])
     scene = world.make_single(rng, s, c, bg, size="big")
     return scene, [_with_object(scene, shape="circle" if s == "square" else "square")]
 
 
 def probe_colour(rng) -> tuple[world.Scene, list[world.Scene]]:
     bg, (c,) = _colours(rng)
-    scene = world.make_single(rng, world._pick(rng, world.SHAPES), c, bg)
+    scene = world.make_single(rng, world.pick(rng, world.SHAPES), c, bg)
     return scene, [_with_object(scene, colour=x) for x in world.OBJECT_COLOURS if x not in (bg, c)]
 
 
 def probe_position(rng) -> tuple[world.Scene, list[world.Scene]]:
     bg, (c,) = _colours(rng)
-    p = world._pick(rng, list(world.POSITIONS))
-    scene = world.make_single(rng, world._pick(rng, world.SHAPES), c, bg, position=p)
+    p = world.pick(rng, list(world.POSITIONS))
+    scene = world.make_single(rng, world.pick(rng, world.SHAPES), c, bg, position=p)
     return scene, [replace(scene, position=q) for q in world.POSITIONS if q != p]
 
 
 def probe_count(rng, low: int = 1, high: int = 9) -> tuple[world.Scene, list[world.Scene]]:
     bg, (c,) = _colours(rng)
-    s, n = world._pick(rng, world.SHAPES), int(rng.integers(low, high + 1))
+    s, n = world.pick(rng, world.SHAPES), int(rng.integers(low, high + 1))
     scene = world.make_count(rng, n, s, c, bg)
     return scene, [world.make_count(None, m, s, c, bg) for m in range(1, 10) if m != n]
 
 
 def probe_binding(rng) -> tuple[world.Scene, list[world.Scene]]:
     bg, (c1, c2) = _colours(rng, 2)
-    s1 = world._pick(rng, world.SHAPES)
-    scene = world.make_pair(rng, (s1, c1), (world._pick(rng, world.SHAPES, exclude=(s1,)), c2), "and", bg)
+    s1 = world.pick(rng, world.SHAPES)
+    scene = world.make_pair(rng, (s1, c1), (world.pick(rng, world.SHAPES, exclude=(s1,)), c2), "and", bg)
     a, b = scene.objects
     return scene, [replace(scene, objects=(replace(a, colour=c2), replace(b, colour=c1)))]
 
 
 def probe_relation(rng) -> tuple[world.Scene, list[world.Scene]]:
     bg, (c1, c2) = _colours(rng, 2)
-    r = world._pick(rng, world.RELATIONS[:4])
-    scene = world.make_pair(rng, (world._pick(rng, world.SHAPES), c1), (world._pick(rng, world.SHAPES), c2), r, bg)
-    return scene, [replace(scene, relation=world._FLIPPED[r])]  # "above" can also hold a little "left of": not asked
+    r = world.pick(rng, world.RELATIONS[:4])
+    scene = world.make_pair(rng, (world.pick(rng, world.SHAPES), c1), (world.pick(rng, world.SHAPES), c2), r, bg)
+    return scene, [replace(scene, relation=world.FLIPPED[r])]  # "above" can also hold a little "left of": not asked
 
 
 PROBES: dict[str, Callable] = {

@@ -10,7 +10,7 @@ import torch
 from diffusers import AutoencoderKL
 
 import world
-from training.train import to_tensor
+from training.data import to_tensor
 
 
 @torch.no_grad()

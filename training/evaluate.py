@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -31,21 +30,21 @@ def category_scenes(category: str, n: int, seed: int) -> list[world.Scene]:
     rng = np.random.default_rng(seed)
     scenes = []
     for _ in range(n):
-        bg = world._pick(rng, world.BACKGROUND_COLOURS)
-        fg = world._pick(rng, world.OBJECT_COLOURS, exclude=(bg,))
-        shape = world._pick(rng, world.SHAPES)
+        bg = world.pick(rng, world.BACKGROUND_COLOURS)
+        fg = world.pick(rng, world.OBJECT_COLOURS, exclude=(bg,))
+        shape = world.pick(rng, world.SHAPES)
         if category.startswith("single"):
             scenes.append(world.make_single(rng, shape, fg, bg))
         elif category == "position":
-            scenes.append(world.make_single(rng, shape, fg, bg, position=world._pick(rng, list(world.POSITIONS))))
+            scenes.append(world.make_single(rng, shape, fg, bg, position=world.pick(rng, list(world.POSITIONS))))
         elif category.startswith("count"):
             scenes.append(world.make_count(rng, int(category.split()[1]), shape, fg, bg))
         elif category in ("two objects", "colour binding", "relations"):
-            fg2 = world._pick(rng, world.OBJECT_COLOURS, exclude=(bg, fg))
-            rel = "and" if category != "relations" else world._pick(rng, ["left of", "right of", "above", "below"])
-            scenes.append(world.make_pair(rng, (shape, fg), (world._pick(rng, world.SHAPES), fg2), rel, bg))
+            fg2 = world.pick(rng, world.OBJECT_COLOURS, exclude=(bg, fg))
+            rel = "and" if category != "relations" else world.pick(rng, ["left of", "right of", "above", "below"])
+            scenes.append(world.make_pair(rng, (shape, fg), (world.pick(rng, world.SHAPES), fg2), rel, bg))
         elif category == "written words":
-            scenes.append(world.make_text(rng, world._pick(rng, world.WORDS), world._pick(rng, world.BACKGROUND_COLOURS, exclude=("white",))))
+            scenes.append(world.make_text(rng, world.pick(rng, world.WORDS), world.pick(rng, world.BACKGROUND_COLOURS, exclude=("white",))))
         else:
             raise ValueError(category)
     return scenes

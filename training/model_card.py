@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 
 from training.check_vae import reconstruction_scores
-from training.evaluate import CATEGORIES, evaluate, sample_grid, table
-from training.train import decoder_stages, stage_number, tune_stages
+from training.evaluate import evaluate, sample_grid, table
+from training.stages import decoder_stages, stage_number, tune_stages
 
 
 def _log_summary(path: Path) -> dict:
@@ -87,7 +87,7 @@ def phase_summaries(run: Path, model: Path) -> dict:
     return out
 
 
-def _text_aux_words(log: dict) -> str:
+def text_aux_words(log: dict) -> str:
     """The card's words for a stage trained with --text-aux ("" without it)."""
     if not log.get("text_aux"):
         return ""
@@ -108,7 +108,7 @@ def _text_aux_words(log: dict) -> str:
             f"{'; '.join(parts)})")
 
 
-def _decoder_line(name: str, log: dict, vae_batch: int) -> str:
+def decoder_line(name: str, log: dict, vae_batch: int) -> str:
     start = ("Decoder fine-tune, encoder frozen (so the UNet's latents do not move)" if name == "decoder" else
              f"Then the decoder continued (`--phase decoder --name {name}`, a fresh AdamW and schedule)")
     lr = f" at lr {log['lr_vae']:g}" if log.get("lr_vae") else ""
@@ -117,7 +117,7 @@ def _decoder_line(name: str, log: dict, vae_batch: int) -> str:
             f"at the first step, {log.get('last_psnr', '?')} dB at the last logged one.")
 
 
-def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
+def tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
     init = log.get("init", "unet")
     start = "the UNet's" if init == "unet" else f"stage {init}'s"
     mix = log.get("mix")
@@ -136,7 +136,7 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
         extras += (f", each twin's noisy input holding up to {log['count_fade']:.0%} of the other's extra object "
                    f"(`--count-fade {log['count_fade']:g}`: a faint extra object to drop, a faded one to draw, as "
                    f"its number word says)")
-    extras += _text_aux_words(log)
+    extras += text_aux_words(log)
     return (f"\n- Then continued from {start} EMA weights (`--phase tune --name {name}`): {log['steps']} steps of "
             f"{log.get('batch', unet_batch)} images, a fresh AdamW at lr {log.get('lr', '?')} with warm-up and cosine "
             f"decay, {weightings.get(log.get('loss_weight'), '?')}{extras}, {data}, other pictures than the stages "
@@ -144,7 +144,7 @@ def _tune_line(name: str, log: dict, unet_batch: int, weightings: dict) -> str:
             f"{log['minutes']} minutes; last logged loss {log['last_loss']}.")
 
 
-def _shift_words(scheduler) -> str:
+def shift_words(scheduler) -> str:
     """The card's words for a schedule other than Stable Diffusion's: ", its signal-to-noise ratio divided by 4
     (`--snr-shift 4`)", ", rescaled so its last step is pure noise (`--zero-terminal-snr`)", both, or ""."""
     if scheduler.config.get("trained_betas") is None:
@@ -159,7 +159,7 @@ def _shift_words(scheduler) -> str:
     return words + (", rescaled so its last step is pure noise (`--zero-terminal-snr`)" if zero else "")
 
 
-def _attention_words(config) -> str:
+def attention_words(config) -> str:
     """Where the UNet attends, in words: every level, or only the lower ones (level 0 is the latent grid)."""
     kinds = ["CrossAttn" in t for t in config.down_block_types]
     if all(kinds):
@@ -172,7 +172,7 @@ def _attention_words(config) -> str:
 _PHASE_WORDS = {"vae": "autoencoder", "unet": "text encoder + UNet"}
 
 
-def _hardware_line(logs: dict) -> str:
+def hardware_line(logs: dict) -> str:
     """The card's hardware line: the CPU, and the GPU for any phase that ran on one (its args.json says so)."""
     cpu = {k: v for k, v in logs.items() if not v.get("device")}
     gpu = {k: v for k, v in logs.items() if v.get("device")}
@@ -187,7 +187,7 @@ def _hardware_line(logs: dict) -> str:
             f"{sum(v.get('minutes', 0) for v in gpu.values()):.1f} minutes (the same commands run on a CPU, slower).")
 
 
-def _limits_words(results: dict, below: float = 0.8) -> str:
+def limits_words(results: dict, below: float = 0.8) -> str:
     """The categories the model gets wrong (model score under `below`), each with its score and the ceiling."""
     scores = {k: r for k, r in results.items() if k != "_meta"}
     weak = [k for k, r in scores.items() if r["model"] < below]
@@ -216,11 +216,11 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     tune_logs = {k: v for k, v in logs.items() if k.startswith("tune")}
     dec_logs = {k: v for k, v in logs.items() if k.startswith("decoder")}
     unet_batch, loss_weight = unet_log.get("batch", unet_batch), unet_log.get("loss_weight", loss_weight)
-    decoder_line = "".join(_decoder_line(name, log, vae_batch) for name, log in dec_logs.items())
+    decoder_lines = "".join(decoder_line(name, log, vae_batch) for name, log in dec_logs.items())
     pooled = ('pooled text into the time embedding (`class_embed_type="projection"`)'
               if pipe.unet.config.class_embed_type == "projection" else
               "no pooled text (the caption enters through cross-attention only: `--no-pooled-text`)")
-    attention = _attention_words(pipe.unet.config)
+    attention = attention_words(pipe.unet.config)
     params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
     meta = results["_meta"]
     targets = {"single: colour": 0.95, "single: shape": 0.9, "single: background": 0.95, "position": 0.8,
@@ -238,7 +238,7 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     weightings = {"min-snr": "min-SNR-5 weighting",
                   "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}
     weighting = weightings[loss_weight]
-    tune_line = "".join(_tune_line(name, log, unet_batch, weightings) for name, log in tune_logs.items())
+    tune_lines = "".join(tune_line(name, log, unet_batch, weightings) for name, log in tune_logs.items())
     on_cpu = " on CPU" if not any(v.get("device") for v in logs.values()) else ""
     card = f"""# Shapes world: a text-to-image diffusion model trained from scratch{on_cpu}
 
@@ -262,15 +262,15 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 | text_encoder | `CLIPTextModel`, {pipe.text_encoder.config.num_hidden_layers} layers, width {pipe.text_encoder.config.hidden_size} | {params['text_encoder']:.2f} M |
 | unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, {attention}, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
 | vae | `AutoencoderKL`, 32×32×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
-| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{_shift_words(pipe.scheduler)}; every sampler is derived from it | – |
+| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{shift_words(pipe.scheduler)}; every sampler is derived from it | – |
 
 ## Training (reproducible: see the repository README)
 - Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
-  {vae_log.get('minutes', '?')} minutes.{decoder_line}
+  {vae_log.get('minutes', '?')} minutes.{decoder_lines}
 - Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
-  warm-up and cosine decay{schedule}, v-prediction with {weighting}{_text_aux_words(unet_log)}, EMA of the weights (the EMA is what ships);
-  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_line}
-{_hardware_line(logs)}
+  warm-up and cosine decay{schedule}, v-prediction with {weighting}{text_aux_words(unet_log)}, EMA of the weights (the EMA is what ships);
+  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_lines}
+{hardware_line(logs)}
 - Data: rendered on the fly from a per-step seed (nothing downloaded, nothing stored).
 
 ## Measured (GenEval-style, judged by `world.judge`)
@@ -294,7 +294,7 @@ Autoencoder reconstructions of 512 random world pictures (PSNR in dB, then judge
 {ae_rows}
 
 ## Limits (what the Limits tab shows)
-{_limits_words(results)} The model
+{limits_words(results)} The model
 denoises by learned local patterns and global colour statistics; it never builds a scene plan, so "how many"
 and "which colour goes with which shape" are not represented anywhere it could check. Real models share these
 failures (GenEval: SD 1.5 scores 0.35 on counting, 0.04 on position, 0.06 on colour binding).

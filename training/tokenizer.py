@@ -1,7 +1,7 @@
 """Build a real CLIP-format BPE tokenizer (vocab.json + merges.txt) from the world's captions.
 
-The format is OpenAI CLIP's: byte-level base symbols (``bytes_to_unicode``), a ``</w>`` suffix on the
-last symbol of each word, merges learned greedily by pair frequency, and the special tokens
+The format is OpenAI CLIP's: byte-level base symbols (transformers' ``bytes_to_unicode``), a ``</w>`` suffix on
+the last symbol of each word, merges learned greedily by pair frequency, and the special tokens
 ``<|startoftext|>`` / ``<|endoftext|>``. Any prompt tokenizes (unknown words fall back to smaller
 pieces, down to single bytes); words the world never shows are the "rare words" limit.
 
@@ -17,24 +17,12 @@ from pathlib import Path
 import numpy as np
 import regex
 from transformers import CLIPTokenizer
+from transformers.convert_slow_tokenizer import bytes_to_unicode  # OpenAI's byte -> printable unicode map
 
 import world
 
 MAX_LENGTH = 48  # tokens the text encoder reads, start and end tokens included
 _PAT = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+""", regex.IGNORECASE)
-
-
-def bytes_to_unicode() -> dict[int, str]:
-    """OpenAI's reversible byte -> printable unicode map (as in CLIP and GPT-2)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, (chr(c) for c in cs)))
 
 
 def _words(text: str, byte_map) -> list[str]:

@@ -1,0 +1,102 @@
+"""Phase export (a run folder's EMA weights -> a diffusers pipeline folder, e.g. assets/bundled) and phase import
+(a run folder started from such a saved model, for tune stages to continue it)."""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+from transformers import CLIPTextModel, CLIPTokenizer
+
+import world
+from training.data import to_tensor
+from training.models import ModelConfig, make_scheduler, schedule_of
+from training.stages import decoder_stages, noise_schedule, stage_match, stage_number, tune_stages, weights_mtime
+
+
+@torch.no_grad()
+def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 2048) -> list[list[float]]:
+    """Least-squares linear map from normalised latents (+1 bias row) to the mean RGB of each latent cell."""
+    images, _, _ = world.sample_batch(seed, n)
+    x = to_tensor(images)
+    z = (vae.encode(x).latent_dist.mean - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
+    f = x.shape[-1] // z.shape[-1]
+    rgb = F.avg_pool2d(x, f)
+    a = torch.cat([z, torch.ones_like(z[:, :1])], 1).permute(0, 2, 3, 1).reshape(-1, z.shape[1] + 1)
+    b = rgb.permute(0, 2, 3, 1).reshape(-1, 3)
+    sol = torch.linalg.lstsq(a, b).solution
+    return sol.tolist()
+
+
+def export(args, cfg: ModelConfig) -> None:
+    from pipelines import PlaygroundPipeline
+
+    out = Path(args.out)
+    source = next((c for c in (out / "unet" / "final", out / "unet" / "latest") if c.exists()), None)
+    # tune stages continued it: ship the newest finished one, unless the UNet was trained again since
+    for tuned in tune_stages(out):
+        if source is None or weights_mtime(tuned / "final") >= weights_mtime(source):
+            source = tuned / "final"
+    if source is None:
+        raise SystemExit(f"--out {out}: no UNet weights to export (train --phase unet, or --phase import a model)")
+    stats = json.loads((out / "unet" / "latent_stats.json").read_text())
+    # same encoder, fine-tuned decoder (phase "decoder"): the last stage of the chain, if it was run
+    decoders = decoder_stages(out)
+    decoder = decoders[-1] / "final" if decoders else out / "vae" / "final"
+    vae = AutoencoderKL.from_pretrained(decoder)
+    vae.register_to_config(latents_mean=stats["latents_mean"], latents_std=stats["latents_std"], scaling_factor=1.0)
+    pipe = PlaygroundPipeline(
+        tokenizer=CLIPTokenizer.from_pretrained(out / "tokenizer"),
+        text_encoder=CLIPTextModel.from_pretrained(source / "text_encoder"),
+        unet=UNet2DConditionModel.from_pretrained(source / "unet"),
+        scheduler=make_scheduler(replace(cfg, **noise_schedule(args, out))),
+        vae=vae,
+        default_guidance_scale=args.guidance,
+        default_sampler="DPM++ 2M",
+        latent_rgb_factors=latent_rgb_factors(vae, stats["latents_mean"], stats["latents_std"]),
+        model_description="Shapes world, trained from scratch by training/train.py",
+    )
+    dest = Path(args.export_to)
+    pipe.save_pretrained(dest, safe_serialization=True)
+    print(f"[export] {source} + {decoder.parent.name}/final -> {dest}")
+
+
+def import_model(args, cfg: ModelConfig) -> None:
+    """Start a run folder from a saved model (e.g. assets/bundled), so that a tune stage can continue it on a
+    machine that does not hold the run that made it: its tokenizer, its autoencoder (as vae/final), the latent
+    statistics and noise schedule kept in its configs (unet/latent_stats.json, unet/noise_schedule.json), and its
+    text encoder + UNet as the last stage its training.json names (tune2/final, say; unet/final for an untuned
+    model). Then ``--phase tune --init tune2 --name tune3`` continues it; export and the model card work as on the
+    original run, the card keeping the model's summaries of the stages trained elsewhere."""
+    if not args.model:
+        raise SystemExit("--phase import needs --model FOLDER: the saved model to start the run from")
+    src, out = Path(args.model), Path(args.out)
+    for part in ("tokenizer", "text_encoder", "unet", "vae", "scheduler"):
+        if not (src / part).is_dir():
+            raise SystemExit(f"--model {src}: no {part}/ folder there; give a model saved by --phase export")
+    if (out / "vae").exists() or (out / "unet").exists():
+        raise SystemExit(f"--out {out} already holds a run; import into a new folder")
+    vae = AutoencoderKL.from_pretrained(src / "vae")
+    if vae.config.get("latents_mean") is None or vae.config.get("latents_std") is None:
+        raise SystemExit(f"--model {src}: its vae config keeps no latents_mean / latents_std (not exported by train.py)")
+    kept = schedule_of(DDPMScheduler.from_pretrained(src / "scheduler"))
+    if kept is None:
+        raise SystemExit(f"--model {src}: its noise schedule is not one --snr-shift / --zero-terminal-snr make")
+    training = json.loads((src / "training.json").read_text()) if (src / "training.json").exists() else {}
+    tunes = sorted((k for k in training if stage_match(k, "tune")), key=stage_number)
+    stage = tunes[-1] if tunes else "unet"
+    shutil.copytree(src / "tokenizer", out / "tokenizer")
+    vae.save_pretrained(out / "vae" / "final")
+    (out / "unet").mkdir(parents=True)
+    (out / "unet" / "latent_stats.json").write_text(json.dumps({"latents_mean": list(vae.config.latents_mean),
+                                                                "latents_std": list(vae.config.latents_std)}))
+    (out / "unet" / "noise_schedule.json").write_text(json.dumps({"snr_shift": kept[0], "zero_terminal_snr": kept[1]}))
+    CLIPTextModel.from_pretrained(src / "text_encoder").save_pretrained(out / stage / "final" / "text_encoder")
+    UNet2DConditionModel.from_pretrained(src / "unet").save_pretrained(out / stage / "final" / "unet")
+    (out / "imported.json").write_text(json.dumps({"model": str(src), "stage": stage, "training": training}, indent=1))
+    print(f"[import] {src} -> {out} (text encoder + UNet as {stage}/final); continue with "
+          f"--phase tune --init {stage} --name {'tune' if stage == 'unet' else f'tune{stage_number(stage) + 1}'}")
