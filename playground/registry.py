@@ -28,6 +28,7 @@ class ModelRegistry:
         for source in sources or ["bundled"]:
             name = display_name(source, taken=pipes.keys())
             pipes[name] = load_pipeline(source, device=device)
+            pipes[name].set_progress_bar_config(disable=True)  # the browser shows progress; keep the server log clean
         return cls(pipes)
 
     @property

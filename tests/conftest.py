@@ -61,21 +61,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def served_app(latent_pipe, pixel_pipe):
-    """The app served as `python app.py` serves it (its queue size and launch options, 2 runs at once), on
-    127.0.0.1, with the tiny latent model registered as "bundled" and the tiny pixel model as "pixel".
+def _registry(kind: str, request):
+    from playground.registry import ModelRegistry
+    from pipelines.loading import BUNDLED_DIR
 
-    Yields an object with url, demo and registry; shared by the reliability and security tests.
-    """
+    latent = request.getfixturevalue("latent_pipe")
+    if kind == "tiny":
+        return ModelRegistry(OrderedDict(bundled=latent, pixel=request.getfixturevalue("pixel_pipe")))
+    if kind == "bundled":  # the model people get; the tiny latent one where a checkout lacks its weights
+        if (BUNDLED_DIR / "model_index.json").exists():
+            return ModelRegistry.load(["bundled"])
+        return ModelRegistry(OrderedDict(tiny=latent))
+    raise ValueError(f"no app of kind {kind!r}")
+
+
+@pytest.fixture(scope="session")
+def serve_app(request):
+    """The one way tests serve the app: as `python app.py` serves it (its queue size, launch options and CSS,
+    2 runs at once), on 127.0.0.1. ``serve_app("tiny")`` serves the tiny latent model as "bundled" (so the
+    Limits tab judges its pictures) and the tiny pixel model as "pixel"; ``serve_app("bundled")`` the real
+    bundled model, for the browser tests and screenshots. Each is started once a session, on first use, and
+    returns an object with url, demo and registry."""
     import app
     from playground.app_ui import CSS, build_demo
-    from playground.registry import ModelRegistry
 
-    registry = ModelRegistry(OrderedDict(bundled=latent_pipe, pixel=pixel_pipe))
-    demo = build_demo(registry).queue(default_concurrency_limit=2, max_size=app.QUEUE_SIZE)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
-                **app.LAUNCH_OPTIONS)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", demo=demo, registry=registry)
-    demo.close()
+    servers: dict[str, SimpleNamespace] = {}
+
+    def serve(kind: str = "tiny") -> SimpleNamespace:
+        if kind not in servers:
+            registry = _registry(kind, request)
+            demo = build_demo(registry).queue(default_concurrency_limit=2, max_size=app.QUEUE_SIZE)
+            port = free_port()
+            demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
+                        **app.LAUNCH_OPTIONS)
+            servers[kind] = SimpleNamespace(url=f"http://127.0.0.1:{port}/", demo=demo, registry=registry)
+        return servers[kind]
+
+    yield serve
+    for server in servers.values():
+        server.demo.close()
+
+
+@pytest.fixture(scope="session")
+def served_app(serve_app):
+    """The app on the tiny models (see serve_app)."""
+    return serve_app("tiny")

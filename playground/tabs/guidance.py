@@ -31,6 +31,8 @@ EXPLAINER = """\
 changes. At each step the model predicts twice, once with the prompt and once without, and the sampler follows
 *without + scale × (with − without)*.
 **0** ignores the prompt altogether: you see what the model draws when told nothing.
+**Between 0 and 1** blends the two predictions, from the unconditional picture toward the prompt's. (diffusers'
+own pipelines switch guidance off at 1 or less, so there 0.5 gives the same picture as 1; here it does not.)
 **1** is the plain conditional model, with no push.
 **2 to 7** push toward what makes the prompt's picture differ from a picture of nothing: usually the prompt is
 followed better.

@@ -5,9 +5,7 @@ Both are random: only counts, sizes and ranges are asserted.
 """
 import os
 import re
-import socket
 import tempfile
-from collections import OrderedDict
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -17,36 +15,17 @@ import pytest  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from playground.app_ui import CSS, build_demo  # noqa: E402
 from playground.lab import forward_process  # noqa: E402
 from playground.pictures import GALLERY_SIDE  # noqa: E402
-from playground.registry import ModelRegistry  # noqa: E402
 from playground.tabs import limits as limits_tab  # noqa: E402
-from test_limits import huge_png  # noqa: E402
+from test_lab import huge_png  # noqa: E402
 
 EXAMPLE = forward_process.example_names()[0]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(latent_pipe, pixel_pipe):
-    registry = ModelRegistry(OrderedDict(bundled=latent_pipe, pixel=pixel_pipe))
-    demo = build_demo(registry).queue(default_concurrency_limit=2)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
-                ssr_mode=False)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return Client(server, verbose=False)
+def client(served_app):
+    return Client(served_app.url, verbose=False)
 
 
 def _size(path) -> tuple[int, int]:

@@ -30,7 +30,7 @@ from playground.registry import ModelRegistry
 from playground.tabs import forward as forward_tab
 from playground.tabs import generate
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TEMP = Path(os.environ["GRADIO_TEMP_DIR"]).resolve()
 GEN = ("a red circle", "", "Euler", 2, 4.0, 1, 1, False)
 

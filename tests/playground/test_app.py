@@ -1,8 +1,6 @@
 """The app through its API, as gradio_client users (and the browser) reach it, on a tiny latent model."""
 import os
-import socket
 import tempfile
-from collections import OrderedDict
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -13,42 +11,19 @@ import pytest  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from playground.app_ui import CSS, build_demo  # noqa: E402
 from playground.pictures import GALLERY_SIDE  # noqa: E402
 from playground.pngmeta import Settings, png_bytes_with_parameters  # noqa: E402
-from playground.registry import ModelRegistry  # noqa: E402
 from playground.tabs import compare  # noqa: E402
 from playground.tabs import model as model_tab  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def registry(latent_pipe, pixel_pipe):
-    return ModelRegistry(OrderedDict(tiny=latent_pipe, pixel=pixel_pipe))
-
-
-@pytest.fixture(scope="module")
-def server(registry):
-    demo = build_demo(registry).queue(default_concurrency_limit=2)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
-                ssr_mode=False)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
 @pytest.fixture()
-def client(server):
-    return Client(server, verbose=False)
+def client(served_app):
+    return Client(served_app.url, verbose=False)
 
 
 def test_generate_streams_every_step_and_returns_pngs_with_settings(client):
-    job = client.submit("tiny", "a red circle", "", "Euler", 6, 4.0, 11, 2, False, api_name="/generate")
+    job = client.submit("bundled", "a red circle", "", "Euler", 6, 4.0, 11, 2, False, api_name="/generate")
     updates = list(job)
     final, xt, x0, extras, info, _slider = job.result()
     assert len(updates) >= 6  # one per step, then the final one
@@ -57,26 +32,26 @@ def test_generate_streams_every_step_and_returns_pngs_with_settings(client):
     assert xt[0]["caption"].startswith("x_t · step 1/6")
     with Image.open(final[0]["image"]) as im:
         assert im.size == (16, 16)
-        assert im.text["parameters"] == "a red circle\nSteps: 6, Sampler: Euler, CFG scale: 4, Seed: 11, Size: 16x16, Model: tiny"
+        assert im.text["parameters"] == "a red circle\nSteps: 6, Sampler: Euler, CFG scale: 4, Seed: 11, Size: 16x16, Model: bundled"
     assert "6 steps" in info and "6 model evaluations" in info and "`red`" in info
 
 
 def test_same_settings_give_the_same_bytes(client):
-    a = client.predict("tiny", "a blue square", "", "DDIM", 4, 3.0, 5, 1, False, api_name="/generate")[0]
-    b = client.predict("tiny", "a blue square", "", "DDIM", 4, 3.0, 5, 1, False, api_name="/generate")[0]
+    a = client.predict("bundled", "a blue square", "", "DDIM", 4, 3.0, 5, 1, False, api_name="/generate")[0]
+    b = client.predict("bundled", "a blue square", "", "DDIM", 4, 3.0, 5, 1, False, api_name="/generate")[0]
     with Image.open(a[0]["image"]) as ia, Image.open(b[0]["image"]) as ib:
         assert ia.tobytes() == ib.tobytes()
 
 
 def test_extras_show_noise_and_guidance(client):
-    out = client.predict("tiny", "a red circle", "", "DPM++ 2M", 3, 4.0, 1, 1, True, api_name="/generate")
+    out = client.predict("bundled", "a red circle", "", "DPM++ 2M", 3, 4.0, 1, 1, True, api_name="/generate")
     extras = out[3]
     assert len(extras) == 6
     assert sum("guidance" in e["caption"] for e in extras) == 3
 
 
 def test_scrub_and_gif_use_the_last_run_of_this_session(client):
-    client.predict("tiny", "a red circle", "", "Euler", 5, 4.0, 1, 1, False, api_name="/generate")
+    client.predict("bundled", "a red circle", "", "Euler", 5, 4.0, 1, 1, False, api_name="/generate")
     xt, x0, caption = client.predict(2, api_name="/scrub")
     assert "step 3/5" in caption
     with Image.open(xt) as a, Image.open(x0) as b:
@@ -110,22 +85,22 @@ def test_a_png_without_settings_is_refused_in_words(client, tmp_path):
 # Gradio checks values against each component's range and choices before the handler runs; the
 # pipeline's own checks (tests/test_pipeline.py) stand behind them.
 @pytest.mark.parametrize("args, message", [
-    (("tiny", "x", "", "Nope", 5, 4.0, 1, 1, False), r"Nope is not in the list of choices: \['Euler'"),
-    (("tiny", "x", "", "Euler", 0, 4.0, 1, 1, False), "Value 0 is less than minimum value 1"),
-    (("tiny", "x", "", "Euler", 5, 99, 1, 1, False), "Value 99 is greater than maximum value 30"),
-    (("tiny", "x", "", "Euler", 5, 4.0, -1, 1, False), "Value -1 is less than minimum value 0"),
-    (("tiny", "x", "", "Euler", 5, 4.0, 1.5, 1, False), "Seed must be a whole number"),
-    (("tiny", "x", "", "Euler", 5, 4.0, 1, 100, False), "Value 100 is greater than maximum value 8"),
-    (("../../etc", "x", "", "Euler", 5, 4.0, 1, 1, False), r"etc is not in the list of choices: \['tiny', 'pixel'\]"),
+    (("bundled", "x", "", "Nope", 5, 4.0, 1, 1, False), r"Nope is not in the list of choices: \['Euler'"),
+    (("bundled", "x", "", "Euler", 0, 4.0, 1, 1, False), "Value 0 is less than minimum value 1"),
+    (("bundled", "x", "", "Euler", 5, 99, 1, 1, False), "Value 99 is greater than maximum value 30"),
+    (("bundled", "x", "", "Euler", 5, 4.0, -1, 1, False), "Value -1 is less than minimum value 0"),
+    (("bundled", "x", "", "Euler", 5, 4.0, 1.5, 1, False), "Seed must be a whole number"),
+    (("bundled", "x", "", "Euler", 5, 4.0, 1, 100, False), "Value 100 is greater than maximum value 8"),
+    (("../../etc", "x", "", "Euler", 5, 4.0, 1, 1, False), r"etc is not in the list of choices: \['bundled', 'pixel'\]"),
 ])
 def test_bad_input_is_a_message_not_a_crash(client, args, message):
     with pytest.raises(Exception, match=message):
         client.predict(*args, api_name="/generate")
-    assert client.predict("tiny", "ok", "", "Euler", 2, 4.0, 1, 1, False, api_name="/generate")[0]  # still serving
+    assert client.predict("bundled", "ok", "", "Euler", 2, 4.0, 1, 1, False, api_name="/generate")[0]  # still serving
 
 
 def test_compare_grid_captions_plot_and_scrubber(client):
-    grid_png, grid, plot, note = client.predict("tiny", "a red circle", "", ["Euler", "Heun", "Euler a"], "2, 4", 4.0, 3,
+    grid_png, grid, plot, note = client.predict("bundled", "a red circle", "", ["Euler", "Heun", "Euler a"], "2, 4", 4.0, 3,
                                               api_name="/compare")
     assert len(grid) == 6
     captions = [g["caption"] for g in grid]
@@ -147,7 +122,7 @@ def test_compare_grid_captions_plot_and_scrubber(client):
 ])
 def test_compare_bounds(client, samplers, steps, message):
     with pytest.raises(Exception, match=message):
-        client.predict("tiny", "x", "", samplers, steps, 4.0, 1, api_name="/compare")
+        client.predict("bundled", "x", "", samplers, steps, 4.0, 1, api_name="/compare")
 
 
 def test_model_card_names_the_model(client):

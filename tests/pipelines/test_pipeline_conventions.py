@@ -214,7 +214,7 @@ def test_diffusers_alone_loads_the_bundled_model(tmp_path):
 
     from pipelines.loading import BUNDLED_DIR
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     script = (
         "import numpy as np\n"
         "from diffusers import DiffusionPipeline\n"
@@ -234,3 +234,15 @@ def test_diffusers_alone_loads_the_bundled_model(tmp_path):
     ours = load_pipeline(BUNDLED_DIR)(
         "three red circles on a blue background", sampler="DPM++ 2M", num_inference_steps=6, seed=7)
     assert np.array_equal(np.load(tmp_path / "picture.npy"), np.asarray(ours.images[0]))
+
+
+def test_guidance_between_0_and_1_blends_where_diffusers_switches_it_off(pixel_pipe):
+    """diffusers' pipelines treat guidance <= 1 as "no guidance" (the prompt branch alone); here 0 is the
+    unconditional picture, 1 the conditional one, and 0.5 lies between them."""
+    def picture(g):
+        return _pixels(pixel_pipe(PROMPT, "a green square", sampler="DDIM", num_inference_steps=3, seed=2,
+                                  guidance_scale=g)).astype(float)
+
+    uncond, half, cond = picture(0.0), picture(0.5), picture(1.0)
+    assert not np.array_equal(half, cond) and not np.array_equal(half, uncond)
+    assert np.abs(half - uncond).mean() < np.abs(cond - uncond).mean()

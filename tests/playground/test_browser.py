@@ -4,10 +4,7 @@ Screenshots land in docs/screenshots/ (the README shows them). Skipped when /usr
 test.sh installs it when it can.
 """
 import os
-import shutil
-import socket
 import tempfile
-from collections import OrderedDict
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -18,31 +15,18 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from pipelines.loading import BUNDLED_DIR  # noqa: E402
-from playground.app_ui import CSS, build_demo  # noqa: E402
 from playground.pngmeta import Settings, png_bytes_with_parameters  # noqa: E402
-from playground.registry import ModelRegistry  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (/usr/bin/chromium)")]
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def app_url(latent_pipe):
-    if (BUNDLED_DIR / "model_index.json").exists():
-        registry = ModelRegistry.load(["bundled"])
-    else:
-        registry = ModelRegistry(OrderedDict(tiny=latent_pipe))
-    demo = build_demo(registry).queue(default_concurrency_limit=2)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
-                ssr_mode=False)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+def app_url(serve_app):
+    return serve_app("bundled").url
 
 
 @pytest.fixture(scope="module")
@@ -174,9 +158,15 @@ def test_forward_tab_noises_and_denoises(page):
     page.get_by_role("tab", name="Forward diffusion").click()
     page.locator("#fwd_strip_button").click()
     wait_images(page, "#fwd_strip", 4, all_loaded=False)
+    strip = page.locator("#fwd_strip").inner_text()
+    assert "t=0 · ᾱ=" in strip and "t=999 · ᾱ=" in strip and "SNR" in strip  # each picture names its noise level
     page.locator("#denoise_from").click()
-    page.wait_for_function("() => document.querySelector('#dn_info').innerText.length > 10")
+    page.wait_for_function("() => document.querySelector('#dn_info').innerText.includes('Distance from the original')")
     wait_images(page, "#dn_final", 1)
+    info = page.locator("#dn_info").inner_text()
+    assert "Noised to t=" in info and "model evaluations" in info  # what ran, measured
+    gallery = page.locator("#dn_gallery").inner_text()
+    assert "original" in gallery and "noised to t=" in gallery and "x̂0 · step 1 · t=" in gallery
     shot(page, "forward")
 
 

@@ -28,7 +28,7 @@ from api_calls import raw_call
 from pipelines import PlaygroundInputError
 from pipelines.limits import MAX_SEED
 from playground.lab import forward_process, runs
-from test_limits import huge_png
+from test_lab import huge_png
 
 OK_GENERATE = ("bundled", "a red circle", "", "Euler", 1, 4.0, 1, 1, False)
 HOSTILE = "<img src=x onerror=alert(1)>\nSteps: 1e999, Seed: -5, Sampler: <script>, CFG scale: nan, Size: 99999x-1"
