@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # a whole benchmark run in a subprocess
 
 
 @pytest.fixture(scope="module")

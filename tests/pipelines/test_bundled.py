@@ -10,6 +10,8 @@ import world
 from pipelines import SAMPLERS, load_pipeline
 from training.evaluate import category_scenes
 
+pytestmark = pytest.mark.slow  # the real model, every sampler
+
 
 @pytest.fixture(scope="module")
 def bundled():

@@ -143,7 +143,7 @@ CASES = [
                       r"choices: \['bundled', 'pixel'\]", "gradio"), id="model-path"),
     # ---- API calls with missing or extra arguments
     pytest.param(Case("/generate", ("bundled", "a red circle"), r"20 steps", "gradio_client", ok=True),
-                 id="missing-args-client-fills-defaults"),
+                 id="missing-args-client-fills-defaults", marks=pytest.mark.slow),
     pytest.param(Case("raw:/generate", ("bundled", "a red circle"),
                       r"didn't receive enough input values \(needed: 9, got: 2\)", "gradio", traceback_ok=True),
                  id="missing-args-raw"),

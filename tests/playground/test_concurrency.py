@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import psutil
+import pytest
 from gradio_client import Client
 from gradio_client.utils import Status
 from PIL import Image
@@ -37,6 +38,7 @@ def _pixels(gallery) -> tuple[str, bytes]:
         return item["caption"], im.tobytes()
 
 
+@pytest.mark.slow
 def test_20_concurrent_calls_each_get_the_image_of_their_own_seed(served_app):
     seeds = list(range(500, 520))
     alone_client = Client(served_app.url, verbose=False, download_files=False)
@@ -103,6 +105,7 @@ def test_a_full_queue_waits_and_a_cancelled_run_frees_its_worker(served_app, lat
         hook.remove()
 
 
+@pytest.mark.slow
 def test_100_calls_in_a_row_keep_memory_flat(served_app):
     """RSS of this process (it serves the app) after a warm-up of 10 calls, then after 100 more."""
     client = Client(served_app.url, verbose=False, download_files=False)  # the server's memory, not the client's

@@ -28,6 +28,7 @@ def test_autoencoder_loss_falls(vae_run):
     assert np.mean(losses[-15:]) < 0.85 * np.mean(losses[:15])
 
 
+@pytest.mark.slow
 def test_unet_loss_falls(vae_run, tmp_path):
     out, _ = vae_run
     losses = run(out, "--phase", "unet", "--steps", "60", "--lr", "3e-3")
@@ -35,6 +36,7 @@ def test_unet_loss_falls(vae_run, tmp_path):
     assert np.mean(losses[-10:]) < 0.8 * np.mean(losses[:10])
 
 
+@pytest.mark.slow
 def test_resume_continues_the_same_run(vae_run, tmp_path):
     out, _ = vae_run
     import shutil
@@ -269,6 +271,7 @@ def test_model_card_keeps_summaries_of_phases_trained_elsewhere(tmp_path):
     assert "encoder frozen" in decoder_line("decoder", got["decoder"], 32)
 
 
+@pytest.mark.slow
 def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     """--phase tune starts from <out>/unet/final (not from scratch), records its weighting, and export prefers it."""
     import json
@@ -324,6 +327,7 @@ def test_tune_continues_from_the_unet_and_export_ships_it(vae_run, tmp_path):
     assert all(torch.equal(shipped[k], v) for k, v in load_file(unet_w).items())
 
 
+@pytest.mark.slow
 def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, tmp_path):
     """--phase import: a run folder from an exported model (its run gone, e.g. on a new machine) exports the same
     model back, keeps its noise schedule, and a tune stage continues it; the card keeps the earlier stages."""
@@ -373,6 +377,7 @@ def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, t
         run(tmp_path / "third", "--phase", "import")
 
 
+@pytest.mark.slow
 def test_text_aux_trains_heads_that_read_the_words_and_export_leaves_them_out(vae_run, tmp_path):
     """--text-aux adds a keep-the-words loss on the text encoder (logged, falling); the shipped model is the same
     kind of pipeline as without it (no extra weights), and the card says the stage ran with it. The UNet here is
@@ -467,6 +472,7 @@ def test_a_tune_stage_name_outside_the_chain_is_refused(tmp_path):
     assert not any(tmp_path.iterdir())  # refused before any work
 
 
+@pytest.mark.slow
 def test_more_latent_channels_flow_from_the_autoencoder_to_the_unet_and_the_shipped_model(tmp_path):
     """--latent-channels is chosen once, in the vae phase; the UNet and the exported pipeline follow the vae's."""
     import json
@@ -486,6 +492,7 @@ def test_more_latent_channels_flow_from_the_autoencoder_to_the_unet_and_the_ship
         run(tmp_path, "--phase", "vae", "--latent-channels", "0")
 
 
+@pytest.mark.slow
 def test_vae_and_unet_widths_set_the_latent_grid_and_where_attention_is(tmp_path):
     """--vae-channels picks the latent grid (n levels: 32 / 2^(n-1) a side); --unet-channels and
     --unet-attention-levels shape the UNet built on it; the exported pipeline draws 32x32 pictures from them."""
@@ -533,6 +540,7 @@ def test_vae_and_unet_widths_set_the_latent_grid_and_where_attention_is(tmp_path
             run(tmp_path, "--phase", "vae", "--vae-channels", bad)
 
 
+@pytest.mark.slow
 def test_clip_phase_learns_to_match_pictures_and_captions_and_its_text_tower_conditions_a_frozen_unet(vae_run, tmp_path):
     """--phase clip: the contrastive loss falls; --text-encoder + --freeze-text: the UNet trains on that text tower,
     which reaches the shipped model unchanged (Stable Diffusion's frozen CLIP)."""
@@ -576,6 +584,7 @@ def test_freezing_the_text_encoder_refuses_a_loss_on_it(tmp_path):
         run(tmp_path, "--phase", "unet", "--text-aux", "0.05", "--freeze-text")
 
 
+@pytest.mark.slow
 def test_freezing_text_without_weights_keeps_the_random_initial_encoder_of_the_seed(vae_run, tmp_path):
     """--freeze-text alone: the UNet learns to read the seed's untrained text encoder, which ships as it started."""
     import shutil
@@ -629,6 +638,7 @@ def test_the_ceiling_judges_other_true_pictures_of_the_same_prompt():
             assert len({p.tobytes() for p in pictures}) >= 3, cat
 
 
+@pytest.mark.slow
 def test_zero_terminal_snr_ends_the_schedule_in_pure_noise_for_every_sampler(vae_run, tmp_path):
     """--zero-terminal-snr (unet phase; Lin et al. 2024): the shipped schedule's last step holds no signal (alpha_bar
     2**-24, Stable Diffusion's 0.0047) and its first keeps its value; the tune and export keep it and refuse the
