@@ -25,11 +25,11 @@ is in `limits.py`.
 from __future__ import annotations
 
 import math
-import queue
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Callable, Iterator
 from warnings import filterwarnings
 
@@ -501,7 +501,44 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
                 stop after this step.
         """
         start = time.perf_counter()
+        # 1.-4. Check inputs, encode the prompt, prepare timesteps and the starting sample
+        call = self._prepare_call(
+            prompt, negative_prompt, sampler, num_inference_steps, guidance_scale, seed, num_images_per_prompt, height,
+            width, return_trajectory, trajectory_extras, output_type, generator, latents, timesteps, sigmas, eta,
+            guidance_rescale, clip_skip, cross_attention_kwargs, prompt_embeds, negative_prompt_embeds,
+            pooled_prompt_embeds, negative_pooled_prompt_embeds, image, start_timestep, callback_on_step_end,
+            callback_on_step_end_tensor_inputs)
+        # 5. Denoising loop: model (both branches in one batch), guidance, scheduler step, record, callback
+        for _ in self._denoising_loop(call):
+            pass
+        # 6. Decode
+        output = self._finish_call(call, start)
+        return output if return_dict else (output.images,)
 
+    def generate_steps(self, *args, **kwargs) -> Iterator[StepRecord | PlaygroundOutput]:
+        """The same call, streamed: yields one StepRecord per sampler step as it is made, then the PlaygroundOutput.
+
+        Takes `__call__`'s arguments (not return_dict). It runs the call's own steps on the calling thread (a worker
+        thread would cost more than twice the time on a 2-core CPU: OpenMP throttles its spinning once two thread
+        teams exist); leaving the loop that reads it stops the run after its current step.
+        """
+        if "return_dict" in kwargs:
+            raise PlaygroundInputError("generate_steps yields the output itself; call the pipeline for return_dict.")
+        start = time.perf_counter()
+        call = self._prepare_call(*args, **kwargs, record_steps=True)
+        for record in self._denoising_loop(call):
+            yield record
+        yield self._finish_call(call, start)
+
+    def _prepare_call(
+        self, prompt=None, negative_prompt=None, sampler=None, num_inference_steps=20, guidance_scale=None, seed=None,
+        num_images_per_prompt=1, height=None, width=None, return_trajectory=False, trajectory_extras=False,
+        output_type="pil", generator=None, latents=None, timesteps=None, sigmas=None, eta=0.0, guidance_rescale=0.0,
+        clip_skip=None, cross_attention_kwargs=None, prompt_embeds=None, negative_prompt_embeds=None,
+        pooled_prompt_embeds=None, negative_pooled_prompt_embeds=None, image=None, start_timestep=None,
+        callback_on_step_end=None, callback_on_step_end_tensor_inputs=("latents",), record_steps=False,
+    ) -> SimpleNamespace:
+        """Steps 1-4 of a call; what the loop and the decode need, as one namespace."""
         # 1. Check inputs
         prompts, negatives = self._check_prompts(prompt, negative_prompt, prompt_embeds, negative_prompt_embeds)
         settings = self.check_inputs(prompts[0], negatives[0], self._resolve_sampler(sampler), num_inference_steps,
@@ -513,7 +550,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             settings = replace(settings, seed=generators[0].initial_seed())
         start_point = self._check_start(image, start_timestep, settings)
         tensor_inputs = self._check_callback_inputs(callback_on_step_end_tensor_inputs)
-        record_steps = return_trajectory or "record" in tensor_inputs
+        record_steps = record_steps or return_trajectory or "record" in tensor_inputs
         warnings = list(settings.warnings)
 
         # 2. Encode the prompt (cached), or take the embeddings given
@@ -524,71 +561,51 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         # 3. Prepare timesteps and 4. the starting sample: a fresh scheduler (self.scheduler is shared by all
         #    threads) and one generator per image, or the picture noised to start_timestep (see SamplerRun)
         run = SamplerRun(self, settings, record_steps, trajectory_extras, generators, start_point, latents)
+        return SimpleNamespace(settings=settings, embeds=embeds, run=run, warnings=warnings, output_type=output_type,
+                               return_trajectory=return_trajectory, guidance_rescale=guidance_rescale,
+                               cross_attention_kwargs=cross_attention_kwargs, callback=callback_on_step_end,
+                               tensor_inputs=tensor_inputs)
+
+    def _denoising_loop(self, call: SimpleNamespace) -> Iterator[StepRecord | None]:
+        """Step 5 of a call: model, guidance, scheduler step, record and callback, one model call at a time; yields
+        after each completed step (its StepRecord when recording). Stops early when a callback sets _interrupt or
+        the reader stops iterating."""
+        run, embeds, settings = call.run, call.embeds, call.settings
         state = self._call_state
         state.guidance_scale, state.num_timesteps, state.interrupt = settings.guidance_scale, len(run.timesteps), False
-
-        # 5. Denoising loop: model (both branches in one batch), guidance, scheduler step, record
         steps_done = 0
-        with self.progress_bar(total=len(run.timesteps)) as progress, torch.inference_mode():
-            while not run.finished and not self.interrupt:
-                model_input, t = run.model_input()
-                guided, cond, uncond = self.guided_prediction(model_input, t, embeds, settings.guidance_scale,
-                                                              guidance_rescale=guidance_rescale,
-                                                              cross_attention_kwargs=cross_attention_kwargs)
-                step_done = run.step(guided, cond, uncond)
-                progress.update()
-                steps_done += step_done
-                if step_done and callback_on_step_end is not None:
-                    values = {"latents": run.latents, "prompt_embeds": embeds.cond,
-                              "negative_prompt_embeds": embeds.uncond,
-                              "record": run.trajectory[-1] if run.trajectory else None}
-                    changed = callback_on_step_end(self, steps_done - 1, t, {k: values[k] for k in tensor_inputs}) or {}
-                    run.latents = changed.get("latents", run.latents)
-
-        # 6. Decode
-        output = run.output(warnings, output_type, return_trajectory)
-        output.seconds = time.perf_counter() - start
-        state.guidance_scale, state.num_timesteps, state.interrupt = None, None, False
-        self.maybe_free_model_hooks()
-        return output if return_dict else (output.images,)
-
-    def generate_steps(self, *args, **kwargs) -> Iterator[StepRecord | PlaygroundOutput]:
-        """The same call, streamed: yields one StepRecord per sampler step as it is made, then the PlaygroundOutput.
-
-        Takes `__call__`'s arguments (but not callback_on_step_end or return_dict). The call runs on a worker thread
-        and hands each step's record over through `callback_on_step_end`; closing the iteration (or leaving the
-        loop that reads it) interrupts the call after its current step.
-        """
-        if "callback_on_step_end" in kwargs or "return_dict" in kwargs:
-            raise PlaygroundInputError("generate_steps makes its own callback and output; call the pipeline instead.")
-        items: queue.Queue = queue.Queue()
-        stop = threading.Event()
-
-        def hand_over(pipe, step, timestep, values):
-            items.put(values["record"])
-            if stop.is_set():
-                pipe._interrupt = True
-            return {}
-
-        def work():
-            try:
-                items.put(self(*args, callback_on_step_end=hand_over, callback_on_step_end_tensor_inputs=["record"],
-                               **kwargs))
-            except BaseException as error:  # handed to the reader, raised there
-                items.put(_Failure(error))
-
-        worker = threading.Thread(target=work, name="playground-steps", daemon=True)
-        worker.start()
         try:
-            while True:
-                item = items.get()
-                if isinstance(item, _Failure):
-                    raise item.error
-                yield item
-                if isinstance(item, PlaygroundOutput):
-                    return
+            with self.progress_bar(total=len(run.timesteps)) as progress:
+                while not run.finished and not self.interrupt:
+                    # inference_mode per model call, not around the loop: the reader may resume this generator
+                    # on another thread (Gradio does), and the mode belongs to a thread
+                    with torch.inference_mode():
+                        model_input, t = run.model_input()
+                        guided, cond, uncond = self.guided_prediction(
+                            model_input, t, embeds, settings.guidance_scale, guidance_rescale=call.guidance_rescale,
+                            cross_attention_kwargs=call.cross_attention_kwargs)
+                        step_done = run.step(guided, cond, uncond)
+                    progress.update()
+                    if not step_done:
+                        continue
+                    steps_done += 1
+                    record = run.trajectory[-1] if run.record_steps else None
+                    if call.callback is not None:
+                        values = {"latents": run.latents, "prompt_embeds": embeds.cond,
+                                  "negative_prompt_embeds": embeds.uncond, "record": record}
+                        changed = call.callback(self, steps_done - 1, t,
+                                                {k: values[k] for k in call.tensor_inputs}) or {}
+                        run.latents = changed.get("latents", run.latents)
+                    yield record
         finally:
-            stop.set()
+            state.guidance_scale, state.num_timesteps, state.interrupt = None, None, False
+
+    def _finish_call(self, call: SimpleNamespace, start: float) -> PlaygroundOutput:
+        """Step 6 of a call: decode, and the output."""
+        output = call.run.output(call.warnings, call.output_type, call.return_trajectory)
+        output.seconds = time.perf_counter() - start
+        self.maybe_free_model_hooks()
+        return output
 
     def denoising_start(self, image, start_timestep, sampler: str | None = None, num_inference_steps: int = 20,
                         seed: int = 0) -> tuple[float | None, torch.Tensor]:
@@ -753,12 +770,5 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             raise PlaygroundInputError(f"callback_on_step_end_tensor_inputs: {unknown} not among "
                                        f"{self._callback_tensor_inputs}.")
         return names
-
-
-class _Failure:
-    """An exception raised on generate_steps' worker thread, carried to the reader."""
-
-    def __init__(self, error: BaseException):
-        self.error = error
 
 
