@@ -72,7 +72,7 @@ def generate_grid(
     Args:
         prompt, negative_prompt, guidance_scale, seed, height, width, output_type: as for
             `PlaygroundPipeline.__call__`, shared by all cells (one image per cell, seeded `seed`).
-        cells: (sampler name, steps) pairs, 1 to 64 of them; the same pair may appear twice.
+        cells: (sampler name, steps) pairs, 1 to MAX_GRID_CELLS (24) of them; the same pair may appear twice.
         return_trajectory: keep each cell's StepRecords (one per user-visible step, as
             `generate_steps` makes them).
         max_batch: at most this many samples per UNet call (cond and uncond count separately);

@@ -17,7 +17,7 @@ MAX_GUIDANCE = 30.0  # classifier-free guidance scale (0 is allowed: the uncondi
 MAX_SEED = 2**32 - 1  # seeds are whole numbers 0 .. MAX_SEED; image i of a call uses seed + i
 MAX_IMAGES = 8  # images per prompt in one call
 MAX_SIDE = 1024  # pixels along a side of the output
-MAX_GRID_CELLS = 64  # (sampler, steps) cells of one generate_grid call
+MAX_GRID_CELLS = 24  # (sampler, steps) cells of one generate_grid call (the Compare tab's grid too)
 MAX_PROMPT_CHARS = 5_000  # the app cuts longer prompts: the model reads only its first few dozen tokens
 PROMPT_CACHE_SIZE = 64  # encoded (prompt, negative prompt) pairs kept per pipeline
 

@@ -12,7 +12,6 @@ MAX_UPLOAD_SIDE = 4096
 MAX_UPLOAD_PIXELS = MAX_UPLOAD_SIDE * MAX_UPLOAD_SIDE
 MAX_SETTINGS_TEXT = 20_000  # characters of a PNG's parameters chunk we are willing to read
 
-MAX_COMPARE_CELLS = 24  # Compare: samplers x step counts in one comparison (pipelines.grid allows more per call)
 MAX_STEP_COUNTS = 6  # Compare: step counts in one comparison
 MAX_SEEDS = 64  # Limits and the seed grid: seeds in one run
 MAX_STRIP = 12  # Forward diffusion: noise levels in one strip (half as many to denoise from)

@@ -17,14 +17,14 @@ from playground.lab.metrics import saturation
 from playground.lab.runs import add_new, last
 from playground.parsing import parse_scales
 
-DEFAULT_SCALES = (0.0, 1.0, 2.0, 4.0, 7.0, 12.0)
+DEFAULT_SCALES = (0.0, 0.5, 1.0, 2.0, 4.0, 7.0, 12.0)  # 0.5: between 0 and 1 the two predictions blend
 
 
 def scale_note(g: float) -> str:
     if g == 0:
         return "ignores the prompt"
     if g < 1:
-        return "mostly ignores the prompt"
+        return "a blend, between no prompt and the plain prompt"
     if g == 1:
         return "plain conditional model"
     if g < 10:

@@ -10,10 +10,9 @@ import gradio as gr
 from PIL import Image, ImageDraw
 
 from pipelines import SAMPLERS
-from pipelines.limits import MAX_SEED
+from pipelines.limits import MAX_GRID_CELLS, MAX_SEED
 from pipelines.preview import to_pil
 from playground import parsing
-from playground.bounds import MAX_COMPARE_CELLS
 from playground.components import Slider, guidance_slider, seed_box
 from playground.feedback import user_errors
 from playground.lab.metrics import rmse
@@ -121,9 +120,9 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
                        print_exception=False)
     counts = parse_step_counts(step_counts)
     n_cells = len(samplers) * len(counts)
-    if n_cells > MAX_COMPARE_CELLS:
+    if n_cells > MAX_GRID_CELLS:
         raise gr.Error(f"That is {n_cells} cells ({len(samplers)} samplers × {len(counts)} step counts); "
-                       f"at most {MAX_COMPARE_CELLS} at once. Pick fewer samplers or step counts.",
+                       f"at most {MAX_GRID_CELLS} at once. Pick fewer samplers or step counts.",
                        print_exception=False)
     result = CompareResult(samplers=samplers, counts=counts)
     cells = [(name, n) for name in samplers for n in counts]

@@ -264,7 +264,7 @@ def test_guidance_strip_length_and_captions(latent_pipe):
     assert captions[0].startswith("guidance 0 · ignores the prompt · saturation ")
     assert captions[1].startswith("guidance 1 · plain conditional model")
     assert captions[2].startswith("guidance 12 · exaggerated")
-    assert parsing.parse_scales("0 1 2 4 7 12") == list(guidance_strip.DEFAULT_SCALES)
+    assert parsing.parse_scales("0 0.5 1 2 4 7 12") == list(guidance_strip.DEFAULT_SCALES)
 
 
 @pytest.mark.parametrize("text, message", [
