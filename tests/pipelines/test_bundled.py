@@ -92,3 +92,12 @@ def test_evaluate_on_a_subset_draws_what_the_full_run_draws(bundled):
         [world.caption(s) for s in category_scenes("position", 4, 2000 + 3)]
     with pytest.raises(ValueError, match="colour binding"):
         evaluate(bundled, prompts=1, seeds=1, steps=3, categories=["colour-binding"])
+
+
+def test_clip_skip_reads_an_earlier_layer_of_the_text_encoder(bundled):
+    def pixels(**options):
+        out = bundled("three red circles on a blue background", sampler="DDIM", num_inference_steps=6, seed=3,
+                      **options)
+        return np.asarray(out.images[0])
+
+    assert not np.array_equal(pixels(), pixels(clip_skip=1))

@@ -246,3 +246,18 @@ def test_guidance_between_0_and_1_blends_where_diffusers_switches_it_off(pixel_p
     uncond, half, cond = picture(0.0), picture(0.5), picture(1.0)
     assert not np.array_equal(half, cond) and not np.array_equal(half, uncond)
     assert np.abs(half - uncond).mean() < np.abs(cond - uncond).mean()
+
+
+def test_clip_skip_guidance_rescale_and_attention_kwargs(any_pipe):
+    def pixels(**options):
+        return _pixels(any_pipe(PROMPT, sampler="DDIM", num_inference_steps=3, seed=4, **options))
+
+    plain = pixels()
+    assert np.array_equal(plain, pixels(clip_skip=0)) and np.array_equal(plain, pixels(cross_attention_kwargs={}))
+    assert not np.array_equal(plain, pixels(guidance_rescale=0.7))
+    layers = any_pipe.text_encoder.config.num_hidden_layers  # 1 in the tiny models: clip_skip=1 is tested on the
+    #                                                          bundled model (tests/pipelines/test_bundled.py)
+    with pytest.raises(PlaygroundInputError, match=f"clip_skip must be a whole number from 0 to {layers - 1}"):
+        any_pipe(PROMPT, num_inference_steps=2, clip_skip=layers)
+    with pytest.raises(PlaygroundInputError, match="guidance_rescale must be a number from 0 to 1"):
+        any_pipe(PROMPT, num_inference_steps=2, guidance_rescale=2)
