@@ -242,7 +242,8 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             out = self.text_encoder(tokens.input_ids.to(self.text_encoder.device), output_hidden_states=bool(clip_skip))
             hidden, pooled = out.last_hidden_state, out.pooler_output
             if clip_skip:
-                hidden = self.text_encoder.text_model.final_layer_norm(out.hidden_states[-(clip_skip + 1)])
+                tower = getattr(self.text_encoder, "text_model", self.text_encoder)  # transformers 4 nests it
+                hidden = tower.final_layer_norm(out.hidden_states[-(clip_skip + 1)])
         embeds = PromptEmbeds(hidden[1:2], hidden[0:1], pooled[1:2], pooled[0:1], tuple(warnings))
 
         with self._prompt_cache_lock:
