@@ -243,8 +243,8 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     card = f"""# Shapes world: a text-to-image diffusion model trained from scratch{on_cpu}
 
 A small latent diffusion model in the Stable Diffusion recipe (CLIP text encoder → UNet with cross-attention
-denoising autoencoder latents → autoencoder decoder), trained by `training/train.py` on pictures rendered by
-`world.py`. It exists so the playground has a model that runs offline on a laptop CPU and whose every output
+denoising autoencoder latents → autoencoder decoder), trained by `training/train.py` (the recipe: `training/recipes/bundled.sh`) on pictures rendered by
+the `world` package. It exists so the playground has a model that runs offline on a laptop CPU and whose every output
 can be *judged*: the world knows what each prompt asks for.
 
 ## What it knows
@@ -264,7 +264,7 @@ this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: t
 | vae | `AutoencoderKL`, 32×32×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
 | scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{shift_words(pipe.scheduler)}; every sampler is derived from it | – |
 
-## Training (reproducible: see the repository README)
+## Training (reproducible: `training/recipes/bundled.sh`, docs/training.md)
 - Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
   {vae_log.get('minutes', '?')} minutes.{decoder_lines}
 - Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
