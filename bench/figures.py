@@ -111,10 +111,10 @@ def levers(ctx: Context, calls: int) -> list[dict]:
     counter = iter(range(10**9))
 
     def uncached():  # a new negative prompt each time, so the cache never has it
-        pipe.encode_prompt(PROMPT, f"bench {next(counter)} {time.perf_counter_ns()}")
+        pipe.encode_prompt_pair(PROMPT, f"bench {next(counter)} {time.perf_counter_ns()}")
 
     row("prompt embeddings", "encoded every call", "cached",
-        {"uncached": uncached, "cached": lambda: pipe.encode_prompt(PROMPT, NEGATIVE)},
+        {"uncached": uncached, "cached": lambda: pipe.encode_prompt_pair(PROMPT, NEGATIVE)},
         "kept: cache of 64 prompt pairs; ratio is for the encoding alone")
 
     if ctx.device.type == "cpu":

@@ -343,7 +343,7 @@ def main(argv=None) -> int:
     if hasattr(pipe, "set_progress_bar_config"):
         pipe.set_progress_bar_config(disable=True)
     guidance = float(pipe.config.default_guidance_scale)
-    embeds = pipe.encode_prompt(PROMPT, "")
+    embeds = pipe.encode_prompt_pair(PROMPT, "")
     inner = CountingGuidedModel(pipe, embeds, guidance)
     alphas_cumprod = pipe.scheduler.alphas_cumprod.float() if hasattr(pipe.scheduler, "alphas_cumprod") else None
     if alphas_cumprod is None:

@@ -27,10 +27,13 @@ def load_model(model: str, device: str):
         import tiny_models
 
         pipe = tiny_models.build_latent_pipeline(tempfile.mkdtemp(prefix="bench-tiny-"))
-        return pipe.to(device)
-    from pipelines import load_pipeline
+        pipe = pipe.to(device)
+    else:
+        from pipelines import load_pipeline
 
-    return load_pipeline(model, device=device)
+        pipe = load_pipeline(model, device=device)
+    pipe.set_progress_bar_config(disable=True)  # as the app runs it (playground/registry.py)
+    return pipe
 
 
 def sync(device: torch.device) -> None:
@@ -67,7 +70,7 @@ class UNetFloor:
     def __post_init__(self):
         pipe = self.pipe
         self.unet = unet = self.unet if self.unet is not None else pipe.unet
-        embeds = pipe.encode_prompt(PROMPT, NEGATIVE)
+        embeds = pipe.encode_prompt_pair(PROMPT, NEGATIVE)
         height, width = pipe.default_size
         f = pipe.vae_scale_factor
         noise = torch.randn(1, unet.config.in_channels, height // f, width // f,

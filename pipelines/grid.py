@@ -94,7 +94,7 @@ def generate_grid(
     first = settings[0]
 
     # 2. Encode prompt (once for all cells)
-    embeds = pipe.encode_prompt(first.prompt, first.negative_prompt)
+    embeds = pipe.encode_prompt_pair(first.prompt, first.negative_prompt)
     warnings = list(first.warnings) + list(embeds.warnings)
 
     # 3.-4. One run per cell: its own scheduler, timesteps and generator, hence the same starting noise

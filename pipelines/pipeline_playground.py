@@ -215,7 +215,42 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         tokens = [self.tokenizer.decode([i]) for i in ids]
         return tokens, len(ids) > self.max_prompt_tokens
 
-    def encode_prompt(self, prompt: str, negative_prompt: str = "", clip_skip: int | None = None) -> PromptEmbeds:
+    def encode_prompt(
+        self,
+        prompt: str | list[str] | None,
+        device: torch.device | str | None = None,
+        num_images_per_prompt: int = 1,
+        do_classifier_free_guidance: bool = True,
+        negative_prompt: str | list[str] | None = None,
+        prompt_embeds: torch.Tensor | None = None,
+        negative_prompt_embeds: torch.Tensor | None = None,
+        lora_scale: float | None = None,
+        clip_skip: int | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor | None]:
+        """diffusers' signature: (prompt_embeds, negative_prompt_embeds, pooled_prompt_embeds,
+        negative_pooled_prompt_embeds), one row per image, as SDXL pipelines return them (this UNet may read the
+        pooled embedding too). The negative ones are None without classifier-free guidance. Pass them back to the
+        call as prompt_embeds=... and so on. Cached per prompt pair (see `encode_prompt_pair`)."""
+        if lora_scale is not None:
+            raise PlaygroundInputError("lora_scale: this pipeline loads no LoRA weights.")
+        prompts, negatives = self._check_prompts(prompt, negative_prompt, prompt_embeds, negative_prompt_embeds)
+        count = whole_number(num_images_per_prompt, "Images per prompt", 1, MAX_IMAGES)
+        settings = SimpleNamespace(num_images_per_prompt=count, prompt=clean_text(prompts[0], "Prompt", []),
+                                   negative_prompt=clean_text(negatives[0], "Negative prompt", []))
+        embeds = self._prompt_batch(prompts, negatives, settings, clip_skip, prompt_embeds, negative_prompt_embeds,
+                                    None, None)
+        rows = len(prompts) * count
+
+        def batch(tensor):  # one row per image, on the device asked for
+            tensor = tensor.expand(rows, *tensor.shape[1:]) if tensor.shape[0] == 1 else tensor
+            return tensor.to(device) if device is not None else tensor
+
+        cond, pooled = batch(embeds.cond), batch(embeds.cond_pooled)
+        if not do_classifier_free_guidance:
+            return cond, None, pooled, None
+        return cond, batch(embeds.uncond), pooled, batch(embeds.uncond_pooled)
+
+    def encode_prompt_pair(self, prompt: str, negative_prompt: str = "", clip_skip: int | None = None) -> PromptEmbeds:
         """Text-encode a prompt and its negative prompt (cached, at most 64 pairs).
 
         clip_skip: read the text encoder's output that many layers before its last (through its final layer
@@ -699,9 +734,9 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         per_prompt = settings.num_images_per_prompt
         if prompt_embeds is None and negative_prompt_embeds is None:
             if len(prompts) == 1:
-                return self.encode_prompt(settings.prompt, settings.negative_prompt, clip_skip)
+                return self.encode_prompt_pair(settings.prompt, settings.negative_prompt, clip_skip)
             warnings: list[str] = []
-            pairs = [self.encode_prompt(clean_text(p, "Prompt", warnings), clean_text(n, "Negative prompt", warnings),
+            pairs = [self.encode_prompt_pair(clean_text(p, "Prompt", warnings), clean_text(n, "Negative prompt", warnings),
                                         clip_skip) for p, n in zip(prompts, negatives)]
 
             def rows(part):  # each prompt's row once per image of it, in order: a, a, b, b
@@ -709,7 +744,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
 
             notes = tuple(dict.fromkeys(warnings + [w for e in pairs for w in e.warnings]))
             return PromptEmbeds(rows("cond"), rows("uncond"), rows("cond_pooled"), rows("uncond_pooled"), notes)
-        text = [self.encode_prompt(clean_text(p, "Prompt", []), clean_text(n, "Negative prompt", []), clip_skip)
+        text = [self.encode_prompt_pair(clean_text(p, "Prompt", []), clean_text(n, "Negative prompt", []), clip_skip)
                 for p, n in zip(prompts, negatives)]
         needs_pooled = self.unet.config.class_embed_type == "projection"
 

@@ -73,7 +73,7 @@ def test_single_branch_grid_falls_back_to_one_call_per_cell(latent_pipe, guidanc
 
 def test_a_batch_of_one_differs_from_larger_batches_in_the_last_bits(latent_pipe):
     """Why the fallback above exists; if torch ever makes batch 1 agree, single-branch grids could batch too."""
-    embeds = latent_pipe.encode_prompt(PROMPT, NEGATIVE)
+    embeds = latent_pipe.encode_prompt_pair(PROMPT, NEGATIVE)
     x = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(0))
     t = torch.tensor(500)
     with torch.inference_mode():

@@ -118,7 +118,7 @@ def test_guidance_batches_and_model_calls(any_pipe):
 
 
 def test_single_branch_equals_the_guidance_formula(any_pipe):
-    embeds = any_pipe.encode_prompt(PROMPT, "blue")
+    embeds = any_pipe.encode_prompt_pair(PROMPT, "blue")
     channels, size = any_pipe.unet.config.in_channels, any_pipe.unet.config.sample_size
     x = torch.randn(2, channels, size, size, generator=torch.Generator().manual_seed(0))
     t = torch.tensor(500)
@@ -152,7 +152,7 @@ def test_prompt_embeddings_are_cached(pixel_pipe):
 
 def test_prompt_cache_is_bounded(pixel_pipe):
     for i in range(70):
-        pixel_pipe.encode_prompt(f"circle {i}")
+        pixel_pipe.encode_prompt_pair(f"circle {i}")
     assert len(pixel_pipe._prompt_cache) == 64
 
 

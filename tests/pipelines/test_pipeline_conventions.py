@@ -136,7 +136,7 @@ def test_a_list_of_prompts_batches_like_one_by_one(any_pipe):
 
 
 def test_embeddings_in_give_the_pictures_of_the_prompt(any_pipe):
-    embeds = any_pipe.encode_prompt("a red circle", "blue")
+    embeds = any_pipe.encode_prompt_pair("a red circle", "blue")
     by_prompt = any_pipe("a red circle", "blue", sampler="DDIM", num_inference_steps=3, seed=8)
     pooled = {}
     if any_pipe.unet.config.class_embed_type == "projection":
@@ -148,6 +148,15 @@ def test_embeddings_in_give_the_pictures_of_the_prompt(any_pipe):
     assert np.array_equal(_pixels(by_prompt), _pixels(by_embeds))
     with pytest.raises(PlaygroundInputError, match="either prompt or prompt_embeds"):
         any_pipe("a red circle", prompt_embeds=embeds.cond, num_inference_steps=2)
+    # diffusers' own encode_prompt signature, its four tensors handed back to the call (SDXL's names)
+    cond, uncond, pooled_cond, pooled_uncond = any_pipe.encode_prompt("a red circle", "cpu", 2, True,
+                                                                      negative_prompt="blue")
+    assert cond.shape[0] == uncond.shape[0] == pooled_cond.shape[0] == 2  # one row per image
+    assert torch.equal(cond[1], embeds.cond[0]) and torch.equal(pooled_uncond[0], embeds.uncond_pooled[0])
+    assert any_pipe.encode_prompt("a red circle", do_classifier_free_guidance=False)[1] is None
+    two = any_pipe(prompt_embeds=cond[:1], negative_prompt_embeds=uncond[:1], pooled_prompt_embeds=pooled_cond[:1],
+                   negative_pooled_prompt_embeds=pooled_uncond[:1], sampler="DDIM", num_inference_steps=3, seed=8)
+    assert np.array_equal(_pixels(by_prompt), _pixels(two))
 
 
 def test_a_scheduler_set_on_the_pipeline_is_used(pixel_pipe):

@@ -126,7 +126,7 @@ def test_from_pure_noise_heun_and_dpm2_take_step_0_in_first_order(ztsnr_pipe, na
     assert [r.nfe for r in out.trajectory] == [1, 3, 5, 6]
     assert out.trajectory[0].sigma == s0 and out.trajectory[0].sigma_next == s1
 
-    embeds = ztsnr_pipe.encode_prompt(PROMPT)
+    embeds = ztsnr_pipe.encode_prompt_pair(PROMPT)
     generators = [torch.Generator("cpu").manual_seed(seed)]
     x = ztsnr_pipe.prepare_latents(generators, 8, 8, float(scheduler.init_noise_sigma))
     extra = {"generator": generators} if SAMPLERS[name].stochastic else {}
