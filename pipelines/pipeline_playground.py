@@ -736,8 +736,9 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             if len(prompts) == 1:
                 return self.encode_prompt_pair(settings.prompt, settings.negative_prompt, clip_skip)
             warnings: list[str] = []
-            pairs = [self.encode_prompt_pair(clean_text(p, "Prompt", warnings), clean_text(n, "Negative prompt", warnings),
-                                        clip_skip) for p, n in zip(prompts, negatives)]
+            pairs = [self.encode_prompt_pair(clean_text(p, "Prompt", warnings),
+                                             clean_text(n, "Negative prompt", warnings), clip_skip)
+                     for p, n in zip(prompts, negatives)]
 
             def rows(part):  # each prompt's row once per image of it, in order: a, a, b, b
                 return torch.cat([getattr(e, part) for e in pairs for _ in range(per_prompt)])
@@ -749,11 +750,11 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         needs_pooled = self.unet.config.class_embed_type == "projection"
 
         def given(tensor, pooled_tensor, label, encoded, encoded_pooled):
-            if tensor is None:
-                return torch.cat([encoded] * per_prompt), torch.cat([encoded_pooled] * per_prompt)
+            if tensor is None:  # each prompt's row once per image of it: a, a, b, b (as given tensors below)
+                return encoded.repeat_interleave(per_prompt, 0), encoded_pooled.repeat_interleave(per_prompt, 0)
             if tensor.shape[0] != len(prompts) or tuple(tensor.shape[1:]) != tuple(encoded.shape[1:]):
-                raise PlaygroundInputError(f"{label} must have shape ({len(prompts)}, {', '.join(map(str, encoded.shape[1:]))})"
-                                           f" (got {tuple(tensor.shape)}).")
+                shape = ", ".join(map(str, (len(prompts), *encoded.shape[1:])))
+                raise PlaygroundInputError(f"{label} must have shape ({shape}) (got {tuple(tensor.shape)}).")
             if needs_pooled and pooled_tensor is None:
                 raise PlaygroundInputError(f"This model's UNet also reads the pooled text embedding: pass "
                                            f"{'negative_' if 'negative' in label else ''}pooled_prompt_embeds "

@@ -270,3 +270,15 @@ def test_clip_skip_guidance_rescale_and_attention_kwargs(any_pipe):
         any_pipe(PROMPT, num_inference_steps=2, clip_skip=layers)
     with pytest.raises(PlaygroundInputError, match="guidance_rescale must be a number from 0 to 1"):
         any_pipe(PROMPT, num_inference_steps=2, guidance_rescale=2)
+
+
+def test_embeddings_of_several_prompts_line_up_with_their_negative_prompts(any_pipe):
+    prompts, negatives = ["a red circle", "two blue squares"], ["green", "white"]
+    by_text = any_pipe(prompts, negatives, sampler="DDIM", num_inference_steps=2, seed=3, num_images_per_prompt=2)
+    pairs = [any_pipe.encode_prompt_pair(p, n) for p, n in zip(prompts, negatives)]
+    pooled = {}
+    if any_pipe.unet.config.class_embed_type == "projection":
+        pooled = dict(pooled_prompt_embeds=torch.cat([e.cond_pooled for e in pairs]))
+    by_embeds = any_pipe(prompt_embeds=torch.cat([e.cond for e in pairs]), negative_prompt=negatives, sampler="DDIM",
+                         num_inference_steps=2, seed=3, num_images_per_prompt=2, **pooled)
+    assert np.array_equal(_pixels(by_text), _pixels(by_embeds))  # image i: prompt i // 2 with its own negative
