@@ -235,9 +235,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             raise PlaygroundInputError("lora_scale: this pipeline loads no LoRA weights.")
         prompts, negatives = self._check_prompts(prompt, negative_prompt, prompt_embeds, negative_prompt_embeds)
         count = whole_number(num_images_per_prompt, "Images per prompt", 1, MAX_IMAGES)
-        settings = SimpleNamespace(num_images_per_prompt=count, prompt=clean_text(prompts[0], "Prompt", []),
-                                   negative_prompt=clean_text(negatives[0], "Negative prompt", []))
-        embeds = self._prompt_batch(prompts, negatives, settings, clip_skip, prompt_embeds, negative_prompt_embeds,
+        embeds = self._prompt_batch(prompts, negatives, count, clip_skip, prompt_embeds, negative_prompt_embeds,
                                     None, None)
         rows = len(prompts) * count
 
@@ -590,9 +588,9 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         warnings = list(settings.warnings)
 
         # 2. Encode the prompt (cached), or take the embeddings given
-        embeds = self._prompt_batch(prompts, negatives, settings, clip_skip, prompt_embeds, negative_prompt_embeds,
-                                    pooled_prompt_embeds, negative_pooled_prompt_embeds)
-        warnings += embeds.warnings
+        embeds = self._prompt_batch(prompts, negatives, settings.num_images_per_prompt, clip_skip, prompt_embeds,
+                                    negative_prompt_embeds, pooled_prompt_embeds, negative_pooled_prompt_embeds)
+        warnings = list(dict.fromkeys(warnings + list(embeds.warnings)))  # the first pair is cleaned by both
 
         # 3. Prepare timesteps and 4. the starting sample: a fresh scheduler (self.scheduler is shared by all
         #    threads) and one generator per image, or the picture noised to start_timestep (see SamplerRun)
@@ -727,14 +725,15 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
                                        "that scheduler, or set the pipeline's scheduler back.")
         return chosen
 
-    def _prompt_batch(self, prompts, negatives, settings: GenerationSettings, clip_skip, prompt_embeds,
-                      negative_prompt_embeds, pooled, negative_pooled) -> PromptEmbeds:
+    def _prompt_batch(self, prompts, negatives, per_prompt: int, clip_skip, prompt_embeds, negative_prompt_embeds,
+                      pooled, negative_pooled) -> PromptEmbeds:
         """The text embeddings of every image of the call: one row per image (or one row for all, when there is
-        one prompt), cond and uncond."""
-        per_prompt = settings.num_images_per_prompt
+        one prompt), cond and uncond. Texts are cleaned as check_inputs cleans them (it has noted what it removed
+        from the first pair)."""
         if prompt_embeds is None and negative_prompt_embeds is None:
             if len(prompts) == 1:
-                return self.encode_prompt_pair(settings.prompt, settings.negative_prompt, clip_skip)
+                return self.encode_prompt_pair(clean_text(prompts[0], "Prompt", []),
+                                               clean_text(negatives[0], "Negative prompt", []), clip_skip)
             warnings: list[str] = []
             pairs = [self.encode_prompt_pair(clean_text(p, "Prompt", warnings),
                                              clean_text(n, "Negative prompt", warnings), clip_skip)
