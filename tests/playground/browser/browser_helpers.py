@@ -1,0 +1,40 @@
+"""Helpers of the browser tests (fixtures: conftest.py)."""
+from pathlib import Path
+
+from pipelines.loading import BUNDLED_DIR
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+def wait_images(page, selector: str, count: int, all_loaded: bool = True) -> None:
+    """Wait until `count` images are under selector and have loaded. Galleries load lazily: with
+    all_loaded=False only the first must have loaded (the rest may be scrolled out of view)."""
+    page.wait_for_function(
+        """([sel, n, all]) => { const imgs = [...document.querySelectorAll(sel + ' img')];
+             const ok = i => i.complete && i.naturalWidth > 0;
+             return imgs.length >= n && (all ? imgs.every(ok) : ok(imgs[0])); }""",
+        arg=[selector, count, all_loaded])
+
+
+def heun_evals(steps: int) -> int:
+    """Heun's model calls: two a step, one for the last; from pure noise (a zero-terminal-SNR schedule, as the
+    bundled model's) one for the first too. The fallback tiny model's schedule does not start there."""
+    from diffusers import DDPMScheduler
+
+    from pipelines.pipeline_playground import PURE_NOISE_SIGMA
+    from pipelines.samplers import top_sigma
+
+    bundled = (BUNDLED_DIR / "model_index.json").exists()
+    from_noise = bundled and top_sigma(DDPMScheduler.from_pretrained(BUNDLED_DIR / "scheduler")) > PURE_NOISE_SIGMA
+    return 2 * steps - (2 if from_noise else 1)
+
+
+def pick(page, elem_id: str, option: str) -> None:
+    page.locator(f"#{elem_id} input[role=combobox]").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
