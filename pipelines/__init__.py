@@ -11,7 +11,7 @@ Nothing here imports gradio.
 from . import limits
 from .denoising import SamplerRun
 from .errors import ModelLoadError, PlaygroundInputError
-from .grid import GRID_MAX_BATCH, generate_grid
+from .grid import GRID_MAX_BATCH, GridRound, GridRun, generate_grid
 from .loading import load_pipeline
 from .outputs import PlaygroundOutput, StepRecord
 from .pipeline_playground import PlaygroundPipeline
@@ -19,6 +19,8 @@ from .samplers import SAMPLERS, SamplerSpec, get_sampler, make_scheduler
 
 __all__ = [
     "GRID_MAX_BATCH",
+    "GridRound",
+    "GridRun",
     "SAMPLERS",
     "ModelLoadError",
     "PlaygroundInputError",

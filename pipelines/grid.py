@@ -37,14 +37,15 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import torch
 
 from .denoising import SamplerRun
 from .errors import PlaygroundInputError
 from .limits import MAX_GRID_CELLS
-from .outputs import PlaygroundOutput
+from .outputs import PlaygroundOutput, StepRecord
 
 if TYPE_CHECKING:  # the pipeline imports this module; this one needs its name for annotations only
     from .pipeline_playground import PlaygroundPipeline
@@ -82,43 +83,94 @@ def generate_grid(
 
     Each output's `nfe` counts that cell's own model calls. Its `seconds` is the cell's share of the
     grid's wall time, in proportion to its model calls; the shares add up to the wall time of the
-    whole grid (sum them for the batch time).
+    whole grid (sum them for the batch time). To show a grid while it runs, or stop it, drive a
+    `GridRun` instead.
     """
-    start = time.perf_counter()
-
-    # 1. Check inputs (every cell as if it were called alone)
-    cells = _check_cells(cells)
-    max_batch = _check_max_batch(max_batch)
-    settings = [pipe.check_inputs(prompt, negative_prompt, name, steps, guidance_scale, seed, 1, height, width,
-                                  output_type) for name, steps in cells]
-    first = settings[0]
-
-    # 2. Encode prompt (once for all cells)
-    embeds = pipe.encode_prompt_pair(first.prompt, first.negative_prompt)
-    warnings = list(first.warnings) + list(embeds.warnings)
-
-    # 3.-4. One run per cell: its own scheduler, timesteps and generator, hence the same starting noise
-    runs = [SamplerRun(pipe, s, record_steps=return_trajectory) for s in settings]
-
-    # 5. Evaluation rounds: the next model call of every unfinished cell, in UNet batches
-    single_branch = first.guidance_scale in (0, 1)
-    cells_per_call = 1 if single_branch else max_batch // 2  # single branch: see the module docstring
-    total_rounds = max(len(run.timesteps) for run in runs)
-    for done in range(1, total_rounds + 1):
-        active = [run for run in runs if not run.finished]
-        with torch.inference_mode():
-            for group in _equal_chunks(active, cells_per_call):
-                _batched_call(pipe, group, embeds, first.guidance_scale)
+    grid = GridRun(pipe, prompt, negative_prompt, cells, guidance_scale, seed, return_trajectory, height=height,
+                   width=width, output_type=output_type, max_batch=max_batch)
+    for done in grid.rounds():
         if on_round is not None:
-            on_round(done, total_rounds)
+            on_round(done.round, done.total)
+    return grid.outputs()
 
-    # 6. Decode each cell (as a call alone does) and share out the wall time
-    outputs = [run.output(warnings, output_type, return_trajectory) for run in runs]
-    seconds = time.perf_counter() - start
-    total_nfe = sum(out.nfe for out in outputs)
-    for out in outputs:
-        out.seconds = seconds * out.nfe / total_nfe
-    return outputs
+
+@dataclass(frozen=True)
+class GridRound:
+    """Where a grid stands after an evaluation round: `round` of `total`, and each cell's newest StepRecord
+    (None before its first step, or without return_trajectory) and whether the cell has finished."""
+
+    round: int
+    total: int
+    latest: tuple[StepRecord | None, ...]
+    finished: tuple[bool, ...]
+
+
+class GridRun:
+    """generate_grid's work, one evaluation round at a time, for callers that show a grid while it runs or stop it:
+
+        grid = GridRun(pipe, "three red circles", "", [("Euler", 20), ("Heun", 10)], 4.0, seed=7,
+                       return_trajectory=True)
+        for done in grid.rounds():   # a GridRound after each round; leave the loop to stop
+            ...
+        outs = grid.outputs()        # as generate_grid's; a stopped grid's unfinished cells decode what they hold
+
+    Takes generate_grid's arguments (not on_round).
+    """
+
+    def __init__(self, pipe: "PlaygroundPipeline", prompt: str, negative_prompt: str = "",
+                 cells: Sequence[tuple[str, int]] = (), guidance_scale: float | None = None, seed: int = 0,
+                 return_trajectory: bool = False, *, height: int | None = None, width: int | None = None,
+                 output_type: str = "pil", max_batch: int = GRID_MAX_BATCH):
+        self._start = time.perf_counter()
+        self.pipe, self.output_type, self.return_trajectory = pipe, output_type, return_trajectory
+
+        # 1. Check inputs (every cell as if it were called alone)
+        self.cells = _check_cells(cells)
+        max_batch = _check_max_batch(max_batch)
+        settings = [pipe.check_inputs(prompt, negative_prompt, name, steps, guidance_scale, seed, 1, height, width,
+                                      output_type) for name, steps in self.cells]
+        first = settings[0]
+
+        # 2. Encode prompt (once for all cells)
+        self.embeds = pipe.encode_prompt_pair(first.prompt, first.negative_prompt)
+        self.warnings = list(first.warnings) + list(self.embeds.warnings)
+        self.guidance_scale = first.guidance_scale
+
+        # 3.-4. One run per cell: its own scheduler, timesteps and generator, hence the same starting noise
+        self.runs = [SamplerRun(pipe, s, record_steps=return_trajectory) for s in settings]
+        single_branch = first.guidance_scale in (0, 1)
+        self.cells_per_call = 1 if single_branch else max_batch // 2  # single branch: see the module docstring
+        self.total_rounds = max(len(run.timesteps) for run in self.runs)
+        self.rounds_done = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.rounds_done >= self.total_rounds
+
+    def step_round(self) -> GridRound:
+        """5. One evaluation round: the next model call of every unfinished cell, in UNet batches."""
+        active = [run for run in self.runs if not run.finished]
+        with torch.inference_mode():
+            for group in _equal_chunks(active, self.cells_per_call):
+                _batched_call(self.pipe, group, self.embeds, self.guidance_scale)
+        self.rounds_done += 1
+        return GridRound(self.rounds_done, self.total_rounds,
+                         tuple(run.trajectory[-1] if run.trajectory else None for run in self.runs),
+                         tuple(run.finished for run in self.runs))
+
+    def rounds(self) -> Iterator[GridRound]:
+        """The remaining rounds, one GridRound after each."""
+        while not self.finished:
+            yield self.step_round()
+
+    def outputs(self) -> list[PlaygroundOutput]:
+        """6. Decode each cell (as a call alone does) and share out the wall time so far."""
+        outputs = [run.output(self.warnings, self.output_type, self.return_trajectory) for run in self.runs]
+        seconds = time.perf_counter() - self._start
+        total_nfe = sum(out.nfe for out in outputs)
+        for out in outputs:
+            out.seconds = seconds * out.nfe / total_nfe if total_nfe else 0.0
+        return outputs
 
 
 def _batched_call(pipe: "PlaygroundPipeline", group: list[SamplerRun], embeds, guidance_scale: float) -> None:

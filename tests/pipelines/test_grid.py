@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from pipelines import SAMPLERS, PlaygroundInputError
-from pipelines.grid import GRID_MAX_BATCH, generate_grid
+from pipelines.grid import GRID_MAX_BATCH, GridRun, generate_grid
 
 PROMPT = "three red circles"
 NEGATIVE = "blue"
@@ -107,6 +107,29 @@ def test_nfe_and_time_shares(pixel_pipe):
     assert all(out.images.shape == (1, 8, 8, 3) for out in outs)
     total = sum(out.seconds for out in outs)
     assert total > 0 and outs[1].seconds == pytest.approx(total * 7 / 17)
+
+
+def test_a_grid_run_round_by_round_shows_each_cell_and_stops_where_left(pixel_pipe):
+    """GridRun: what generate_grid does, one round at a time; leaving after round 3 keeps 3 steps per long cell,
+    the short cell finished (and equal to its call alone), and the steps made equal the full run's."""
+    cells = [("Euler", 2), ("Heun", 2), ("DDIM", 6)]
+    full = pixel_pipe.generate_grid(PROMPT, NEGATIVE, cells, 4.0, 3, return_trajectory=True)
+    grid = GridRun(pixel_pipe, PROMPT, NEGATIVE, cells, 4.0, 3, return_trajectory=True)
+    seen = []
+    for done in grid.rounds():
+        seen.append(done)
+        if done.round == 3:
+            break
+    assert [(d.round, d.total) for d in seen] == [(1, 6), (2, 6), (3, 6)] and not grid.finished
+    assert seen[0].finished == (False, False, False) and seen[2].finished == (True, True, False)  # Heun: 3 calls
+    assert [d.latest[2].step for d in seen] == [0, 1, 2] and seen[0].latest[1] is None  # Heun's step 0 takes 2 calls
+    outs = grid.outputs()
+    assert [len(out.trajectory) for out in outs] == [2, 2, 3] and [out.nfe for out in outs] == [2, 3, 3]
+    assert outs[0].images[0].tobytes() == full[0].images[0].tobytes()
+    assert all(_same_record(a, b) for a, b in zip(outs[2].trajectory, full[2].trajectory))
+    rest = list(grid.rounds())  # going on finishes it as if never left
+    assert [d.round for d in rest] == [4, 5, 6] and grid.finished
+    assert all(a.images[0].tobytes() == b.images[0].tobytes() for a, b in zip(grid.outputs(), full))
 
 
 @pytest.mark.parametrize("cells, message", [
