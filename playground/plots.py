@@ -77,22 +77,36 @@ def count_plot(sweep: CountSweep):
     return _finished(fig)
 
 
+MARKERS = "osD^vPX*<>ph"
+
+
 def convergence_plot(cells, reference_steps: int):
-    """Compare's plot: per sampler, distance to the reference against model evaluations (log scale)."""
+    """Compare's plot: per sampler, distance to the reference against model evaluations (log scale).
+
+    `cells` have .sampler, .stochastic, .nfe and .rmse (cells without an rmse are left out). Samplers often land on
+    the same points (Euler, DDIM and DPM++ 2M agree closely on a converged model), so each sampler gets its own
+    marker and is nudged sideways a little; samplers whose points are exactly the same are named together."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
     by_sampler: dict = {}
     for cell in cells:
-        by_sampler.setdefault(cell["sampler"], []).append(cell)
-    for name, cells in by_sampler.items():
-        cells = sorted(cells, key=lambda c: c["nfe"])
-        ax.plot([c["nfe"] for c in cells], [c["rmse"] for c in cells], marker="o",
-                linestyle="--" if cells[0]["stochastic"] else "-",
-                label=name + (" (adds noise)" if cells[0]["stochastic"] else ""))
+        if cell.rmse is not None:
+            by_sampler.setdefault(cell.sampler, []).append(cell)
+    curves = {name: sorted((c.nfe, round(c.rmse, 6)) for c in group) for name, group in by_sampler.items()}
+    n = len(curves)
+    for i, (name, points) in enumerate(curves.items()):
+        stochastic = by_sampler[name][0].stochastic
+        twins = [other for other, pts in curves.items() if other != name and pts == points]
+        label = name + (" (adds noise)" if stochastic else "") + (f" (same points as {', '.join(twins)})" if twins else "")
+        nudge = 1.04 ** (i - (n - 1) / 2)  # log x axis: the same small step sideways at every point
+        ax.plot([x * nudge for x, _ in points], [y for _, y in points], marker=MARKERS[i % len(MARKERS)],
+                markersize=7, linewidth=1.6, alpha=0.85, linestyle="--" if stochastic else "-", label=label,
+                zorder=3 + n - i)  # the first sampler on top
     ax.set_xscale("log")
-    ax.set_xlabel("model evaluations (log scale)")
+    ax.set_xlabel("model evaluations (log scale; samplers nudged sideways so none hides another)")
     ax.set_ylabel(f"distance to the {reference_steps}-step reference")
     ax.set_title("More steps help, up to a point")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    if curves:
+        ax.legend(fontsize=8)
     return _finished(fig)

@@ -1,24 +1,23 @@
 """The Compare samplers tab: every chosen sampler at every step count, same prompt, seed and starting noise, as
-an AUTOMATIC1111-style grid with a shared scrubber, and a convergence plot against a many-step reference.
+an AUTOMATIC1111-style grid that fills in while it runs, with a shared scrubber under it, a Stop button, and a
+convergence plot against a many-step reference.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import partial
 
 import gradio as gr
-from PIL import Image, ImageDraw
 
-from pipelines import SAMPLERS
+from pipelines import SAMPLERS, GridRun, PlaygroundOutput
 from pipelines.limits import MAX_GRID_CELLS, MAX_SEED
-from pipelines.preview import to_pil
-from playground import parsing
+from playground import parsing, streaming
 from playground.components import Slider, guidance_slider, seed_box
 from playground.feedback import user_errors
 from playground.lab.metrics import rmse
 from playground.pictures import for_gallery
 from playground.plots import convergence_plot
 from playground.registry import MODEL_QUEUE, ModelRegistry
+from playground.sampler_grid import Cell, CompareResult, cell_view, cost_caption, frames_of, result_image
 
 INTRO = """\
 **Compare samplers.** A sampler decides how to walk from noise to image with the model's guesses: how big each
@@ -33,11 +32,14 @@ called the model. Height is how far its picture is from a reference made with ma
 deterministic samplers all converge to). Solid lines fall and then flatten: more steps help, up to a point, and
 good samplers (DPM++ 2M, UniPC) get there in fewer evaluations. Dashed lines are samplers that add fresh noise
 every step (Euler a, DPM2 a, SDE, DDPM): they do not converge to the reference; more steps give a *different*
-picture, not a sharper one. For comparison, the DPM-Solver authors report images "almost converged" at 20 steps
-and "converged" at 50 on real models (LuChengTHU/dpm-solver README).
+picture, not a sharper one. Samplers that land on the same points are drawn side by side and named together in
+the legend. For comparison, the DPM-Solver authors report images "almost converged" at 20 steps and "converged"
+at 50 on real models (LuChengTHU/dpm-solver README).
 """
 
 REFERENCE_SAMPLER, REFERENCE_STEPS = "DPM++ 2M", 100
+SHOW_X0, SHOW_XT = "x̂0 (model's guess)", "x_t (noisy sample)"
+UPDATE_EVERY = 0.25  # seconds between two pictures of a running grid: the model never waits for them
 
 
 def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
@@ -46,7 +48,7 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
     with gr.Tab("Compare samplers", id="compare", elem_id="tab_compare"):
         gr.Markdown(INTRO)
         with gr.Row():
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, min_width=360):
                 prompt = gr.Textbox(label="Prompt", value="a yellow triangle on the left, white background",
                                     elem_id="c_prompt")
                 negative = gr.Textbox(label="Negative prompt", value="", elem_id="c_negative")
@@ -57,25 +59,31 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                 with gr.Row():
                     guidance = guidance_slider(pipe.config.default_guidance_scale, "c_guidance")
                     seed = seed_box("c_seed", maximum=MAX_SEED)
-                run = gr.Button("Compare", variant="primary", elem_id="compare")
+                with gr.Row():
+                    run = gr.Button("Compare", variant="primary", elem_id="compare", scale=3)
+                    stop = gr.Button("Stop", variant="stop", elem_id="c_stop", scale=1)
                 note = gr.Markdown(elem_id="c_note")
             with gr.Column(scale=3):
-                plot = gr.Plot(label="Convergence", elem_id="c_plot")
-                gr.Markdown(PLOT_EXPLAINER)
-        grid_picture = gr.Image(label="Sampler × steps", elem_id="grid_image", interactive=False, format="png",
-                                show_label=True)
-        grid = gr.Gallery(label="The same cells one by one (rows: samplers; columns: step counts)", columns=3,
-                          height=320, elem_id="grid", interactive=False, object_fit="contain")
-        step_counts.change(grid_columns, inputs=step_counts, outputs=grid, api_name=False, show_progress="hidden")
+                grid_picture = gr.Image(label="Sampler × steps: each cell at the step its caption names",
+                                        elem_id="grid_image", interactive=False, format="png", height=560)
+                with gr.Row():
+                    scrubber = Slider(0, 100, value=100, step=1, elem_id="c_scrub", scale=3,
+                                      label="Scrub all cells together (% of each schedule)")
+                    which = gr.Radio([SHOW_X0, SHOW_XT], value=SHOW_X0, label="Show", elem_id="c_which", scale=2)
         with gr.Row():
-            scrubber = Slider(0, 100, value=100, step=1, label="Scrub all cells together (% of each schedule)",
-                              elem_id="c_scrub")
-            which = gr.Radio(["x̂0 (model's guess)", "x_t (noisy sample)"], value="x̂0 (model's guess)",
-                             label="Show", elem_id="c_which")
+            plot = gr.Plot(label="Convergence", elem_id="c_plot", scale=3)
+            gr.Markdown(PLOT_EXPLAINER)
+        with gr.Accordion("The same cells one by one, larger (rows: samplers; columns: step counts)", open=False):
+            grid = gr.Gallery(show_label=False, columns=3, height=420, elem_id="grid", interactive=False,
+                              object_fit="contain")
         result = gr.State(None)
+        control = gr.State(None)  # the running comparison's RunControl, for Stop
 
+        step_counts.change(grid_columns, inputs=step_counts, outputs=grid, api_name=False, show_progress="hidden")
         run.click(partial(compare, registry), inputs=[model, prompt, negative, samplers, step_counts, guidance, seed],
-                  outputs=[grid_picture, grid, plot, result, note], api_name="compare", concurrency_id=MODEL_QUEUE)
+                  outputs=[grid_picture, grid, plot, result, note, scrubber, control], api_name="compare",
+                  concurrency_id=MODEL_QUEUE, show_progress="hidden")
+        stop.click(streaming.request_stop, inputs=control, queue=False, api_name=False)
         scrubber.input(scrub_grid, inputs=[result, scrubber, which], outputs=[grid_picture, grid],
                        api_name="scrub_grid", show_progress="hidden")
         which.change(scrub_grid, inputs=[result, scrubber, which], outputs=[grid_picture, grid], api_name=False,
@@ -90,33 +98,16 @@ def parse_step_counts(text) -> list[int]:
         return parsing.parse_step_counts(text)
 
 
-@dataclass
-class CompareResult:
-    """Per-user state of the last comparison: every cell's step pictures, for the shared scrubber."""
-
-    cells: list = field(default_factory=list)  # dicts: sampler, steps, nfe, ms, x_t, x0 (lists of PIL), final, rmse
-    samplers: list = field(default_factory=list)
-    counts: list = field(default_factory=list)
-    batch_ms: float = 0.0  # wall time of the whole grid; each cell's "ms" is its share of it
-
-
-def cell_caption(cell: dict) -> str:
-    """The cell's cost: its model evaluations and its share of the grid's batch time (see compare)."""
-    return f"{cell['sampler']} · {cell['steps']} steps · {cell['nfe']} evals · batch share {cell['ms']:.0f} ms"
-
-
-def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, samplers, step_counts, guidance, seed,
-            progress=gr.Progress()):
-    """Run every sampler at every step count on the same prompt and seed. Yields (grid, plot, state, note)."""
-    pipe = registry.get(model)
+def check_request(samplers, step_counts, seed) -> tuple[list[str], list[int], int]:
+    """(samplers, step counts, seed) of a comparison; gr.Error with a plain message for anything else."""
     with user_errors():
         seed = parsing.parse_seed(seed)
-    samplers = [s for s in (samplers or []) if s]
+    samplers = list(dict.fromkeys(s for s in (samplers or []) if s))
     if not samplers:
         raise gr.Error("Pick at least one sampler to compare.", print_exception=False)
     unknown = [s for s in samplers if s not in SAMPLERS]
     if unknown:
-        raise gr.Error(f"Unknown sampler {unknown[0][:40]!r}. Choose from: {', '.join(SAMPLERS)}.",
+        raise gr.Error(f"Unknown sampler {str(unknown[0])[:40]!r}. Choose from: {', '.join(SAMPLERS)}.",
                        print_exception=False)
     counts = parse_step_counts(step_counts)
     n_cells = len(samplers) * len(counts)
@@ -124,62 +115,126 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
         raise gr.Error(f"That is {n_cells} cells ({len(samplers)} samplers × {len(counts)} step counts); "
                        f"at most {MAX_GRID_CELLS} at once. Pick fewer samplers or step counts.",
                        print_exception=False)
-    result = CompareResult(samplers=samplers, counts=counts)
-    cells = [(name, n) for name in samplers for n in counts]
+    return samplers, counts, seed
+
+
+def _update(picture=gr.skip(), gallery=gr.skip(), plot=gr.skip(), result=gr.skip(), note=gr.skip(),
+            scrub=gr.skip(), control=gr.skip()):
+    """One update of compare's outputs, in their order; what is not named stays as it is."""
+    return picture, gallery, plot, result, note, scrub, control
+
+
+def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, samplers, step_counts, guidance, seed):
+    """Run every sampler at every step count on the same prompt and seed, all cells together, round by round.
+
+    Yields updates of (grid picture, gallery, plot, state, note, scrubber, run control): first a fresh RunControl
+    (the Stop button stops it), then the grid as it fills in, then the results, the reference and the plot. A
+    stopped run ends with what it made: "Stopped at round k of n.", the grid and the scrubber on the partial run.
+    """
+    pipe = registry.get(model)
+    samplers, counts, seed = check_request(samplers, step_counts, seed)
+    control = streaming.RunControl()
+    size = f"{plural(len(samplers), 'sampler')} × {plural(len(counts), 'step count')}"
+    yield _update(gallery=[], plot=None, note=f"Starting {size}…", scrub=100, control=control)
+
+    live = CompareResult(samplers, counts, [Cell(name, n, SAMPLERS[name].stochastic)
+                                            for name in samplers for n in counts])
     with user_errors():
-        progress(0, desc="reference image")
-        reference = pipe(prompt, negative or "", REFERENCE_SAMPLER, REFERENCE_STEPS, guidance, seed).images[0]
-        yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(),
-               f"Reference ready; running {n_cells} cells together ({len(samplers)} samplers × {len(counts)} step "
-               f"counts)…")
-        # All cells at once: their model calls share UNet batches, round by round (pipelines/grid.py);
-        # each cell is byte-identical to the same settings run alone.
-        outs = pipe.generate_grid(prompt, negative or "", cells, guidance, seed, return_trajectory=True,
-                                  on_round=lambda done, total: progress((done, total), desc="model evaluation rounds"))
-    for (name, n), out in zip(cells, outs):
-        result.cells.append({"sampler": name, "steps": n, "nfe": out.nfe, "ms": out.seconds * 1000,
-                             "stochastic": SAMPLERS[name].stochastic, "final": out.images[0],
-                             "x_t": [to_pil(pipe, r.x_t[:1])[0] for r in out.trajectory],
-                             "x0": [to_pil(pipe, r.x0[:1])[0] for r in out.trajectory],
-                             "rmse": rmse(out.images[0], reference)})
-    result.batch_ms = sum(out.seconds for out in outs) * 1000
-    evals = sum(out.nfe for out in outs)
+        # All cells at once: their model calls share UNet batches, round by round (pipelines/grid.py); each cell
+        # is byte-identical to the same settings run alone. The rounds run ahead on a thread of their own.
+        grid = GridRun(pipe, prompt, negative or "", [(c.sampler, c.steps) for c in live.cells], guidance, seed,
+                       return_trajectory=True)
+        last = None
+        for made in streaming.ahead(grid.rounds(), control, every=UPDATE_EVERY):
+            if made:
+                last = made[-1]
+                advance_live(pipe, live, last)
+                yield _update(picture=result_image(live), note=f"Round {last.round} of {last.total} · {size}, "
+                              "their model calls batched together. Each cell shows its newest x̂0.")
+        outs = grid.outputs()
+    result = finished_result(pipe, live, outs, last)
+    if not grid.finished:
+        yield final_update(result, None, streaming.stopped_text(grid.rounds_done, grid.total_rounds, "round") +
+                           " Finished cells show their result, the others their newest step; the scrubber "
+                           "moves over the steps made. The plot needs a finished run.")
+        return
+
+    yield _update(note=f"Grid done in {result.batch_ms:.0f} ms; making the reference picture for the plot "
+                       f"({REFERENCE_SAMPLER}, {REFERENCE_STEPS} steps)…")
+    reference = make_reference(pipe, prompt, negative, guidance, seed, control)
+    if not isinstance(reference, PlaygroundOutput):
+        yield final_update(result, None, streaming.stopped_text(reference, REFERENCE_STEPS, "reference step") +
+                           " The grid is complete; the plot needs the reference.")
+        return
+    for cell in result.cells:
+        cell.rmse = rmse(cell.final, reference.images[0])
+    evals = sum(cell.nfe for cell in result.cells)
     note = (f"Reference: {REFERENCE_SAMPLER} at {REFERENCE_STEPS} steps, same prompt and seed. "
             f"Distance = root-mean-square difference of the pixels (0-255).\n\n"
-            f"**Time:** the {n_cells} cells ran together in **{result.batch_ms:.0f} ms** ({evals} model evaluations, "
-            f"batched across cells); each cell's \"batch share\" is that time split in proportion to its evaluations.")
-    yield (grid_image(result), grid_gallery(result), convergence_plot(result.cells, REFERENCE_STEPS), result,
-           note)
+            f"**Time:** the {len(result.cells)} cells ran together in **{result.batch_ms:.0f} ms** ({evals} model "
+            f"evaluations, batched across cells); each cell's \"batch share\" is that time split in proportion to "
+            f"its evaluations.")
+    yield final_update(result, convergence_plot(result.cells, REFERENCE_STEPS), note)
 
 
-def frame_at(cell: dict, fraction: float, which: str) -> tuple[Image.Image, int, int]:
-    """(picture, index, number of steps): the cell's x_t or x̂0 at a fraction of its own schedule."""
-    frames = cell["x_t" if which == "x_t" else "x0"]
-    i = min(len(frames) - 1, max(0, int(fraction * (len(frames) - 1) + 0.5)))
-    return frames[i], i, len(frames)
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def advance_live(pipe, live: CompareResult, done) -> None:
+    """Each running cell of `live` at its newest step (a GridRound's), for the streamed grid."""
+    for cell, record in zip(live.cells, done.latest):
+        if record is not None and (not cell.frames or cell.frames[-1].step != record.step):
+            cell.frames = frames_of(pipe, [record])
+            cell.nfe = record.nfe
+
+
+def finished_result(pipe, live: CompareResult, outs, last) -> CompareResult:
+    """The comparison's state from the grid's outputs: every cell's steps; finished cells get their result."""
+    finished = last.finished if last is not None else (False,) * len(outs)
+    result = CompareResult(live.samplers, live.counts, batch_ms=sum(out.seconds for out in outs) * 1000)
+    for cell, out, done in zip(live.cells, outs, finished):
+        result.cells.append(Cell(cell.sampler, cell.steps, cell.stochastic, frames_of(pipe, out.trajectory),
+                                 out.nfe, out.seconds * 1000, out.images[0] if done else None))
+    return result
+
+
+def make_reference(pipe, prompt, negative, guidance, seed, control):
+    """The many-step reference's output, or (stopped) the number of steps it had made."""
+    made = 0
+    with user_errors():
+        for item in pipe.generate_steps(prompt, negative or "", REFERENCE_SAMPLER, REFERENCE_STEPS, guidance, seed):
+            if isinstance(item, PlaygroundOutput):
+                return item
+            made += 1
+            if control.stopped:
+                return made
+    return made
+
+
+def final_update(result: CompareResult, plot, note: str):
+    """The last update of a run: results (or, stopped, the newest steps), gallery, plot, state, the scrubber at 100."""
+    return _update(result_image(result), grid_gallery(result), plot, result, note, 100)
 
 
 def grid_gallery(result: CompareResult, fraction: float | None = None, which: str = "x0"):
-    """The grid, row by row (sampler) and column by column (steps). With a fraction, each cell shows its
-    trajectory at that point of its own schedule; otherwise its final image."""
+    """The grid, row by row (sampler) and column by column (steps), each cell captioned with its cost and step."""
     items = []
     for cell in result.cells:
-        if fraction is None:
-            image, tag = cell["final"], ""
-        else:
-            image, i, n = frame_at(cell, fraction, which)
-            tag = f" · step {i + 1}/{n}"
-        items.append((for_gallery(image), cell_caption(cell) + tag))
+        picture, caption = cell_view(cell, fraction, which)
+        if picture is not None:
+            items.append((for_gallery(picture), f"{cell.sampler} · {cell.steps} steps · {cost_caption(cell)} · "
+                                                f"{caption}"))
     return items
 
 
 def scrub_grid(result: CompareResult | None, percent, which: str):
-    """The shared scrubber: every cell at the same fraction of its own schedule."""
-    if not result or not result.cells:
+    """The shared scrubber: every cell at the same fraction of its own schedule (as far as a stopped run got)."""
+    if not isinstance(result, CompareResult) or not result.cells:
         return None, []
     fraction = min(1.0, max(0.0, float(percent or 0) / 100.0))
     which = "x_t" if str(which).startswith("x_t") else "x0"
-    return grid_image(result, fraction, which), grid_gallery(result, fraction, which)
+    return result_image(result, fraction, which), grid_gallery(result, fraction, which)
 
 
 def grid_columns(step_counts):
@@ -188,33 +243,3 @@ def grid_columns(step_counts):
         return gr.update(columns=len(parse_step_counts(step_counts)))
     except gr.Error:
         return gr.skip()
-
-
-def grid_image(result: CompareResult | None, fraction: float | None = None, which: str = "x0", cell_px: int = 128):
-    """AUTOMATIC1111-style X/Y grid as one picture: a row per sampler, a column per step count, labelled."""
-    if not result or not result.cells:
-        return None
-    samplers = result.samplers or list(dict.fromkeys(c["sampler"] for c in result.cells))
-    counts = result.counts or sorted(dict.fromkeys(c["steps"] for c in result.cells))
-    cells = {(c["sampler"], c["steps"]): c for c in result.cells}
-    left, top, below = 150, 28, 18
-    W = left + len(counts) * (cell_px + 8)
-    H = top + len(samplers) * (cell_px + below + 8)
-    canvas = Image.new("RGB", (W, H), (255, 255, 255))
-    draw = ImageDraw.Draw(canvas)
-    for j, n in enumerate(counts):
-        draw.text((left + j * (cell_px + 8) + 4, 8), f"{n} steps", fill=(0, 0, 0))
-    for i, name in enumerate(samplers):
-        y = top + i * (cell_px + below + 8)
-        draw.text((6, y + cell_px // 2 - 6), name + (" *" if SAMPLERS[name].stochastic else ""), fill=(0, 0, 0))
-        for j, n in enumerate(counts):
-            cell = cells.get((name, n))
-            if cell is None:  # not run yet (the grid streams in)
-                continue
-            image = cell["final"] if fraction is None else frame_at(cell, fraction, which)[0]
-            x = left + j * (cell_px + 8)
-            canvas.paste(image.convert("RGB").resize((cell_px, cell_px), Image.NEAREST), (x, y))
-            draw.text((x + 2, y + cell_px + 3), f"{cell['nfe']} evals · ~{cell['ms']:.0f} ms", fill=(60, 60, 60))
-    if any(SAMPLERS[s].stochastic for s in samplers):
-        draw.text((6, H - 14), "* adds fresh noise every step", fill=(120, 120, 120))
-    return canvas

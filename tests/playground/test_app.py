@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from playground.pictures import GALLERY_SIDE  # noqa: E402
+from playground.pictures import VIEW_SIDE  # noqa: E402
 from playground.pngmeta import Settings, png_bytes_with_parameters  # noqa: E402
 from playground.tabs import compare  # noqa: E402
 from playground.tabs import model as model_tab  # noqa: E402
@@ -22,18 +22,28 @@ def client(served_app):
     return Client(served_app.url, verbose=False)
 
 
-def test_generate_streams_every_step_and_returns_pngs_with_settings(client):
+def test_generate_streams_steps_and_returns_pngs_with_settings(client):
     job = client.submit("bundled", "a red circle", "", "Euler", 6, 4.0, 11, 2, False, api_name="/generate")
     updates = list(job)
-    final, xt, x0, extras, info, _slider = job.result()
-    assert len(updates) >= 6  # one per step, then the final one
+    final, live_xt, live_x0, caption, strip, info, _slider, tokens = job.result()
+    assert len(updates) >= 2  # the start, then steps as they come (at most every UPDATE_EVERY s), then the end
     assert len(final) == 2 and [f["caption"] for f in final] == ["seed 11", "seed 12"]
-    assert len(xt) == 6 and len(x0) == 6 and extras == []
-    assert xt[0]["caption"].startswith("x_t · step 1/6")
+    assert "step 6/6" in caption
+    with Image.open(live_xt) as a, Image.open(live_x0) as b:
+        assert a.size == b.size and a.width >= VIEW_SIDE
+    with Image.open(strip) as im:  # six columns of x_t over x̂0, labelled
+        assert im.width > 6 * 64 and im.height > 2 * 64
     with Image.open(final[0]["image"]) as im:
         assert im.size == (16, 16)
         assert im.text["parameters"] == "a red circle\nSteps: 6, Sampler: Euler, CFG scale: 4, Seed: 11, Size: 16x16, Model: bundled"
-    assert "6 steps" in info and "6 model evaluations" in info and "`red`" in info
+    assert "6 steps" in info and "6 model evaluations" in info and "`red`" in tokens
+
+
+def test_the_strip_grows_rows_for_the_predicted_noise_and_guidance(client):
+    plain = client.predict("bundled", "a red circle", "", "DPM++ 2M", 3, 4.0, 1, 1, False, api_name="/generate")[4]
+    extras = client.predict("bundled", "a red circle", "", "DPM++ 2M", 3, 4.0, 1, 1, True, api_name="/generate")[4]
+    with Image.open(plain) as a, Image.open(extras) as b:
+        assert a.width == b.width and b.height > a.height + 2 * 64  # two more rows of pictures
 
 
 def test_same_settings_give_the_same_bytes(client):
@@ -43,19 +53,23 @@ def test_same_settings_give_the_same_bytes(client):
         assert ia.tobytes() == ib.tobytes()
 
 
-def test_extras_show_noise_and_guidance(client):
-    out = client.predict("bundled", "a red circle", "", "DPM++ 2M", 3, 4.0, 1, 1, True, api_name="/generate")
-    extras = out[3]
-    assert len(extras) == 6
-    assert sum("guidance" in e["caption"] for e in extras) == 3
+def test_approximate_previews_differ_from_decoded_ones_but_not_the_result(client):
+    args = ("bundled", "a red circle", "", "Euler", 4, 4.0, 3, 1, False)
+    decoded = client.predict(*args, "decoded", api_name="/generate")
+    approx = client.predict(*args, "approximate", api_name="/generate")
+    with Image.open(decoded[2]) as a, Image.open(approx[2]) as b:
+        assert a.tobytes() != b.tobytes()  # the last x̂0: the decode vs the linear map
+    with Image.open(decoded[0][0]["image"]) as a, Image.open(approx[0][0]["image"]) as b:
+        assert a.tobytes() == b.tobytes()
+    assert "x̂0 pictures approximate" in approx[5]
 
 
 def test_scrub_and_gif_use_the_last_run_of_this_session(client):
     client.predict("bundled", "a red circle", "", "Euler", 5, 4.0, 1, 1, False, api_name="/generate")
-    xt, x0, caption = client.predict(2, api_name="/scrub")
+    xt, x0, caption, strip = client.predict(2, api_name="/scrub")
     assert "step 3/5" in caption
     with Image.open(xt) as a, Image.open(x0) as b:
-        assert a.size == b.size and a.width >= GALLERY_SIDE
+        assert a.size == b.size and a.width >= VIEW_SIDE
     gif = client.predict(api_name="/export_gif")
     with Image.open(gif) as g:
         assert g.format == "GIF" and g.n_frames >= 5
@@ -100,18 +114,21 @@ def test_bad_input_is_a_message_not_a_crash(client, args, message):
 
 
 def test_compare_grid_captions_plot_and_scrubber(client):
-    grid_png, grid, plot, note = client.predict("bundled", "a red circle", "", ["Euler", "Heun", "Euler a"], "2, 4", 4.0, 3,
-                                              api_name="/compare")
-    assert len(grid) == 6
+    job = client.submit("bundled", "a red circle", "", ["Euler", "Heun", "Euler a"], "2, 4", 4.0, 3, api_name="/compare")
+    notes = [update[3] for update in job]
+    grid_png, grid, plot, note, scrub = job.result()
+    assert any(n.startswith("Round ") for n in notes)  # the grid streams round by round, progress in the note
+    assert len(grid) == 6 and scrub == 100
     captions = [g["caption"] for g in grid]
     assert captions[0].startswith("Euler · 2 steps · 2 evals · ")
     assert captions[2].startswith("Heun · 2 steps · 3 evals · ")  # two evaluations per step, one on the last
-    assert all(c.endswith(" ms") for c in captions)
+    assert all(c.endswith(" ms · 2/2 steps · result") for c in captions[::2])
     assert plot is not None and "Reference" in note
     with Image.open(grid_png) as g:
-        assert g.width > 2 * 128 and g.height > 3 * 128  # 2 step columns, 3 sampler rows, labelled
+        assert g.width > 2 * 112 and g.height > 3 * 112  # 2 step columns, 3 sampler rows, labelled
     half_png, half = client.predict(50, "x_t (noisy sample)", api_name="/scrub_grid")
-    assert [g["caption"].split(" · step ")[1] for g in half[:2]] == ["2/2", "3/4"]
+    assert [g["caption"].split(" · step ")[1].split(" · ")[0] for g in half[:2]] == ["2/2", "3/4"]
+    assert all(" · σ=" in g["caption"] for g in half)
 
 
 @pytest.mark.parametrize("samplers, steps, message", [
@@ -126,8 +143,9 @@ def test_compare_bounds(client, samplers, steps, message):
 
 
 def test_model_card_names_the_model(client):
-    card = client.predict("pixel", api_name="/model_card")
-    assert "**pixel** · pixel diffusion" in card and "tiny pixel test model" in card
+    summary, about, *_rest, log = client.predict("pixel", api_name="/model_card")
+    assert "**pixel** · pixel diffusion" in summary and "tiny pixel test model" in about
+    assert "says nothing about how the model was trained" in log  # its card is one line, without a training log
 
 
 def test_model_card_pictures_in_the_model_folder_are_written_in(tmp_path):
