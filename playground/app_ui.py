@@ -13,6 +13,11 @@ from playground.tabs import compare, forward, generate, guidance, limits, model
 
 CSS = """
 .pixelated img, #final img, #xt img, #x0 img, #extras img, #scrub_xt img, #scrub_x0 img, #grid img { image-rendering: pixelated; }
+#model_card th { white-space: nowrap; }
+#model_card th, #model_card td { padding: 3px 6px; overflow-wrap: normal; word-break: normal; }
+#model_card table { font-size: 13px; }
+#model_card .prose { overflow-x: auto; }
+#model_samples img { image-rendering: pixelated; }
 """
 
 TABS = (generate, compare, limits, forward, guidance, model)  # the order a learner meets the ideas

@@ -255,23 +255,19 @@ blue square", "above", "below", "and"); white signs with two- or three-letter wo
 Captions vary in phrasing; 10 % are empty during training so classifier-free guidance works. Prompts outside
 this vocabulary still tokenize (byte-level BPE) but mean nothing to the model: that is the "rare words" limit.
 
-## Parts
-| part | what | parameters |
-|---|---|---|
-| tokenizer | CLIP BPE (vocab.json + merges.txt), {len(pipe.tokenizer)} tokens, window {pipe.tokenizer.model_max_length} | – |
-| text_encoder | `CLIPTextModel`, {pipe.text_encoder.config.num_hidden_layers} layers, width {pipe.text_encoder.config.hidden_size} | {params['text_encoder']:.2f} M |
-| unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, {attention}, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
-| vae | `AutoencoderKL`, 32×32×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
-| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{shift_words(pipe.scheduler)}; every sampler is derived from it | – |
+## Samples
+![samples](samples.png)
 
-## Training (reproducible: `training/recipes/bundled.sh`, docs/training.md)
-- Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
-  {vae_log.get('minutes', '?')} minutes.{decoder_lines}
-- Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
-  warm-up and cosine decay{schedule}, v-prediction with {weighting}{text_aux_words(unet_log)}, EMA of the weights (the EMA is what ships);
-  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_lines}
-{hardware_line(logs)}
-- Data: rendered on the fly from a per-step seed (nothing downloaded, nothing stored).
+Rows: a red circle on a blue background · a big yellow square on the left, black background · three green
+triangles on a white background · a purple circle above an orange square · two blue squares, yellow
+background · a white triangle at the top on a red background · a sign that says "HI" on a green background ·
+six black circles on an orange background (4 seeds each, DPM++ 2M, 20 steps).
+
+## Limits (what the Limits tab shows)
+{limits_words(results)} The model
+denoises by learned local patterns and global colour statistics; it never builds a scene plan, so "how many"
+and "which colour goes with which shape" are not represented anywhere it could check. Real models share these
+failures (GenEval: SD 1.5 scores 0.35 on counting, 0.04 on position, 0.06 on colour binding).
 
 ## Measured (GenEval-style, judged by `world.judge`)
 {meta['prompts']} prompts × {meta['seeds']} seeds per category, {meta['sampler']}, {meta['steps']} steps, guidance
@@ -293,18 +289,23 @@ Autoencoder reconstructions of 512 random world pictures (PSNR in dB, then judge
 |---|---|
 {ae_rows}
 
-## Limits (what the Limits tab shows)
-{limits_words(results)} The model
-denoises by learned local patterns and global colour statistics; it never builds a scene plan, so "how many"
-and "which colour goes with which shape" are not represented anywhere it could check. Real models share these
-failures (GenEval: SD 1.5 scores 0.35 on counting, 0.04 on position, 0.06 on colour binding).
+## Parts
+| part | what | parameters |
+|---|---|---|
+| tokenizer | CLIP BPE (vocab.json + merges.txt), {len(pipe.tokenizer)} tokens, window {pipe.tokenizer.model_max_length} | – |
+| text_encoder | `CLIPTextModel`, {pipe.text_encoder.config.num_hidden_layers} layers, width {pipe.text_encoder.config.hidden_size} | {params['text_encoder']:.2f} M |
+| unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, {attention}, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
+| vae | `AutoencoderKL`, 32×32×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
+| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{shift_words(pipe.scheduler)}; every sampler is derived from it | – |
 
-![samples](samples.png)
-
-Rows: a red circle on a blue background · a big yellow square on the left, black background · three green
-triangles on a white background · a purple circle above an orange square · two blue squares, yellow
-background · a white triangle at the top on a red background · a sign that says "HI" on a green background ·
-six black circles on an orange background (4 seeds each, DPM++ 2M, 20 steps).
+## Training (reproducible: `training/recipes/bundled.sh`, docs/training.md)
+- Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
+  {vae_log.get('minutes', '?')} minutes.{decoder_lines}
+- Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
+  warm-up and cosine decay{schedule}, v-prediction with {weighting}{text_aux_words(unet_log)}, EMA of the weights (the EMA is what ships);
+  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_lines}
+{hardware_line(logs)}
+- Data: rendered on the fly from a per-step seed (nothing downloaded, nothing stored).
 
 Card written by `training/model_card.py` in {time.time() - t0:.0f} s.
 """

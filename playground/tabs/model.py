@@ -1,4 +1,9 @@
-"""The Model tab: the loaded model's card (README.md in its folder) and a summary of its parts."""
+"""The Model tab: the loaded model's card (README.md in its folder) and a summary of its parts.
+
+The card is shown in the order a learner asks about a model (``playground.cards.arrange``): what it knows,
+where it fails and what it is made of, beside its sample sheet; how it was measured (its score tables side by
+side); and last, folded away, how it was trained.
+"""
 from __future__ import annotations
 
 import base64
@@ -8,14 +13,33 @@ from pathlib import Path
 
 import gradio as gr
 
+from playground.cards import arrange
 from playground.registry import ModelRegistry
+
+SCORE_COLUMNS = 3
+NO_LOG = "_The card says nothing about how the model was trained._"
 
 
 def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
     """The Model tab inside the current Blocks; its card follows the page's model dropdown."""
+    first = model_card(registry, registry.default)
     with gr.Tab("Model", id="model_tab", elem_id="tab_model"):
-        card = gr.Markdown(model_card(registry, registry.default), elem_id="model_card")
-    model.change(partial(model_card, registry), inputs=model, outputs=card, api_name="model_card")
+        with gr.Column(elem_id="model_card"):
+            summary = gr.Markdown(first[0], elem_id="model_summary")
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    about = gr.Markdown(first[1], elem_id="model_about")
+                    other = gr.Markdown(first[4 + SCORE_COLUMNS], elem_id="model_other")
+                with gr.Column(scale=2):
+                    samples = gr.Markdown(first[2], elem_id="model_samples")
+            scores = gr.Markdown(first[3], elem_id="model_scores")
+            with gr.Row(equal_height=False):
+                columns = [gr.Markdown(text, elem_id=f"model_scores_{i}", min_width=360)
+                           for i, text in enumerate(first[4:4 + SCORE_COLUMNS])]
+            with gr.Accordion("How it was trained (the training log)", open=False, elem_id="model_log_box"):
+                log = gr.Markdown(first[5 + SCORE_COLUMNS], elem_id="model_log")
+    model.change(partial(model_card, registry), inputs=model,
+                 outputs=[summary, about, samples, scores, *columns, other, log], api_name="model_card")
 
 
 # --------------------------------------------------------------------------- handlers
@@ -44,8 +68,9 @@ def inline_card_images(card: str, folder: Path, limit: int = 2_000_000) -> str:
     return _CARD_IMAGE.sub(inline, card)
 
 
-def model_card(registry: ModelRegistry, model: str) -> str:
-    """The loaded model's card (README.md in its folder) and a summary of its parts."""
+def model_card(registry: ModelRegistry, model: str) -> tuple[str, ...]:
+    """The loaded model's card, arranged for the tab: (summary of its parts, about (intro, what it knows, its
+    limits), samples, scores, the score tables in SCORE_COLUMNS columns, other sections, training log)."""
     pipe = registry.get(model)
     parts = []
     for name in ("text_encoder", "unet", "vae"):
@@ -66,4 +91,5 @@ def model_card(registry: ModelRegistry, model: str) -> str:
             card = inline_card_images(readme.read_text(encoding="utf-8", errors="replace")[:50_000], readme.parent)
     if not card:
         card = pipe.config.model_description or "This model has no model card (README.md) in its folder."
-    return summary + "\n\n---\n\n" + card
+    view = arrange(card, SCORE_COLUMNS)
+    return (summary, view.about, view.samples, view.scores, *view.score_columns, view.other, view.log or NO_LOG)
