@@ -25,6 +25,7 @@ is in `limits.py`.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -214,6 +215,21 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         ids = self.tokenizer(prompt, add_special_tokens=False, truncation=False, verbose=False).input_ids
         tokens = [self.tokenizer.decode([i]) for i in ids]
         return tokens, len(ids) > self.max_prompt_tokens
+
+    def split_words(self, prompt: str) -> list[str]:
+        """The prompt's words that the tokenizer cuts into several pieces, once each, in order.
+
+        A CLIP tokenizer keeps the words of the text it was built from as whole tokens; a word it cuts was rare
+        there or absent. The bundled model's tokenizer was built from its own training captions, so these are
+        words it never saw in training. Numbers and punctuation are left out.
+        """
+        prompt = clean_text(prompt, "Prompt", [])
+        words = []
+        for word in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", prompt.lower()):
+            pieces = self.tokenizer.tokenize(word)
+            if len(pieces) > 1 and word not in words:
+                words.append(word)
+        return words
 
     def encode_prompt(
         self,

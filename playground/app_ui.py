@@ -12,7 +12,7 @@ from playground.registry import ModelRegistry
 from playground.tabs import compare, forward, generate, guidance, limits, model
 
 CSS = """
-.pixelated img, #final img, #xt img, #x0 img, #extras img, #scrub_xt img, #scrub_x0 img, #grid img { image-rendering: pixelated; }
+.pixelated img, #final img, #live_xt img, #live_x0 img, #grid img { image-rendering: pixelated; }
 #model_card th { white-space: nowrap; }
 #model_card th, #model_card td { padding: 3px 6px; overflow-wrap: normal; word-break: normal; }
 #model_card table { font-size: 13px; }

@@ -5,8 +5,10 @@ blur. Galleries and single views therefore enlarge them with nearest-neighbour r
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFont
 
 from pipelines.preview import latents_to_rgb, upscale_nearest
 
@@ -58,3 +60,12 @@ def noise_picture(pipe, tensor) -> Image.Image:
     x = x.clamp(-1, 1)
     arr = ((x[0].permute(1, 2, 0).numpy() / 2 + 0.5).clip(0, 1) * 255).round().astype(np.uint8)
     return Image.fromarray(arr)
+
+
+@lru_cache(maxsize=8)
+def label_font(size: int = 13) -> ImageFont.FreeTypeFont:
+    """A font for labels drawn into pictures that has σ, ᾱ and x̂: DejaVu Sans, which matplotlib ships (Pillow's
+    own default font lacks them)."""
+    from matplotlib import font_manager
+
+    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)

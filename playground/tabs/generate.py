@@ -1,34 +1,50 @@
-"""The Generate tab: a prompt to pictures, every step streamed as x_t and x̂0, a scrubber over the steps, the
-steps as a GIF, and PNGs that carry their settings (drop one back on the tab to restore them).
+"""The Generate tab: a prompt to pictures, each step streamed live as x_t and x̂0 beside the prompt, a strip of
+every step with a scrubber over it, Stop, the steps as a GIF, and PNGs that carry their settings (drop one back
+on the tab to restore them).
 
 Handlers take the model registry first and return or yield plain values: lists of (image, caption) for
-galleries, markdown strings, a StepPictures for the per-user state.
+galleries, file paths and PIL images for pictures, markdown strings, a LiveRun for the per-user state.
 """
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from functools import partial
 
 import gradio as gr
 from PIL import Image
 
-from pipelines import SAMPLERS, PlaygroundOutput, StepRecord
+from pipelines import SAMPLERS, PlaygroundInputError, PlaygroundOutput
 from pipelines.limits import MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS, MAX_SEED, MAX_STEPS
-from pipelines.preview import to_pil
 from playground.components import Slider, guidance_slider, sampler_dropdown, seed_box, steps_slider
-from playground.feedback import shorten, user_error, user_errors, warn
+from playground.feedback import shorten, user_error, user_errors
 from playground.files import out_dir, save_png, steps_gif, unique_stamp, upload_path
 from playground.parsing import parse_seed
-from playground.pictures import for_gallery, noise_picture
+from playground.lab.live import PREVIEWS, LiveRun, step_views, strip_picture
+from playground.pictures import view
 from playground.pngmeta import Settings, SettingsParseError, read_png_settings
 from playground.registry import MODEL_QUEUE, ModelRegistry
+from playground.streaming import ahead, request_stop, stopped_text
 
 INTRO = """\
 **Generate.** A diffusion model starts from pure noise and removes a little of it at every step, guided by your
-prompt. Watch both rows as it runs: **x_t** is what the sampler holds now (noise turning into a picture), and
+prompt. Watch both pictures as it runs: **x_t** is what the sampler holds now (noise turning into a picture), and
 **x̂0** is the model's current guess of the finished image, which firms up long before the noise is gone.
 """
+
+# What the model knows and where it fails: (label, prompt, sampler, steps, guidance, seed).
+EXAMPLES = [
+    ("counting", "three red circles on a blue background", "DPM++ 2M", 25, 4.0, 7),
+    ("position", "a yellow triangle on the left, white background", "DPM++ 2M", 25, 4.0, 7),
+    ("relation", "a green square above a purple circle on a gray background", "DPM++ 2M", 25, 4.0, 3),
+    ("size", "a big orange circle on a black background", "Euler", 20, 4.0, 11),
+    ("two colours", "a red square and a blue circle on a white background", "DPM++ 2M", 25, 4.0, 5),
+    ("limit: counts past 5", "seven blue squares on a yellow background", "DPM++ 2M", 25, 4.0, 7),
+    ("limit: written words", 'a sign that says "HI"', "DPM++ 2M", 25, 4.0, 7),
+    ("limit: words it never saw", "a red bicycle leaning against a brick wall", "DPM++ 2M", 25, 4.0, 7),
+]
+
+PREVIEW_CHOICES = [("decoded by the autoencoder (what the result will look like)", "decoded"),
+                   ("approximate: a linear map of the latents (cheap, for large models)", "approximate")]
 
 
 def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
@@ -39,9 +55,10 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         with gr.Row():
             with gr.Column(scale=2):
                 prompt = gr.Textbox(label="Prompt", value="three red circles on a blue background", lines=2,
-                                    elem_id="prompt")
+                                    max_length=MAX_PROMPT_CHARS, elem_id="prompt")
+                tokens = gr.Markdown(token_summary(pipe, "three red circles on a blue background"), elem_id="tokens")
                 negative = gr.Textbox(label="Negative prompt (what to steer away from)", value="",
-                                      elem_id="negative")
+                                      max_length=MAX_PROMPT_CHARS, elem_id="negative")
                 with gr.Row():
                     sampler = sampler_dropdown(pipe.config.default_sampler, "sampler")
                     steps = steps_slider("steps")
@@ -52,52 +69,54 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                     seed = seed_box("seed", maximum=MAX_SEED)
                     dice = gr.Button("🎲 Random seed", elem_id="random_seed", size="sm")
                     dice.click(random_seed, outputs=seed, api_name="random_seed")
-                show_extras = gr.Checkbox(False, label="Also show the predicted noise and the guidance direction",
-                                          elem_id="show_extras")
                 with gr.Row():
                     run = gr.Button("Generate", variant="primary", elem_id="generate")
                     stop = gr.Button("Stop", variant="stop", elem_id="stop")
-                png_in = gr.File(label="Drop a PNG made here (or in AUTOMATIC1111) to restore its settings",
-                                 file_types=[".png"], elem_id="png_in", height=90)
-                png_in.upload(restore_from_png, inputs=png_in,
-                              outputs=[prompt, negative, sampler, steps, guidance, seed], api_name="restore_png")
-            with gr.Column(scale=3):
-                # two pictures a row, not stretched to the row: one picture is shown whole, not scrolled
-                final = gr.Gallery(label="Result (PNGs carry their settings)", columns=2, fit_columns=False,
-                                   height=400, elem_id="final", format="png", interactive=False,
-                                   object_fit="contain")
                 info = gr.Markdown(elem_id="info")
-        gr.Markdown("### Every step")
-        xt_gallery = gr.Gallery(label="x_t: what the sampler holds after each step", columns=10, height=190,
-                                elem_id="xt", interactive=False, object_fit="contain")
-        x0_gallery = gr.Gallery(label="x̂0: the model's guess of the final image at each step", columns=10,
-                                height=190, elem_id="x0", interactive=False, object_fit="contain")
-        extras_gallery = gr.Gallery(label="Predicted noise and guidance direction (cond − uncond)", columns=10,
-                                    height=190, elem_id="extras", interactive=False, object_fit="contain")
+                with gr.Accordion("More: x̂0 pictures, predicted noise, restore from a PNG", open=False):
+                    preview = gr.Radio(PREVIEW_CHOICES, value="decoded", label="x̂0 pictures", elem_id="preview")
+                    show_extras = gr.Checkbox(False, label="Also show the predicted noise and the guidance direction "
+                                              "(cond − uncond) in the strip of steps", elem_id="show_extras")
+                    png_in = gr.File(label="Drop a PNG made here (or in AUTOMATIC1111) to restore its settings",
+                                     file_types=[".png"], elem_id="png_in", height=140)
+            with gr.Column(scale=3):
+                with gr.Row(equal_height=True):
+                    live_xt = gr.Image(label="x_t: what the sampler holds", elem_id="live_xt", height=256,
+                                       interactive=False, format="png")
+                    live_x0 = gr.Image(label="x̂0: the model's guess of the final image", elem_id="live_x0",
+                                       height=256, interactive=False, format="png")
+                live_caption = gr.Markdown(elem_id="live_caption")
+                step_slider = Slider(0, 1, value=0, step=1, label="Scrub through the steps of the last run",
+                                     elem_id="step_slider", interactive=False)
+                # two pictures a row, not stretched to the row: one picture is shown whole, not scrolled
+                final = gr.Gallery(label="Result (PNGs carry their settings)", columns=4, fit_columns=False,
+                                   height=230, elem_id="final", format="png", interactive=False,
+                                   object_fit="contain")
+        gr.Examples([list(e[1:]) for e in EXAMPLES], inputs=[prompt, sampler, steps, guidance, seed],
+                    example_labels=[f"{e[0]}: {e[1]}" for e in EXAMPLES], elem_id="examples",
+                    label="Examples: what the model knows, and where it fails")
+        gr.Markdown("### Every step of the last run (x_t over x̂0; the scrubbed step is framed)")
+        strip = gr.Image(label="Every step", elem_id="strip", interactive=False, show_label=False, format="png")
         with gr.Row():
-            step_slider = Slider(0, 1, value=0, step=1, label="Scrub through the steps of the last run",
-                                 elem_id="step_slider", interactive=False)
-            gif_btn = gr.Button("Download the steps as an animated GIF", elem_id="gif_button")
-        with gr.Row():
-            scrub_xt = gr.Image(label="x_t", elem_id="scrub_xt", height=200, interactive=False)
-            scrub_x0 = gr.Image(label="x̂0", elem_id="scrub_x0", height=200, interactive=False)
-            with gr.Column():
-                scrub_caption = gr.Markdown(elem_id="scrub_caption")
-                gif_file = gr.File(label="GIF", elem_id="gif_file", interactive=False)
-        pics = gr.State(None)
+            gif_btn = gr.Button("Download the steps as an animated GIF", elem_id="gif_button", scale=0)
+            gif_file = gr.File(label="GIF", elem_id="gif_file", interactive=False, visible=False)
+        run_state = gr.State(None)
 
-        gen_event = run.click(
+        prompt.change(partial(tokens_for, registry), inputs=[model, prompt], outputs=tokens, api_name=False,
+                      show_progress="hidden", trigger_mode="always_last", queue=False)
+        png_in.upload(restore_from_png, inputs=png_in,
+                      outputs=[prompt, negative, sampler, steps, guidance, seed], api_name="restore_png")
+        run.click(
             partial(generate, registry),
-            inputs=[model, prompt, negative, sampler, steps, guidance, seed, n_images, show_extras],
-            outputs=[final, xt_gallery, x0_gallery, extras_gallery, info, pics, step_slider],
-            api_name="generate", concurrency_id=MODEL_QUEUE,
+            inputs=[model, prompt, negative, sampler, steps, guidance, seed, n_images, show_extras, preview],
+            outputs=[final, live_xt, live_x0, live_caption, strip, info, run_state, step_slider, tokens],
+            api_name="generate", concurrency_id=MODEL_QUEUE, show_progress="minimal", show_progress_on=[info],
         )
-        gen_event.then(scrub, inputs=[pics, step_slider], outputs=[scrub_xt, scrub_x0, scrub_caption],
-                       api_name=False)
-        stop.click(None, cancels=[gen_event], api_name=False)
-        step_slider.change(scrub, inputs=[pics, step_slider], outputs=[scrub_xt, scrub_x0, scrub_caption],
-                           api_name="scrub", show_progress="hidden")
-        gif_btn.click(export_gif, inputs=pics, outputs=gif_file, api_name="export_gif")
+        stop.click(request_stop, inputs=run_state, api_name=False, queue=False, show_progress="hidden")
+        step_slider.input(scrub, inputs=[run_state, step_slider], outputs=[live_xt, live_x0, live_caption, strip],
+                           api_name="scrub", show_progress="hidden", trigger_mode="always_last")
+        gif_btn.click(export_gif, inputs=run_state, outputs=gif_file, api_name="export_gif").success(
+            lambda: gr.update(visible=True), outputs=gif_file, api_name=False, queue=False)
 
 
 # --------------------------------------------------------------------------- handlers
@@ -117,39 +136,41 @@ def cap_text(text, label: str, notes: list) -> str:
     return text
 
 
-@dataclass
-class StepPictures:
-    """Per-user record of one run's pictures (kept in gr.State), for the slider and the GIF."""
-
-    x_t: list = field(default_factory=list)
-    x0: list = field(default_factory=list)
-    captions: list = field(default_factory=list)
-    noise: list = field(default_factory=list)
-    guidance: list = field(default_factory=list)
-
-
-def step_caption(record: StepRecord, steps: int) -> str:
-    sigma = f", σ={record.sigma:.2f}" if record.sigma is not None else ""
-    return f"step {record.step + 1}/{steps}, t={record.timestep:.0f}{sigma}"
-
-
 def token_summary(pipe, prompt: str) -> str:
+    """The token line under the prompt: what the model reads, what it cuts, and the words it never saw whole."""
     tokens, truncated = pipe.tokenize(prompt)
     limit = pipe.max_prompt_tokens
     shown = " ".join(f"`{t}`" for t in tokens[:limit]) or "(empty: unconditional)"
-    note = ""
+    text = f"**Tokens** ({min(len(tokens), limit)}/{limit}): {shown}"
     if truncated:
-        note = (f"\n\n**Truncated:** the prompt has {len(tokens)} tokens and the model reads {limit}; the rest is "
-                "ignored.")
-    return f"**Tokens** ({min(len(tokens), limit)}/{limit}): {shown}{note}"
+        text += (f"\n\n**Truncated:** the prompt has {len(tokens)} tokens and the model reads {limit}; the rest is "
+                 "ignored.")
+    unknown = pipe.split_words(prompt)
+    if unknown:
+        text += ("\n\n**Not in this model's vocabulary:** " + ", ".join(f"*{w}*" for w in unknown[:12])
+                 + ("…" if len(unknown) > 12 else "") + ". Its tokenizer cuts them into pieces: the model never "
+                 "saw them as words in training, so they steer the picture little or not at all.")
+    return text
+
+
+def tokens_for(registry: ModelRegistry, model: str, prompt) -> str:
+    """The token line, updated as the prompt is typed."""
+    try:
+        pipe = registry.get(model)
+        return token_summary(pipe, cap_text(prompt, "Prompt", []))
+    except PlaygroundInputError as e:
+        return shorten(str(e))
 
 
 def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sampler: str, steps, guidance, seed,
-             n_images, show_extras: bool = False, progress=gr.Progress()):
-    """Stream one generation. Yields (final gallery, x_t gallery, x0 gallery, extras gallery, info, state, slider).
+             n_images, show_extras: bool = False, preview: str = "decoded"):
+    """Stream one generation. Yields (result gallery, live x_t, live x̂0, live caption, strip of every step, info,
+    run state, scrubber).
 
-    Notes (prompt cut or truncated, control characters removed, ...) show as gr.Warning and, for API
-    callers, at the end of the info text.
+    The model runs ahead on a thread of its own (playground.streaming.ahead) while updates go out, at most every
+    UPDATE_EVERY seconds; the live view shows the newest step, the strip every step so far. The Stop button ends
+    the run after its current step: the info line says so, the last x̂0 is the result, and the scrubber and the
+    GIF work on the steps made. Notes (prompt cut, control characters removed, ...) show in the info line.
     """
     notes = []
     prompt = cap_text(prompt, "Prompt", notes)
@@ -158,29 +179,42 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         pipe = registry.get(model)
         seed = parse_seed(seed)
         used = pipe.check_inputs(prompt, negative, sampler, steps, guidance, seed, n_images, None, None)
+        if preview not in PREVIEWS:
+            raise PlaygroundInputError(f"x̂0 pictures must be one of {', '.join(PREVIEWS)} (got {str(preview)[:40]!r}).")
+        n_steps = int(steps)
+        run = LiveRun(steps=n_steps)
+        files = StepFiles()
+        yield ([], gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
+               gr.update(interactive=False), gr.skip())
         stream = pipe.generate_steps(prompt, negative, sampler, steps, guidance, seed, n_images,
                                      return_trajectory=False, trajectory_extras=bool(show_extras))
-        pics = StepPictures()
-        files = StepFiles()
-        for item in stream:
-            if isinstance(item, PlaygroundOutput):
-                out = item
-                break
-            record = item
-            n_steps = int(steps)
-            pics.x_t.append(for_gallery(to_pil(pipe, record.x_t[:1])[0]))
-            pics.x0.append(for_gallery(to_pil(pipe, record.x0[:1])[0]))
-            pics.captions.append(step_caption(record, n_steps))
-            if show_extras and record.noise_pred is not None:
-                pics.noise.append(for_gallery(noise_picture(pipe, record.noise_pred)))
-                if record.guidance is not None:
-                    pics.guidance.append(for_gallery(noise_picture(pipe, record.guidance)))
-            progress((record.step + 1, n_steps), desc="denoising")
-            yield (gr.skip(), files.gallery(pics.x_t, pics.captions, "x_t"),
-                   files.gallery(pics.x0, pics.captions, "x̂0"), files.extras_gallery(pics), gr.skip(), gr.skip(),
-                   gr.skip())
+        out = None
+        for batch in ahead(step_views(pipe, stream, n_steps, preview, bool(show_extras)), run.control,
+                           every=UPDATE_EVERY):
+            for item in batch:
+                if isinstance(item, PlaygroundOutput):
+                    out = item
+                else:
+                    run.views.append(item)
+            if run.views and out is None:
+                last = len(run.views) - 1
+                yield (gr.skip(), *live_view(files, run, last), files.strip(run, last),
+                       f"Denoising: step {last + 1} of {n_steps}…", gr.skip(),
+                       gr.update(maximum=max(1, last), value=last), gr.skip())
+    last = len(run.views) - 1
+    slider = gr.update(minimum=0, maximum=max(1, last), value=max(0, last), step=1, interactive=last > 0)
+    if out is None:  # stopped
+        run.stopped = True
+        info = stopped_text(last + 1, n_steps) + (
+            " The result is the model's guess of the image at that step (x̂0); scrub through the steps made, or "
+            "save them as a GIF." if run.views else "")
+        finals = [(files.path("final", 0, view(run.views[-1].x0)), f"x̂0 at step {last + 1} of {n_steps}")] \
+            if run.views else []
+        yield (finals, *(live_view(files, run, last) if run.views else (gr.skip(),) * 3),
+               files.strip(run, last) if run.views else gr.skip(), info + notes_text(notes), run, slider,
+               token_summary(pipe, prompt))
+        return
     notes += out.warnings
-    warn(shorten(note) for note in notes)
     h, w = out.images[0].height, out.images[0].width
     finals = []
     stamp = unique_stamp()
@@ -194,13 +228,23 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
             f"**{out.nfe} model evaluations** ({evals_words(spec, out)}"
             f"{', with cond and uncond batched' if 0 < out.guidance_scale != 1 else ''}) · sampler {out.sampler} · "
             f"guidance {out.guidance_scale:g} · seed {out.seeds[0]}"
-            f"{'' if len(out.seeds) == 1 else f'..{out.seeds[-1]}'} · {w}×{h} px\n\n" + token_summary(pipe, prompt))
-    if notes:
-        info += "\n\n**Notes:**\n" + "\n".join(f"- {shorten(note)}" for note in notes)
-    last = max(0, len(pics.x_t) - 1)
-    yield (finals, files.gallery(pics.x_t, pics.captions, "x_t"), files.gallery(pics.x0, pics.captions, "x̂0"),
-           files.extras_gallery(pics), info, pics,
-           gr.update(minimum=0, maximum=max(1, last), value=last, step=1, interactive=True))  # Gradio needs min < max
+            f"{'' if len(out.seeds) == 1 else f'..{out.seeds[-1]}'} · {w}×{h} px · x̂0 pictures {preview}")
+    yield (finals, *live_view(files, run, last), files.strip(run, last), info + notes_text(notes), run, slider,
+           token_summary(pipe, prompt))
+
+
+UPDATE_EVERY = 0.15  # seconds between two streamed updates at most: a screen needs no more, the model waits on none
+
+
+def notes_text(notes: list) -> str:
+    return "\n\n**Notes:**\n" + "\n".join(f"- {shorten(note)}" for note in notes) if notes else ""
+
+
+def live_view(files: "StepFiles", run: LiveRun, i: int) -> tuple:
+    """(x_t, x̂0, caption) of step i, enlarged, as files written once."""
+    v = run.views[i]
+    return (files.path("xt", i, view(v.x_t)), files.path("x0", i, view(v.x0)),
+            f"**{v.caption}**" + ("  (stopped here)" if run.stopped and i == len(run.views) - 1 else ""))
 
 
 def evals_words(spec, out) -> str:
@@ -215,12 +259,12 @@ def evals_words(spec, out) -> str:
 
 
 class StepFiles:
-    """The step galleries of one run, as PNG files written once each.
+    """The pictures of one run, as PNG files written once each.
 
     Gradio re-encodes a PIL image and rewrites its cache file every time it is yielded, while a browser may
     still be downloading that file from the previous update: the download is cut short ("Too little data
-    for declared Content-Length"), and a run of n steps costs n²/2 encodes. A file path is copied into the
-    cache once, so the streamed galleries hand out paths.
+    for declared Content-Length"). A file path is copied into the cache once, so the stream hands out paths;
+    the strip of every step is a new file each time it grows.
     """
 
     def __init__(self):
@@ -230,39 +274,32 @@ class StepFiles:
     def path(self, kind: str, i: int, image: Image.Image) -> str:
         if (kind, i) not in self.paths:
             path = out_dir() / f"{kind}-{self.stamp}-{i}.png"
-            image.save(path)
+            image.save(path, compress_level=1)
             self.paths[kind, i] = str(path)
         return self.paths[kind, i]
 
-    def gallery(self, images, captions, label):
-        kind = "xt" if label == "x_t" else "x0"
-        return [(self.path(kind, i, im), f"{label} · {c}") for i, (im, c) in enumerate(zip(images, captions))]
-
-    def extras_gallery(self, pics: StepPictures):
-        out = [(self.path("noise", i, im), f"predicted noise · {c}")
-               for i, (im, c) in enumerate(zip(pics.noise, pics.captions))]
-        out += [(self.path("guidance", i, im), f"guidance (cond − uncond) · {c}")
-                for i, (im, c) in enumerate(zip(pics.guidance, pics.captions))]
-        return out
+    def strip(self, run: LiveRun, current: int) -> str:
+        return self.path(f"strip{len(run.views)}", current, strip_picture(run.views, current))
 
 
-def scrub(pics: StepPictures | None, index):
-    """The slider: x_t and x̂0 at one step of the last run."""
-    if not pics or not pics.x_t:
-        return None, None, "Run a generation first."
+def scrub(run: LiveRun | None, index):
+    """The slider: x_t and x̂0 at one step of the last run, large, and the strip with that step framed."""
+    if not isinstance(run, LiveRun) or not run.views:
+        return None, None, "Run a generation first.", None
     try:
         i = int(float(index or 0))
     except (TypeError, ValueError, OverflowError):  # NaN, infinity or text from an API caller
         i = 0
-    i = min(max(0, i), len(pics.x_t) - 1)
-    return pics.x_t[i], pics.x0[i], pics.captions[i]
+    i = min(max(0, i), len(run.views) - 1)
+    v = run.views[i]
+    return view(v.x_t), view(v.x0), f"**{v.caption}**", strip_picture(run.views, i)
 
 
-def export_gif(pics: StepPictures | None, frame_ms: int = 150) -> str:
-    """An animated GIF of the last run: x_t beside x̂0 at every step."""
-    if not pics or not pics.x_t:
+def export_gif(run: LiveRun | None, frame_ms: int = 150) -> str:
+    """An animated GIF of the last run (stopped or not): x_t beside x̂0 at every step made."""
+    if not isinstance(run, LiveRun) or not run.views:
         raise gr.Error("Run a generation first; then its steps can be saved as a GIF.", print_exception=False)
-    return steps_gif(pics.x_t, pics.x0, frame_ms)
+    return steps_gif([view(x) for x in run.x_t], [view(x) for x in run.x0], frame_ms)
 
 
 def restore_from_png(file):

@@ -30,7 +30,7 @@ from pipelines.limits import MAX_SEED
 from playground.lab import forward_process, runs
 from test_lab import huge_png
 
-OK_GENERATE = ("bundled", "a red circle", "", "Euler", 1, 4.0, 1, 1, False)
+OK_GENERATE = ("bundled", "a red circle", "", "Euler", 1, 4.0, 1, 1, False, "decoded")
 HOSTILE = "<img src=x onerror=alert(1)>\nSteps: 1e999, Seed: -5, Sampler: <script>, CFG scale: nan, Size: 99999x-1"
 
 
@@ -55,7 +55,7 @@ class Case:
 
 def gen(**changes) -> tuple:
     """A generate call's arguments: the OK call with some changed."""
-    names = ["model", "prompt", "negative", "sampler", "steps", "guidance", "seed", "n_images", "extras"]
+    names = ["model", "prompt", "negative", "sampler", "steps", "guidance", "seed", "n_images", "extras", "preview"]
     args = dict(zip(names, OK_GENERATE))
     args.update(changes)
     return tuple(args.values())
@@ -78,8 +78,8 @@ CASES = [
     pytest.param(Case("/generate", gen(prompt="   \t  "), r"\(empty: unconditional\)", "handler", ok=True),
                  id="prompt-whitespace"),
     pytest.param(Case("/generate", gen(prompt="red " * 2500),
-                      r"(?s)\*\*Truncated:\*\* the prompt has \d+ tokens.*cut to its first 5,000 characters \(it had "
-                      r"10,000\).*Prompt too long: \d+ tokens, the model reads 14", "handler+pipeline", ok=True),
+                      r"(?s)cut to its first 5,000 characters \(it had 10,000\).*Prompt too long: \d+ tokens, the model "
+                      r"reads 14.*\*\*Truncated:\*\* the prompt has \d+ tokens", "handler+pipeline", ok=True),
                  id="prompt-10000-chars"),
     pytest.param(Case("/generate", gen(prompt="🔴 red circle 🎨👍🏽"), r"\*\*Tokens\*\* \(\d+/14\)", "pipeline", ok=True),
                  id="prompt-emoji"),
@@ -145,10 +145,13 @@ CASES = [
     pytest.param(Case("/generate", ("bundled", "a red circle"), r"20 steps", "gradio_client", ok=True),
                  id="missing-args-client-fills-defaults", marks=pytest.mark.slow),
     pytest.param(Case("raw:/generate", ("bundled", "a red circle"),
-                      r"didn't receive enough input values \(needed: 9, got: 2\)", "gradio", traceback_ok=True),
+                      r"didn't receive enough input values \(needed: 10, got: 2\)", "gradio", traceback_ok=True),
                  id="missing-args-raw"),
     pytest.param(Case("/generate", gen() + ("surplus", 42), r"1 steps", "gradio", ok=True),
                  id="extra-positional-args-ignored"),
+    pytest.param(Case("/generate", gen(preview="sideways"),
+                      r"Value: 'sideways' .* is not in the list of choices: \['decoded', 'approximate'\]", "gradio"),
+                 id="preview-unknown"),
     pytest.param(Case("/generate", gen(), r"Parameter `width` is not a valid key-word argument", "gradio_client",
                       kwargs=(("width", 20000),)), id="extra-keyword-arg"),
     pytest.param(Case("/restore_png", (), r"No value provided for required argument: file", "gradio_client"),

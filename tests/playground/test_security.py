@@ -78,7 +78,11 @@ def test_the_registry_never_loads_what_it_is_asked_for(monkeypatch, served_app):
 
 
 def test_pickled_weights_are_covered_by_the_loading_tests():
-    import test_loading
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("test_loading", REPO / "tests" / "pipelines" / "test_loading.py")
+    test_loading = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(test_loading)
 
     assert callable(test_loading.test_pickled_weights_are_refused)
     assert callable(test_loading.test_pickled_checkpoint_file_is_refused)
