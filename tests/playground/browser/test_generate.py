@@ -1,29 +1,133 @@
-"""The Generate tab in Chromium (fixtures and helpers: conftest.py)."""
+"""The Generate tab in Chromium (fixtures: conftest.py; helpers: browser_helpers.py)."""
+import io
+import time
+
 from PIL import Image
 
 from browser_helpers import pick, shot, wait_images
 from playground.pngmeta import Settings, png_bytes_with_parameters
 
 
-def test_generate_tab_streams_steps_scrubs_and_exports(page, tmp_path):
+def info_text(page) -> str:
+    return page.locator("#info").inner_text()
+
+
+def wait_info(page, text: str, timeout_ms: int = 120_000) -> None:
+    page.wait_for_function("(t) => document.querySelector('#info').innerText.includes(t)", arg=text,
+                           timeout=timeout_ms)
+
+
+def blank_share(png: bytes) -> float:
+    """The share of the page's own near-white or light grey in a screenshot of a picture box: an empty box (or one
+    under Gradio's progress overlay) is that; the model's pictures have coloured backgrounds."""
+    im = Image.open(io.BytesIO(png)).convert("RGB")
+    pixels = im.get_flattened_data() if hasattr(im, "get_flattened_data") else im.getdata()
+    page_like = sum(1 for r, g, b in pixels if min(r, g, b) > 225 and max(r, g, b) - min(r, g, b) < 12)
+    return page_like / (im.width * im.height)
+
+
+def test_generate_tab_streams_steps_scrubs_and_exports(page):
     page.locator("#prompt textarea").fill("a yellow triangle on the left, white background")
     pick(page, "sampler", "Euler")
     page.locator("#steps input[type=range]").fill("12")
     page.locator("#generate").click()
-    wait_images(page, "#xt", 12)
-    wait_images(page, "#x0", 12)
     wait_images(page, "#final", 1)
-    info = page.locator("#info").inner_text()
+    wait_info(page, "model evaluations")
+    info = info_text(page)
     assert "12 steps" in info and "12 model evaluations" in info and "Euler" in info
-    assert "step 12/12" in page.locator("#xt").inner_text()
-    # scrub back to the third step
+    assert "step 12/12" in page.locator("#live_caption").inner_text()
+    wait_images(page, "#live_xt", 1)
+    wait_images(page, "#live_x0", 1)
+    wait_images(page, "#strip", 1)
+    strip = page.evaluate("() => { const i = document.querySelector('#strip img'); return [i.naturalWidth, i.naturalHeight]; }")
+    assert strip[0] > 12 * 64 and strip[1] > 2 * 64  # twelve labelled columns, x_t over x̂0
+    # scrub back to the third step: the live view shows it, labelled
     page.locator("#step_slider input[type=range]").fill("2")
-    page.wait_for_function("() => document.querySelector('#scrub_caption').innerText.includes('step 3/12')")
-    wait_images(page, "#scrub_x0", 1)
+    page.wait_for_function("() => document.querySelector('#live_caption').innerText.includes('step 3/12')")
+    assert "t=" in page.locator("#live_caption").inner_text()
     # the GIF
     page.locator("#gif_button").click()
     page.wait_for_selector("#gif_file a")
     shot(page, "generate")
+
+
+def test_the_live_view_always_shows_a_picture_while_a_run_streams(page):
+    """The issue's check: the x̂0 view sampled every ~100 ms through a 60-step run; after the first step every
+    frame holds a picture (Gradio's progress overlay is not drawn over it)."""
+    page.locator("#prompt textarea").fill("three red circles on a blue background")
+    pick(page, "sampler", "DPM++ 2M")
+    page.locator("#steps input[type=range]").fill("60")
+    page.locator("#generate").click()
+    page.wait_for_function("() => document.querySelector('#info').innerText.includes('step 1 of 60')"
+                           " || document.querySelector('#info').innerText.includes('model evaluations')")
+    box = page.locator("#live_x0").bounding_box()
+    clip = {"x": box["x"] + box["width"] / 2 - 50, "y": box["y"] + box["height"] / 2 - 30, "width": 100, "height": 100}
+    frames, mid_run, started = [], None, time.perf_counter()
+    while "model evaluations" not in info_text(page) and time.perf_counter() - started < 120:
+        frames.append(blank_share(page.screenshot(clip=clip)))
+        if mid_run is None and "Denoising" in info_text(page):
+            mid_run = page.screenshot(full_page=False)
+        time.sleep(0.1)
+    frames.append(blank_share(page.screenshot(clip=clip)))
+    first = next(i for i, share in enumerate(frames) if share < 0.9)  # the first step's picture has arrived
+    blank = [i for i, share in enumerate(frames[first:]) if share >= 0.9]
+    assert len(frames) - first >= 3 and not blank, (frames, blank)
+    if mid_run is not None:
+        shot_bytes(mid_run, "generate-streaming")
+
+
+def shot_bytes(png: bytes, name: str) -> None:
+    from browser_helpers import SHOTS
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / f"{name}.png").write_bytes(png)
+
+
+def test_stop_keeps_the_partial_run(page):
+    page.locator("#prompt textarea").fill("a green square above a purple circle on a gray background")
+    pick(page, "sampler", "Heun")
+    page.locator("#steps input[type=range]").fill("150")
+    page.locator("#generate").click()
+    wait_info(page, "step 3 of 150")
+    page.locator("#stop").click()
+    wait_info(page, "Stopped at step")
+    info = info_text(page)
+    done = int(info.split("Stopped at step ")[1].split(" ")[0])
+    assert 3 <= done < 150 and f"Stopped at step {done} of 150." in info
+    wait_images(page, "#final", 1)  # the last x̂0 is the result
+    assert f"x̂0 at step {done} of 150" in page.locator("#final").inner_text()
+    assert f"step {done}/150" in page.locator("#live_caption").inner_text()
+    # the scrubber and the GIF work on the steps made
+    page.locator("#step_slider input[type=range]").fill("1")
+    page.wait_for_function("() => document.querySelector('#live_caption').innerText.includes('step 2/150')")
+    page.locator("#gif_button").click()
+    page.wait_for_function("() => document.querySelector('#gif_file a') !== null")
+    # and the next run starts afresh
+    page.locator("#steps input[type=range]").fill("4")
+    page.locator("#generate").click()
+    wait_info(page, "model evaluations")
+    assert "Stopped" not in info_text(page)
+
+
+def test_examples_fill_the_prompt_and_the_token_line_names_unknown_words(page):
+    page.locator("#examples").get_by_text("limit: words it never saw", exact=False).click()
+    page.wait_for_function("() => document.querySelector('#prompt textarea').value.includes('bicycle')")
+    page.wait_for_function("() => document.querySelector('#tokens').innerText.includes('vocabulary')")
+    tokens = page.locator("#tokens").inner_text()
+    assert "bicycle" in tokens and "brick" in tokens and "red" not in tokens.split("vocabulary")[1]
+    page.locator("#examples").get_by_text("counting", exact=False).click()
+    page.wait_for_function("() => !document.querySelector('#tokens').innerText.includes('vocabulary')")
+    assert "`three`" in page.locator("#tokens").inner_text() or "three" in page.locator("#tokens").inner_text()
+
+
+def test_a_long_prompt_is_explained_in_the_info_line_not_a_lasting_toast(page):
+    page.locator("#prompt textarea").fill("red circle " * 200)  # 2,200 characters
+    page.locator("#steps input[type=range]").fill("3")
+    page.locator("#generate").click()
+    wait_info(page, "model evaluations")
+    assert "Prompt too long" in info_text(page)
+    assert "Truncated" in page.locator("#tokens").inner_text()
+    assert page.locator(".toast-body").count() == 0
 
 
 def test_dropping_a_png_restores_its_settings(page, tmp_path):
@@ -31,6 +135,9 @@ def test_dropping_a_png_restores_its_settings(page, tmp_path):
                  width=32, height=32)
     path = tmp_path / "restore.png"
     path.write_bytes(png_bytes_with_parameters(Image.new("RGB", (32, 32)), s))
+    page.get_by_text("More: x̂0 pictures").click()
+    drop = page.locator("#png_in")
+    assert drop.bounding_box()["height"] >= 100  # the drop zone is whole, not clipped
     page.locator("#png_in input[type=file]").set_input_files(str(path))
     page.wait_for_function(
         "() => document.querySelector('#prompt textarea').value === 'two blue squares, yellow background'")
