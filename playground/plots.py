@@ -78,6 +78,13 @@ def count_plot(sweep: CountSweep):
 
 
 MARKERS = "osD^vPX*<>ph"
+SAME_DISTANCE = 0.05  # distances (0-255) closer than this are one point on the plot
+
+
+def _coincide(a, b) -> bool:
+    """Two samplers' (evaluations, distance) points are the same to the eye: same evaluations, distances within
+    SAME_DISTANCE (Euler and DDIM often differ in a pixel or two)."""
+    return len(a) == len(b) and all(x == u and abs(y - v) < SAME_DISTANCE for (x, y), (u, v) in zip(a, b))
 
 
 def convergence_plot(cells, reference_steps: int):
@@ -92,12 +99,12 @@ def convergence_plot(cells, reference_steps: int):
     for cell in cells:
         if cell.rmse is not None:
             by_sampler.setdefault(cell.sampler, []).append(cell)
-    curves = {name: sorted((c.nfe, round(c.rmse, 6)) for c in group) for name, group in by_sampler.items()}
+    curves = {name: sorted((c.nfe, c.rmse) for c in group) for name, group in by_sampler.items()}
     n = len(curves)
     for i, (name, points) in enumerate(curves.items()):
         stochastic = by_sampler[name][0].stochastic
-        twins = [other for other, pts in curves.items() if other != name and pts == points]
-        label = name + (" (adds noise)" if stochastic else "") + (f" (same points as {', '.join(twins)})" if twins else "")
+        twins = [other for other, pts in curves.items() if other != name and _coincide(pts, points)]
+        label = name + (" (adds noise)" if stochastic else "") + (f" (coincides with {', '.join(twins)})" if twins else "")
         nudge = 1.04 ** (i - (n - 1) / 2)  # log x axis: the same small step sideways at every point
         ax.plot([x * nudge for x, _ in points], [y for _, y in points], marker=MARKERS[i % len(MARKERS)],
                 markersize=7, linewidth=1.6, alpha=0.85, linestyle="--" if stochastic else "-", label=label,

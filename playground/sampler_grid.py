@@ -138,10 +138,9 @@ def grid_image(samplers: list[str], counts: list[int], views: dict, stochastic: 
         for j, n in enumerate(counts):
             x = left + j * pitch
             picture, caption, cost = views.get((name, n), (None, "", ""))
-            if picture is None:
-                draw.rectangle((x, y, x + CELL_PX - 1, y + CELL_PX - 1), outline=(210, 210, 210))
-            else:
+            if picture is not None:
                 canvas.paste(picture.convert("RGB").resize((CELL_PX, CELL_PX), Image.NEAREST), (x, y))
+            draw.rectangle((x - 1, y - 1, x + CELL_PX, y + CELL_PX), outline=(200, 200, 200))  # white pictures too
             draw.text((x, y + CELL_PX + 3), caption, fill=(0, 0, 0), font=small)
             draw.text((x, y + CELL_PX + SMALL_PX + 7), cost, fill=(90, 90, 90), font=small)
     if footer:

@@ -64,12 +64,14 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                     stop = gr.Button("Stop", variant="stop", elem_id="c_stop", scale=1)
                 note = gr.Markdown(elem_id="c_note")
             with gr.Column(scale=3):
-                grid_picture = gr.Image(label="Sampler × steps: each cell at the step its caption names",
-                                        elem_id="grid_image", interactive=False, format="png", height=560)
+                # no label: Gradio draws it over the picture's top left corner, where the first column's title is
+                grid_picture = gr.Image(label="Sampler × steps", show_label=False, elem_id="grid_image",
+                                        interactive=False, format="png", height=640)
                 with gr.Row():
                     scrubber = Slider(0, 100, value=100, step=1, elem_id="c_scrub", scale=3,
                                       label="Scrub all cells together (% of each schedule)")
-                    which = gr.Radio([SHOW_X0, SHOW_XT], value=SHOW_X0, label="Show", elem_id="c_which", scale=2)
+                    which = gr.Radio([("x̂0 guess", SHOW_X0), ("x_t noisy", SHOW_XT)], value=SHOW_X0,
+                                     label="Show", elem_id="c_which", scale=2)
         with gr.Row():
             plot = gr.Plot(label="Convergence", elem_id="c_plot", scale=3)
             gr.Markdown(PLOT_EXPLAINER)
