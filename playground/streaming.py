@@ -36,8 +36,10 @@ class RunControl:
         return self._stop.is_set()
 
 
-def request_stop(control) -> None:
-    """The Stop button's handler: stop the run whose RunControl the tab's state holds (anything else: no run)."""
+def request_stop(run) -> None:
+    """The Stop button's handler: stop the run the tab's state holds - a RunControl, or a record of the run with
+    one as its `control` (anything else: no run to stop)."""
+    control = run if isinstance(run, RunControl) else getattr(run, "control", None)
     if isinstance(control, RunControl):
         control.stop()
 
