@@ -18,6 +18,7 @@ CSS = """
 #model_card table { font-size: 13px; }
 #model_card .prose { overflow-x: auto; }
 #model_samples img { image-rendering: pixelated; }
+#fwd_strip .caption-label, #dn_gallery .caption-label, #dn_strip .caption-label { white-space: normal; }
 """
 
 TABS = (generate, compare, limits, forward, guidance, model)  # the order a learner meets the ideas

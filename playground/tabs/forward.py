@@ -13,13 +13,14 @@ from PIL import Image
 from pipelines import PlaygroundInputError
 from playground.bounds import MAX_STRIP, MAX_UPLOAD_BYTES, MAX_UPLOAD_SIDE
 from playground.components import Slider, guidance_slider, sampler_dropdown, seed_box, steps_slider
-from playground.feedback import user_errors, warn
+from playground.feedback import user_error, user_errors, warn
 from playground.files import load_upload, upload_path
 from playground.lab import denoise, forward_process
 from playground.lab.judging import has_judge, judge_ticks
 from playground.pictures import fit_to_size, for_gallery, gallery, view
 from playground.plots import schedule_plot
 from playground.registry import MODEL_QUEUE, ModelRegistry
+from playground.streaming import RunControl, ahead, request_stop, stopped_text
 
 INTRO = """\
 **Forward diffusion.** Training teaches the model to undo noise, so first the noise is added on purpose: step t of
@@ -39,7 +40,24 @@ DENOISE_EXPLAINER = """\
 **Denoise from here.** The picture is noised to t (with the seed above), then the sampler runs only the steps of
 its schedule at or below t. From a small t the model only cleans up: the picture comes back. From a large t little
 of the picture is left, so the model invents: layout and colours come from the prompt and from what the noise
-leans toward. The row shows the noised start and the model's guess x̂0 after each step.
+leans toward. The row shows the noised start and the model's guess x̂0 after each step (decoded by the
+autoencoder, as the result is). Stop ends a long run where it is: its last guess becomes the result.
+"""
+
+# A Slider's number box sends its value on blur ("release") but ignores Enter. In this tab Enter commits the typed
+# value as leaving the box does: the box is blurred, so t's release handlers (the picture, the schedule) run.
+ENTER_COMMITS_JS = """
+if (!window.fwdEnterCommits) {
+  window.fwdEnterCommits = true;
+  document.addEventListener('keydown', (e) => {
+    const box = e.target;
+    if (e.key === 'Enter' && box instanceof HTMLInputElement && box.type === 'number'
+        && box.closest('#tab_forward') && box.closest('.block')?.querySelector('input[type=range]')) {
+      e.preventDefault();
+      box.blur();
+    }
+  });
+}
 """
 
 
@@ -58,9 +76,10 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                                    elem_id="fwd_example")
                 upload = gr.File(label=f"…or upload a picture (PNG, JPEG, WebP; at most {MAX_UPLOAD_SIDE}×"
                                        f"{MAX_UPLOAD_SIDE} px, {MAX_UPLOAD_BYTES // 2**20} MB)",
-                                 file_types=["image"], type="filepath", height=90, elem_id="fwd_upload")
+                                 file_types=["image"], type="filepath", height=130, elem_id="fwd_upload")
                 t = Slider(0, top_t, value=init_t, step=1, label="Noise level t", elem_id="fwd_t")
                 noise_seed = seed_box("fwd_seed", value=0, label="Noise seed")
+                gr.HTML("", js_on_load=ENTER_COMMITS_JS, visible="hidden", elem_id="fwd_enter")
             with gr.Column(scale=3):
                 with gr.Row():
                     original = gr.Image(original0, label="x_0 (at the model's size)", height=200, interactive=False,
@@ -81,11 +100,13 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                                       label=f"Strip: noise levels t (comma-separated, up to {MAX_STRIP})",
                                       elem_id="fwd_ts")
             strip_button = gr.Button("Show the strip", elem_id="fwd_strip_button")
-        strip = gr.Gallery(label="The same picture and noise at several t", columns=6, height=180, format="png",
+        strip = gr.Gallery(label="The same picture and noise at several t", columns=6, height=240, format="png",
                            interactive=False,
                            object_fit="contain", elem_id="fwd_strip", fit_columns=False, elem_classes=["pixelated"])
         strip_button.click(partial(forward_strip, registry), inputs=[model, example, upload, strip_levels, noise_seed],
                            outputs=strip, api_name="forward_strip")
+        strip_levels.submit(partial(forward_strip, registry), inputs=[model, example, upload, strip_levels, noise_seed],
+                            outputs=strip, api_name=False)
         schedule = gr.Plot(schedule_plot(pipe, init_t), label="Noise schedule", elem_id="fwd_schedule")
         t.release(partial(noise_schedule, registry), inputs=[model, t], outputs=schedule,
                   api_name="noise_schedule", show_progress="hidden")
@@ -108,28 +129,39 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                     guidance = guidance_slider(pipe.config.default_guidance_scale, "dn_guidance")
                 with gr.Row():
                     run = gr.Button("Denoise from t", variant="primary", elem_id="denoise_from")
-                    strip_run = gr.Button("From several noise levels", elem_id="denoise_strip")
-                levels = gr.Textbox(", ".join(str(s) for s in forward_process.DEFAULT_DENOISE_STRIP if s <= top_t),
-                                    label=f"Noise levels to start from (up to {MAX_STRIP // 2})", elem_id="dn_ts")
+                    stop = gr.Button("Stop", variant="stop", elem_id="dn_stop")
+                with gr.Row(equal_height=True):
+                    levels = gr.Textbox(", ".join(str(s) for s in forward_process.DEFAULT_DENOISE_STRIP if s <= top_t),
+                                        label=f"Noise levels to start from (up to {MAX_STRIP // 2})", elem_id="dn_ts",
+                                        scale=2)
+                    strip_run = gr.Button("From several noise levels", elem_id="denoise_strip", scale=1)
             with gr.Column(scale=3):
                 final = gr.Image(label="What came back", height=200, interactive=False, format="png",
                                  elem_id="dn_final", elem_classes=["pixelated"])
                 summary = gr.Markdown(elem_id="dn_info")
         steps_gallery = gr.Gallery(label="Original, noised start, and the model's guess x̂0 after each step",
-                                   columns=10, height=190, format="png", interactive=False,
+                                   columns=10, height=290, format="png", interactive=False,
                                    object_fit="contain", elem_id="dn_gallery",
                                    fit_columns=False,
                                    elem_classes=["pixelated"])
-        run.click(partial(denoise_from, registry),
-                  inputs=[model, example, upload, t, prompt, negative, sampler, steps, guidance, noise_seed],
-                  outputs=[steps_gallery, final, summary], api_name="denoise_from", concurrency_id=MODEL_QUEUE)
-        back_strip = gr.Gallery(label="Per noise level: the noised start (left) and what came back (right)",
-                                columns=2, height=420, format="png", interactive=False, object_fit="contain",
+        control = gr.State(None)  # the running denoise's RunControl, per user (see playground.streaming)
+        run_args = dict(fn=partial(denoise_from, registry),
+                        inputs=[model, example, upload, t, prompt, negative, sampler, steps, guidance, noise_seed],
+                        outputs=[steps_gallery, final, summary, control], concurrency_id=MODEL_QUEUE,
+                        show_progress="hidden")  # progress is told in the summary line, not over the pictures
+        run.click(**run_args, api_name="denoise_from")
+        prompt.submit(**run_args, api_name=False)  # Enter in the prompt runs it too
+        negative.submit(**run_args, api_name=False)
+        stop.click(request_stop, inputs=control, queue=False, api_name=False)
+        back_strip = gr.Gallery(label="Per noise level: the noised start and what came back, side by side",
+                                columns=6, height=470, format="png", interactive=False, object_fit="contain",
                                 elem_id="dn_strip", elem_classes=["pixelated"])
-        strip_run.click(partial(denoise_strip, registry),
-                        inputs=[model, example, upload, levels, prompt, negative, sampler, steps, guidance,
-                                noise_seed],
-                        outputs=back_strip, api_name="denoise_strip", concurrency_id=MODEL_QUEUE)
+        strip_args = dict(fn=partial(denoise_strip, registry),
+                          inputs=[model, example, upload, levels, prompt, negative, sampler, steps, guidance,
+                                  noise_seed],
+                          outputs=back_strip, concurrency_id=MODEL_QUEUE)
+        strip_run.click(**strip_args, api_name="denoise_strip")
+        levels.submit(**strip_args, api_name=False)  # Enter in its box runs it
 
 
 # --------------------------------------------------------------------------- handlers
@@ -175,28 +207,47 @@ def noise_schedule(registry: ModelRegistry, model, t=None):
     return schedule_plot(pipe, t)
 
 
-def denoise_from(registry: ModelRegistry, model, example, upload, t, prompt, negative, sampler, steps, guidance, seed,
-                 progress=gr.Progress()):
-    """Noise the picture to t, then run the sampler from there. Yields (steps gallery, final, summary)."""
-    result = None
+def denoise_from(registry: ModelRegistry, model, example, upload, t, prompt, negative, sampler, steps, guidance, seed):
+    """Noise the picture to t, then run the sampler from there, on a thread of its own (``streaming.ahead``).
+
+    Yields (steps gallery, final, summary, run control): the first update puts a fresh RunControl in the tab's
+    state for the Stop button; progress is told in the summary line, not over the pictures. Stopped, the last
+    update holds the partial run, its last x̂0 decoded as the result, and "Stopped at step k of n."."""
     with user_errors():
         name, pipe = registry.pick(model)
         image, scene = _source(pipe, example, upload)
-        for result in denoise.iter_denoise_from(pipe, image, t, prompt or "", negative or "", sampler, steps,
-                                                guidance, seed):
-            progress((result.steps_run, max(1, result.total_steps)), desc="denoising")
-            yield _denoise_items(result), gr.skip(), f"Denoising: {result.steps_run} steps done…"
+    control = RunControl()
+    yield gr.skip(), gr.skip(), "Noising the picture, then denoising…", control
+    result = None
+    try:
+        run = denoise.iter_denoise_from(pipe, image, t, prompt or "", negative or "", sampler, steps, guidance, seed)
+        for batch in ahead(run, control):
+            if batch:
+                result = batch[-1]
+                yield (_denoise_items(result), gr.skip(), f"Denoising from t={result.t}: step {result.steps_run} "
+                       f"done (the whole schedule has {result.total_steps})…", gr.skip())
+    except PlaygroundInputError as e:
+        yield gr.skip(), gr.skip(), f"Not run: {e}", gr.skip()
+        raise user_error(e) from None
+    if result is None:  # stopped before the first step
+        yield gr.skip(), gr.skip(), "Stopped before the first step.", gr.skip()
+        return
+    if not result.finished:
+        result = denoise.stopped_result(pipe, result)
+        yield (_denoise_items(result), view(result.final),
+               stopped_text(result.steps_run, result.total_steps) + " " + result.summary(), gr.skip())
+        return
     warn(result.warnings)
     summary = result.summary()
     if scene is not None and has_judge(name) and result.start_timestep is not None:
         summary += "\n\n**Judged against the example's caption:** " + judge_ticks(result.final, scene)
-    yield _denoise_items(result), view(result.final), summary
+    yield _denoise_items(result), view(result.final), summary, gr.skip()
 
 
 def _denoise_items(result: denoise.DenoiseResult):
     start_t = result.t if result.start_timestep is None else result.start_timestep
     return gallery([(result.original, "original"), (result.start, f"noised to t={start_t:.0f}")]
-                   + [(x0, f"x̂0 · {caption}") for _xt, x0, caption in result.steps])
+                   + [(x0, caption) for _xt, x0, caption in result.steps])
 
 
 def denoise_strip(registry: ModelRegistry, model, example, upload, timesteps, prompt, negative, sampler, steps,

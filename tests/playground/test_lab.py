@@ -255,6 +255,31 @@ def test_denoise_from_runs_the_tail_of_the_schedule(latent_pipe):
         denoise.denoise_from(latent_pipe, image, 500, "x", "", "Euler", 0, 4.0, 2)
 
 
+
+def test_denoise_from_yields_snapshots_a_reader_on_another_thread_can_keep(latent_pipe):
+    """Each step's result is its own copy: the run going on does not change what was handed out."""
+    image = forward_process.example_image(forward_process.example_names()[0])
+    results = list(denoise.iter_denoise_from(latent_pipe, image, 999, "a red circle", "", "Euler", 5, 4.0, 3))
+    assert [r.steps_run for r in results] == [1, 2, 3, 4, 5, 5]
+    assert [len(r.steps) for r in results] == [1, 2, 3, 4, 5, 5]
+    assert [r.finished for r in results] == [False] * 5 + [True]
+    assert all(r.last_x0 is not None and r.last_x0.shape == (1, 4, 8, 8) for r in results)
+
+
+def test_a_stopped_denoise_shows_its_last_guess(latent_pipe):
+    image = forward_process.example_image(forward_process.example_names()[0])
+    run = denoise.iter_denoise_from(latent_pipe, image, 999, "a red circle", "", "Euler", 6, 4.0, 3)
+    partial = [next(run), next(run)][-1]
+    run.close()
+    stopped = denoise.stopped_result(latent_pipe, partial)
+    assert stopped.stopped and not stopped.finished and stopped.steps_run == 2 and len(stopped.steps) == 2
+    assert stopped.final.size == (16, 16)
+    assert np.array_equal(np.asarray(stopped.final), np.asarray(latent_pipe.decode(partial.last_x0)[0]))
+    assert stopped.rmse == metrics.rmse(stopped.final, stopped.original)
+    assert "ran **2 of 6 steps**" in stopped.summary() and "x̂0 after step 2" in stopped.summary()
+    assert partial.final is partial.original and not partial.stopped  # the snapshot itself is left as it was
+
+
 # --------------------------------------------------------------------------- guidance and seeds
 
 def test_guidance_strip_length_and_captions(latent_pipe):

@@ -4,12 +4,47 @@ from PIL import Image
 from browser_helpers import shot, wait_images
 from pipelines.loading import BUNDLED_DIR
 
+TOP = "(sel) => document.querySelector(sel).getBoundingClientRect().top + window.scrollY"
+HEADING_TOP = """(text) => { const h = [...document.querySelectorAll('#model_card h2')].find(e => e.innerText.startsWith(text));
+                                return h.getBoundingClientRect().top + window.scrollY; }"""
+
 
 def test_model_tab_shows_the_card(page):
     page.get_by_role("tab", name="Model").click()
     page.wait_for_selector("#model_card")
-    assert "parameters" in page.locator("#model_card").inner_text()
+    assert "parameters" in page.locator("#model_summary").inner_text()
     wait_images(page, "#model_card", 1)  # the card's sample grid (samples.png in the model folder) shows
-    size = page.evaluate("() => { const i = document.querySelector('#model_card img'); return [i.naturalWidth, i.naturalHeight]; }")
+    size = page.evaluate("() => { const i = document.querySelector('#model_samples img'); "
+                         "return [i.naturalWidth, i.naturalHeight]; }")
     assert size == list(Image.open(BUNDLED_DIR / "samples.png").size)
     shot(page, "model")
+
+
+def test_model_tab_leads_with_what_the_model_knows_and_ends_with_its_training(page):
+    page.get_by_role("tab", name="Model").click()
+    wait_images(page, "#model_samples", 1)
+    knows, limits, measured = (page.evaluate(HEADING_TOP, h) for h in ("What it knows", "Limits", "Measured"))
+    samples, log = page.evaluate(TOP, "#model_samples img"), page.evaluate(TOP, "#model_log_box")
+    assert knows < limits < measured < log and samples < measured  # the vocabulary and samples first, the log last
+    assert page.evaluate("() => document.body.scrollHeight") < 2500  # it was 4,540 px with the log first
+    # the training log is folded away until asked for
+    assert not page.locator("#model_log").is_visible()
+    page.locator("#model_log_box").get_by_text("How it was trained").click()
+    page.wait_for_function("() => document.querySelector('#model_log')?.innerText.includes('Autoencoder:')")
+
+
+def test_model_card_table_headers_sit_on_one_line(page):
+    page.get_by_role("tab", name="Model").click()
+    page.wait_for_selector("#model_card th")
+    lines = page.evaluate("""() => [...document.querySelectorAll('#model_card th')].filter(th => th.innerText.trim())
+        .map(th => { const r = document.createRange(); r.selectNodeContents(th);
+                     const tops = new Set([...r.getClientRects()].map(b => Math.round(b.top)));
+                     return [th.innerText.trim(), tops.size]; })""")
+    headers = dict(lines)
+    assert {"parameters", "autoencoder (ceiling)", "measured", "category"} <= set(headers)
+    assert all(n == 1 for n in headers.values()), headers  # "parameters" used to wrap to "paramet / ers"
+    parameters = page.locator("#model_card th", has_text="parameters").first
+    line_height = page.evaluate("(th) => parseFloat(getComputedStyle(th).lineHeight)", parameters.element_handle())
+    padding = page.evaluate("(th) => parseFloat(getComputedStyle(th).paddingTop) + "
+                            "parseFloat(getComputedStyle(th).paddingBottom)", parameters.element_handle())
+    assert parameters.bounding_box()["height"] < padding + 1.5 * line_height + 2  # one line (plus its border)
