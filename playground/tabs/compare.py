@@ -202,15 +202,16 @@ def finished_result(pipe, live: CompareResult, outs, last) -> CompareResult:
 
 
 def make_reference(pipe, prompt, negative, guidance, seed, control):
-    """The many-step reference's output, or (stopped) the number of steps it had made."""
+    """The many-step reference's output, or (stopped) the number of steps it had made. It runs ahead on a thread of
+    its own, as the grid does."""
     made = 0
     with user_errors():
-        for item in pipe.generate_steps(prompt, negative or "", REFERENCE_SAMPLER, REFERENCE_STEPS, guidance, seed):
-            if isinstance(item, PlaygroundOutput):
-                return item
-            made += 1
-            if control.stopped:
-                return made
+        steps = pipe.generate_steps(prompt, negative or "", REFERENCE_SAMPLER, REFERENCE_STEPS, guidance, seed)
+        for items in streaming.ahead(steps, control, every=UPDATE_EVERY):
+            for item in items:
+                if isinstance(item, PlaygroundOutput):
+                    return item
+                made += 1
     return made
 
 

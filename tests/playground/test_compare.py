@@ -18,12 +18,14 @@ def registry(latent_pipe):
     return ModelRegistry(OrderedDict(tiny=latent_pipe))
 
 
-def _run(registry, counts="2, 4", stop_after_first=False):
+def _run(registry, counts="2, 4", stop_when=None):
+    """Every update of a comparison; Stop pressed (as its button's handler does, on the RunControl the first update
+    put in the state) at the first update whose note starts with `stop_when`."""
     updates = []
     for update in compare.compare(registry, "tiny", "a red circle", "", SAMPLERS, counts, 4.0, 3):
         updates.append(update)
-        if stop_after_first and len(updates) == 1:
-            update[-1].stop()  # what the Stop button's handler does with the state's RunControl
+        if stop_when is not None and str(update[4]).startswith(stop_when):
+            streaming.request_stop(updates[0][-1])
     return updates
 
 
@@ -48,7 +50,7 @@ def test_a_comparison_streams_the_grid_then_the_results_the_plot_and_the_scrubbe
 
 
 def test_stop_ends_with_the_partial_grid_and_a_scrubber_on_it(registry):
-    updates = _run(registry, "2, 4, 8", stop_after_first=True)
+    updates = _run(registry, "2, 4, 8", stop_when="Starting")
     picture, gallery, plot, result, note, scrub, _ = updates[-1]
     assert note.startswith("Stopped at round 1 of 15.")  # Heun at 8 steps: 15 calls
     assert picture is not None and plot is None and scrub == 100
@@ -57,6 +59,12 @@ def test_stop_ends_with_the_partial_grid_and_a_scrubber_on_it(registry):
     assert gallery[0][1].startswith("Euler · 2 steps · 1 eval so far · step 1/2 · σ=")
     scrubbed, scrubbed_gallery = compare.scrub_grid(result, 0, compare.SHOW_X0)
     assert scrubbed is not None and len(scrubbed_gallery) == 6  # the cells that made a step
+
+
+def test_stop_while_the_reference_runs_keeps_the_whole_grid(registry):
+    picture, gallery, plot, result, note, scrub, _ = _run(registry, stop_when="Grid done")[-1]
+    assert note.startswith("Stopped at reference step 1 of 100.") and "The grid is complete" in note
+    assert plot is None and all(c.finished for c in result.cells) and len(gallery) == 6
 
 
 def test_bad_input_is_refused_in_words_before_anything_runs(registry):
