@@ -41,6 +41,7 @@ def test_forward_tab_noises_and_denoises(page):
     wait_images(page, "#dn_final", 1)
     info = page.locator("#dn_info").inner_text()
     steps = int(re.search(r"ran (\d+) of 20 steps", info).group(1))
+    page.locator("#dn_gallery").scroll_into_view_if_needed()  # galleries load their pictures lazily
     wait_images(page, "#dn_gallery", 2 + steps)  # the original, the noised start, and each step's x̂0
     assert "Noised to t=" in info and "model evaluations" in info  # what ran, measured
     gallery = page.locator("#dn_gallery").inner_text()
@@ -48,9 +49,11 @@ def test_forward_tab_noises_and_denoises(page):
     # from several noise levels: per level its noised start and what came back
     page.locator("#denoise_strip").click()
     page.wait_for_function("() => document.querySelector('#dn_strip').innerText.includes('back from t=999')")
+    page.locator("#dn_strip").scroll_into_view_if_needed()
     wait_images(page, "#dn_strip", 10)
     assert re.findall(r"back from t=(\d+)", page.locator("#dn_strip").inner_text()) == ["200", "400", "600", "800",
                                                                                          "999"]
+    page.mouse.move(0, 0)  # no hover frame on a picture in the screenshot
     shot(page, "forward")
 
 
