@@ -121,7 +121,7 @@ class GridRun:
                  cells: Sequence[tuple[str, int]] = (), guidance_scale: float | None = None, seed: int = 0,
                  return_trajectory: bool = False, *, height: int | None = None, width: int | None = None,
                  output_type: str = "pil", max_batch: int = GRID_MAX_BATCH):
-        self._start = time.perf_counter()
+        start = time.perf_counter()
         self.pipe, self.output_type, self.return_trajectory = pipe, output_type, return_trajectory
 
         # 1. Check inputs (every cell as if it were called alone)
@@ -142,6 +142,7 @@ class GridRun:
         self.cells_per_call = 1 if single_branch else max_batch // 2  # single branch: see the module docstring
         self.total_rounds = max(len(run.timesteps) for run in self.runs)
         self.rounds_done = 0
+        self._busy = time.perf_counter() - start  # the grid's own time: checks, encoding, rounds, decoding
 
     @property
     def finished(self) -> bool:
@@ -149,11 +150,13 @@ class GridRun:
 
     def step_round(self) -> GridRound:
         """5. One evaluation round: the next model call of every unfinished cell, in UNet batches."""
+        start = time.perf_counter()
         active = [run for run in self.runs if not run.finished]
         with torch.inference_mode():
             for group in _equal_chunks(active, self.cells_per_call):
                 _batched_call(self.pipe, group, self.embeds, self.guidance_scale)
         self.rounds_done += 1
+        self._busy += time.perf_counter() - start
         return GridRound(self.rounds_done, self.total_rounds,
                          tuple(run.trajectory[-1] if run.trajectory else None for run in self.runs),
                          tuple(run.finished for run in self.runs))
@@ -164,9 +167,11 @@ class GridRun:
             yield self.step_round()
 
     def outputs(self) -> list[PlaygroundOutput]:
-        """6. Decode each cell (as a call alone does) and share out the wall time so far."""
+        """6. Decode each cell (as a call alone does) and share out the grid's own time (what its caller did
+        between rounds, such as drawing pictures, does not count)."""
+        start = time.perf_counter()
         outputs = [run.output(self.warnings, self.output_type, self.return_trajectory) for run in self.runs]
-        seconds = time.perf_counter() - self._start
+        seconds = self._busy + time.perf_counter() - start
         total_nfe = sum(out.nfe for out in outputs)
         for out in outputs:
             out.seconds = seconds * out.nfe / total_nfe if total_nfe else 0.0

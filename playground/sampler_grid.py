@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+import torch
+from PIL import Image, ImageDraw
 
 from pipelines.preview import to_pil
+from playground.pictures import label_font
 
 CELL_PX = 112  # each cell's picture in the grid (the bundled model's 16 px pictures, 7 times)
 GAP = 12
-FONT_PX, SMALL_PX = 17, 14  # labels, captions: legible when the page fits a 4 x 3 grid into 640 px
+# Labels and captions in DejaVu Sans, legible when the page fits a 4 x 3 grid into 640 px. (Pillow's default font,
+# at its default 10 px, draws a space 2 px wide: "Euler a" read "Eulera"; and it has no σ.)
+FONT_PX, SMALL_PX = 17, 14
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,14 @@ def step_sigma(pipe, record) -> float | None:
     return math.inf if alpha_bar <= 0 else math.sqrt((1 - alpha_bar) / alpha_bar)
 
 
-def frames_of(pipe, trajectory) -> list[Frame]:
-    """A cell's StepRecords as pictures (the cheap preview for latent models, as every step view)."""
-    return [Frame(to_pil(pipe, r.x_t[:1])[0], to_pil(pipe, r.x0[:1])[0], r.step, step_sigma(pipe, r))
-            for r in trajectory]
+def frames_of(pipe, records) -> list[Frame]:
+    """StepRecords as pictures, as Generate shows them: x̂0 decoded by the autoencoder (what the result will look
+    like), x_t through the cheap linear preview (noise looks like noise either way). One decode for all."""
+    if not records:
+        return []
+    x_t = to_pil(pipe, torch.cat([r.x_t[:1] for r in records]))
+    x0 = to_pil(pipe, torch.cat([r.x0[:1] for r in records]), "vae")
+    return [Frame(a, b, r.step, step_sigma(pipe, r)) for a, b, r in zip(x_t, x0, records)]
 
 
 def sigma_text(sigma: float | None) -> str:
@@ -105,15 +111,6 @@ def cost_caption(cell: Cell) -> str:
     """The cell's cost: its model evaluations and its share of the grid's batch time."""
     evals = f"{cell.nfe} eval{'s' if cell.nfe != 1 else ''}"
     return f"{evals} · {cell.ms:.0f} ms" if cell.finished else f"{evals} so far"
-
-
-@lru_cache(maxsize=4)
-def label_font(size: int) -> ImageFont.FreeTypeFont:
-    """DejaVu Sans (shipped with matplotlib): normal word spacing and σ. (Pillow's default bitmap-sized font
-    draws a space 2 px wide, so "Euler a" read "Eulera", and it has no σ.)"""
-    import matplotlib
-
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size)
 
 
 def grid_image(samplers: list[str], counts: list[int], views: dict, stochastic: set[str] = frozenset()) -> Image.Image:

@@ -130,7 +130,7 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
     """Run every sampler at every step count on the same prompt and seed, all cells together, round by round.
 
     Yields updates of (grid picture, gallery, plot, state, note, scrubber, run control): first a fresh RunControl
-    (the Stop button stops it), then the grid as it fills in, then the results, the reference and the plot. A
+    (the Stop button stops it), then the grid as it fills in, then its results, then the plot. A
     stopped run ends with what it made: "Stopped at round k of n.", the grid and the scrubber on the partial run.
     """
     pipe = registry.get(model)
@@ -152,7 +152,7 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
                 last = made[-1]
                 advance_live(pipe, live, last)
                 yield _update(picture=result_image(live), note=f"Round {last.round} of {last.total} · {size}, "
-                              "their model calls batched together. Each cell shows its newest x̂0.")
+                              "their model calls batched together. Each cell shows its newest x̂0 (the model's guess).")
         outs = grid.outputs()
     result = finished_result(pipe, live, outs, last)
     if not grid.finished:
@@ -161,8 +161,8 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
                            "moves over the steps made. The plot needs a finished run.")
         return
 
-    yield _update(note=f"Grid done in {result.batch_ms:.0f} ms; making the reference picture for the plot "
-                       f"({REFERENCE_SAMPLER}, {REFERENCE_STEPS} steps)…")
+    yield final_update(result, gr.skip(), f"Grid done in {result.batch_ms:.0f} ms; making the reference picture "
+                                          f"for the plot ({REFERENCE_SAMPLER}, {REFERENCE_STEPS} steps)…")
     reference = make_reference(pipe, prompt, negative, guidance, seed, control)
     if not isinstance(reference, PlaygroundOutput):
         yield final_update(result, None, streaming.stopped_text(reference, REFERENCE_STEPS, "reference step") +
@@ -184,11 +184,11 @@ def plural(n: int, word: str) -> str:
 
 
 def advance_live(pipe, live: CompareResult, done) -> None:
-    """Each running cell of `live` at its newest step (a GridRound's), for the streamed grid."""
-    for cell, record in zip(live.cells, done.latest):
-        if record is not None and (not cell.frames or cell.frames[-1].step != record.step):
-            cell.frames = frames_of(pipe, [record])
-            cell.nfe = record.nfe
+    """Each cell of `live` that moved on at its newest step (a GridRound's), for the streamed grid."""
+    moved = [(cell, record) for cell, record in zip(live.cells, done.latest)
+             if record is not None and (not cell.frames or cell.frames[-1].step != record.step)]
+    for (cell, record), frame in zip(moved, frames_of(pipe, [record for _, record in moved])):
+        cell.frames, cell.nfe = [frame], record.nfe
 
 
 def finished_result(pipe, live: CompareResult, outs, last) -> CompareResult:

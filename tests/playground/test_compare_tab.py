@@ -7,7 +7,8 @@ import pytest
 from playground import streaming
 from playground.plots import convergence_plot
 from playground.registry import ModelRegistry
-from playground.sampler_grid import Cell, grid_image, label_font, step_caption
+from playground.pictures import label_font
+from playground.sampler_grid import Cell, grid_image, step_caption
 from playground.tabs import compare
 
 SAMPLERS = ["Euler", "Euler a", "Heun"]
@@ -36,6 +37,8 @@ def test_a_comparison_streams_the_grid_then_the_results_the_plot_and_the_scrubbe
     live = [u for u in updates if "Round " in str(u[4])]
     assert live and all(u[0] is not None for u in live)  # the grid picture streams
     assert live[-1][4].startswith("Round 7 of 7")  # Heun at 4 steps: 7 model calls
+    done = next(u for u in updates if str(u[4]).startswith("Grid done"))  # the results show before the reference
+    assert done[0] is not None and all(c.finished for c in done[3].cells) and len(done[1]) == 6
     picture, gallery, plot, result, note, scrub, control = updates[-1]
     assert plot is not None and "Reference: DPM++ 2M at 100 steps" in note and scrub == 100
     assert [c.sampler for c in result.cells] == ["Euler", "Euler", "Euler a", "Euler a", "Heun", "Heun"]
