@@ -19,6 +19,9 @@ CSS = """
 #model_card .prose { overflow-x: auto; }
 #model_samples img { image-rendering: pixelated; }
 #fwd_strip .caption-label, #dn_gallery .caption-label, #dn_strip .caption-label { white-space: normal; }
+/* Limits and Guidance: verdict captions read whole (wrapped across the picture's width, never cut) */
+.verdicts .caption-label { white-space: normal; overflow: visible; text-overflow: clip; max-width: none;
+  left: var(--block-label-margin); }
 """
 
 TABS = (generate, compare, limits, forward, guidance, model)  # the order a learner meets the ideas

@@ -117,3 +117,28 @@ def convergence_plot(cells, reference_steps: int):
     if curves:
         ax.legend(fontsize=8)
     return _finished(fig)
+
+
+def guidance_score_plot(strip):
+    """The Guidance tab's plot: the judge's mean score over the seeds (and the share of pictures entirely right)
+    against the guidance scale, from a judged ``GuidanceStrip`` (playground.lab.guidance_strip)."""
+    plt = _pyplot()
+    points = sorted(strip.points, key=lambda p: p.scale)
+    scales = [p.scale for p in points]
+    fig, ax = plt.subplots(figsize=(7, 3.4), dpi=100)
+    ax.plot(scales, [p.score for p in points], marker="o", color="#4a7bd0",
+            label="score: share of the prompt's attributes right")
+    ax.plot(scales, [p.all_right for p in points], marker="s", linestyle="--", color="#d04a4a",
+            label="pictures with everything right")
+    best = strip.best()
+    if best is not None:
+        ax.axvline(best.scale, color="gray", linewidth=0.8, linestyle=":")
+    ax.axvline(1.0, color="#999999", linewidth=0.8)
+    ax.text(1.0, 1.02, " 1: plain prompt", fontsize=8, color="#666666", va="bottom")
+    ax.set_ylim(-0.02, 1.1)
+    ax.set_xlabel("guidance scale")
+    ax.set_ylabel(f"mean over {strip.score_seeds} seeds")
+    ax.set_title("How well the pictures follow the prompt, by guidance scale", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return _finished(fig)

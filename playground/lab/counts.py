@@ -4,7 +4,7 @@ share the judge counts exactly right. No gradio here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, Optional
 
 import numpy as np
 from PIL import Image
@@ -16,6 +16,16 @@ from playground.lab.runs import check_first_seed, check_seed_count, iter_over_se
 from playground.parsing import as_whole
 
 COUNTS = tuple(range(1, 10))  # the world draws at most nine shapes
+
+
+@dataclass(frozen=True)
+class CountResult:
+    """One count of the sweep: the first seed's picture and, judged, how many came out exactly right."""
+
+    count: int
+    example: Image.Image
+    correct: Optional[int] = None  # None without a judge
+    detected: Optional[tuple[int, ...]] = None  # blobs found per image
 
 
 @dataclass
@@ -31,6 +41,14 @@ class CountSweep:
     @property
     def n_per_count(self) -> int:
         return len(self.seeds)
+
+    def add(self, result: CountResult) -> "CountSweep":
+        """Take in one count's result (the tab's loop adds them as they come); returns the sweep."""
+        if result.correct is not None:
+            self.correct[result.count] = result.correct
+            self.detected[result.count] = list(result.detected)
+        self.examples[result.count] = result.example
+        return self
 
     def accuracy(self) -> dict[int, float]:
         return {c: k / max(1, self.n_per_count) for c, k in self.correct.items()}
@@ -53,32 +71,51 @@ def detected_count(image, colour: str) -> int:
     return len(world.components(masks[colour], 4)) if colour in masks else 0
 
 
-def iter_count_sweep(pipe, shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0, steps=20,
-                     sampler=None, guidance=None, counts=COUNTS,
-                     judge: bool = True) -> Iterator[tuple[int, CountSweep]]:
-    """For each count 1..9, the count prompt over ``n_seeds`` seeds, judged. Yields (count just done, sweep).
-
-    Without ``judge`` nothing can be counted, so only the first seed's picture is made for each count.
-    """
-    n = check_seed_count(n_seeds)
-    first = check_first_seed(first_seed, n)
+def check_counts(counts) -> tuple[int, ...]:
     counts = tuple(counts)
     if not counts or any(as_whole(c) is None or not 1 <= int(c) <= 9 for c in counts):
         raise PlaygroundInputError("Counts must be whole numbers from 1 to 9 (the world draws at most nine shapes).")
-    sweep = CountSweep(shape, colour, background, list(range(first, first + n)))
-    for c in counts:
+    return tuple(int(c) for c in counts)
+
+
+def new_sweep(shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0) -> CountSweep:
+    """An empty sweep to add CountResults to (the seed range checked)."""
+    n = check_seed_count(n_seeds)
+    first = check_first_seed(first_seed, n)
+    return CountSweep(shape, colour, background, list(range(first, first + n)))
+
+
+def iter_count_results(pipe, shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0, steps=20,
+                       sampler=None, guidance=None, counts=COUNTS, judge: bool = True) -> Iterator[CountResult]:
+    """For each count, the count prompt over ``n_seeds`` seeds, judged: one CountResult per count.
+
+    Without ``judge`` nothing can be counted, so only the first seed's picture is made for each count. A caller
+    that stops iterating stops the sweep after the count in hand.
+    """
+    n = check_seed_count(n_seeds)
+    first = check_first_seed(first_seed, n)
+    for c in check_counts(counts):
         scene = count_scene(c, shape, colour, background)
         images = []
         for _seeds, batch, _warnings in iter_over_seeds(pipe, world.caption(scene), n if judge else 1, first, steps,
                                                         sampler, guidance):
             images += batch
         if judge:
-            sweep.correct[c] = sum(j["count"] for j in judge_images(images, scene))
-            sweep.detected[c] = [detected_count(im, colour) for im in images]
-        sweep.examples[c] = images[0]
-        yield c, sweep
+            yield CountResult(c, images[0], sum(j["count"] for j in judge_images(images, scene)),
+                              tuple(detected_count(im, colour) for im in images))
+        else:
+            yield CountResult(c, images[0])
 
 
+def iter_count_sweep(pipe, shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0, steps=20,
+                     sampler=None, guidance=None, counts=COUNTS,
+                     judge: bool = True) -> Iterator[tuple[int, CountSweep]]:
+    """For each count 1..9, the count prompt over ``n_seeds`` seeds, judged. Yields (count just done, sweep)."""
+    sweep = new_sweep(shape, colour, background, n_seeds, first_seed)
+    check_counts(counts)
+    for result in iter_count_results(pipe, shape, colour, background, n_seeds, first_seed, steps, sampler, guidance,
+                                     counts, judge):
+        yield result.count, sweep.add(result)
 
 
 def count_sweep(pipe, shape="circle", colour="red", background="blue", n_seeds=8, first_seed=0, steps=20,

@@ -1,9 +1,11 @@
-"""The world's judge as the lab uses it: which models it can judge, and what it saw, as ✓/✗. No gradio here.
+"""The world's judge as the lab uses it: which models it can judge, what it saw (as ✓/✗ and as a score), and
+the scene a prompt in the world's own words asks for. No gradio here.
 
 Only the bundled model draws the synthetic world, so only its pictures can be read back against a caption.
 """
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from PIL import Image
@@ -31,3 +33,80 @@ def judge_ticks(image: Image.Image, scene: world.Scene) -> str:
     """Every attribute the judge reads for the scene, ticked or crossed for the picture."""
     judged = world.judge(image, scene)
     return ticks(judged, judged)
+
+
+def ticks_short(judged: dict, attributes) -> str:
+    """A caption-sized verdict: the limit's own attribute (the first), then only what else went wrong.
+
+    '✓ count', '✗ count', '✓ count · ✗ shape'. The full list is in the run's summary.
+    """
+    if not attributes:
+        return ""
+    own, rest = attributes[0], attributes[1:]
+    text = f"{'✓' if judged.get(own) else '✗'} {own}"
+    wrong = [a for a in rest if not judged.get(a)]
+    return text + (" · ✗ " + ", ".join(wrong) if wrong else "")
+
+
+def score(judged: dict) -> float:
+    """How well one picture follows its caption: the share of the stated attributes the judge saw right."""
+    return sum(bool(v) for v in judged.values()) / max(1, len(judged))
+
+
+# --------------------------------------------------------------------------- reading a prompt back into a scene
+
+_COLOUR = "|".join(sorted(world.COLOURS, key=len, reverse=True))
+_BACKGROUND = "|".join(sorted(world.BACKGROUNDS, key=len, reverse=True))
+_SHAPE = "|".join(world.SHAPES)
+_NUMBER = "|".join(world.NUMBER_WORDS[1:] + [str(n) for n in range(1, 10)])
+_POSITIONS = {phrase: key for key, phrases in (
+    ("left", ("on the left", "at the left")), ("right", ("on the right", "at the right")),
+    ("top", ("at the top", "on top")), ("bottom", ("at the bottom", "on the bottom")),
+    ("centre", ("in the centre", "in the center", "in the middle"))) for phrase in phrases}
+_POSITION = "|".join(sorted(_POSITIONS, key=len, reverse=True))
+_BACKGROUND_FORMS = [re.compile(p) for p in (
+    rf"^(?P<body>.+?) on an? (?P<bg>{_BACKGROUND}) background$", rf"^(?P<body>.+?), (?P<bg>{_BACKGROUND}) background$",
+    rf"^(?P<body>.+?) with an? (?P<bg>{_BACKGROUND}) background$", rf"^(?P<body>.+?) on (?P<bg>{_BACKGROUND})$")]
+_TEXT = re.compile(r'^(?:a sign that says "(?P<a>[a-z]{1,3})"|a sign reading "(?P<b>[a-z]{1,3})"|'
+                   r'the word "(?P<c>[a-z]{1,3})" on a sign)$')
+_PAIR = re.compile(rf"^an? (?P<c1>{_COLOUR}) (?P<s1>{_SHAPE}) (?:to the )?(?P<rel>left of|right of|above|below|and) "
+                   rf"an? (?P<c2>{_COLOUR}) (?P<s2>{_SHAPE})$")
+_COUNT = re.compile(rf"^(?P<n>{_NUMBER}) (?P<c>{_COLOUR}) (?P<s>{_SHAPE})s?$")
+_SINGLE = re.compile(rf"^(?:an? |one )?(?:(?P<size>small|big) )?(?P<c>{_COLOUR}) (?P<s>{_SHAPE})"
+                     rf"(?: (?P<pos>{_POSITION}))?$")
+
+
+def read_caption(prompt) -> Optional[world.Scene]:
+    """The scene a prompt in the world's own words asks for (any phrasing ``world.caption`` writes), or None.
+
+    Only what the judge checks is read: the kind, colours, shapes, count, size, position, relation, word and
+    background. A prompt the world cannot say ("a red bicycle") gives None: nothing to judge it against.
+    """
+    if not isinstance(prompt, str):
+        return None
+    text = " ".join(prompt.strip().lower().rstrip(".").split())
+    background, mention = "white", False
+    for form in _BACKGROUND_FORMS:
+        m = form.match(text)
+        if m:
+            text, background, mention = m["body"], m["bg"], True
+            break
+    try:
+        if m := _TEXT.match(text):
+            word = (m["a"] or m["b"] or m["c"]).upper()
+            return world.make_text(None, word, background, mention_background=mention)
+        if m := _PAIR.match(text):
+            return world.make_pair(None, (m["s1"], m["c1"]), (m["s2"], m["c2"]), m["rel"], background,
+                                   mention_background=mention)
+        if m := _COUNT.match(text):
+            n = int(m["n"]) if m["n"].isdigit() else world.NUMBER_WORDS.index(m["n"])
+            if (n == 1) == text.endswith("s"):  # "one red circles", "three red circle": not the world's words
+                return None
+            return world.make_count(None, n, m["s"], m["c"], background, mention_background=mention)
+        if m := _SINGLE.match(text):
+            return world.make_single(None, m["s"], m["c"], background, size=m["size"],
+                                     position=_POSITIONS.get(m["pos"]) if m["pos"] else None,
+                                     mention_background=mention)
+    except ValueError:  # a word of letters the world's font lacks
+        return None
+    return None

@@ -2,7 +2,9 @@
 
 Each preset is a scene from the synthetic world (``world``), so the prompt is exactly the caption the bundled
 model was trained on and the world's judge can read a generated picture back against it. Each group says what
-to look for, why denoising by learned patterns fails there, and what was published for real models.
+to look for, why denoising by learned patterns fails there, and what was published for real models; each preset
+says how often the bundled model got its limit wrong, measured over the same seeds and settings (``MEASURE``;
+``playground.lab.runs.measure_preset`` recomputes a figure, and ``python -m playground.lab.runs`` all of them).
 
 No gradio here.
 """
@@ -31,14 +33,57 @@ ATTRIBUTE_LABELS = {
 }
 
 
+# How the limit reads when the judge sees it wrong: "the count is wrong in 21 of 32 seeds".
+FAILURE_WORDS = {
+    "count": "the count is wrong",
+    "colour": "the colour is wrong",
+    "shape": "the shape is wrong",
+    "size": "the size is wrong",
+    "position": "the shape is not where the prompt puts it",
+    "relation": "the two shapes are not placed as the prompt says",
+    "colours": "a colour is missing",
+    "binding": "a colour sits on the wrong shape",
+    "background": "the background is wrong",
+    "sign": "there is no sign",
+    "text": "the sign does not say the word",
+}
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """The run behind every preset's measured figure: the same seeds and settings for all of them."""
+
+    n_seeds: int = 32
+    first_seed: int = 0
+    steps: int = 20
+    sampler: str = "DPM++ 2M"
+    guidance: float = 4.0
+    model: str = "bundled"
+    date: str = "2026-12-04"
+
+    def words(self) -> str:
+        return (f"seeds {self.first_seed} to {self.first_seed + self.n_seeds - 1}, {self.steps} steps, "
+                f"{self.sampler}, guidance {self.guidance:g}; measured {self.date}")
+
+
+MEASURE = MeasureSettings()
+
+
 @dataclass(frozen=True)
 class Preset:
     key: str
     group: str
     scene: world.Scene
     attributes: tuple[str, ...]  # what the judge scores, the limit's own attribute first
+    measured_wrong: int  # seeds of MEASURE in which the judge saw the limit's own attribute wrong
     prompt_override: Optional[str] = None  # only for prompts the world cannot say (negation)
     note: str = ""  # preset-specific words, shown under the group's explanation
+
+    def measured_text(self, settings: MeasureSettings = MEASURE) -> str:
+        """'The count is wrong in 21 of 32 seeds on the bundled model (seeds 0 to 31, 20 steps, DPM++ 2M, ...)'."""
+        words = FAILURE_WORDS[self.attributes[0]]
+        return (f"{words[0].upper()}{words[1:]} in **{self.measured_wrong} of {settings.n_seeds} seeds** on the "
+                f"{settings.model} model ({settings.words()})")
 
     @property
     def caption(self) -> str:
@@ -102,7 +147,9 @@ _GROUP_TEXT = [
      "square ...\" it removes two in 8 of 8. Up to three it is right about nine times in ten: it was tuned on pairs "
      "of pictures that differ by one shape and by the number word alone, which teaches exactly that difference. "
      "From four up it is right less often (about seven in ten at seven and eight; nine, a full grid, is the "
-     "exception), and when wrong it is off by one, most often one too many: run the count sweep to see the curve.",
+     "exception), and when wrong it is off by one, most often one too many: run the count sweep to see the curve. "
+     "How often also depends on the shape and colour: small triangles on white are its weak spot (the first "
+     "presets of this group), red circles on blue a strong one.",
      "GenEval counting (2 to 4 objects, \"a photo of three cups\"; detector-scored, 4 images per prompt): "
      "SD 1.5 **0.35**, SD 2.1 **0.44**, SDXL **0.39** of images correct (djghosh13/geneval README). DrawBench has a "
      "*counting* category and PartiPrompts a *quantity* aspect."),
@@ -114,7 +161,8 @@ _GROUP_TEXT = [
      "pixels at its edge, and those are decided in the last steps, when little noise is left, from local texture. "
      "The model learned that \"small shape\" means a blob of that colour: it gets the colour and the blob, and the "
      "exact outline is the first thing it gets wrong. In real models this is mangled hands, faces in crowds and "
-     "garbled fine print.",
+     "garbled fine print. This small model, whose whole world is three shapes at two sizes, mostly gets them right "
+     "(see how often it fails here); when it slips, it is the outline: a small square comes out round.",
      "PartiPrompts lists *fine-grained detail* as its own challenge aspect. GenEval and T2I-CompBench do not score "
      "small objects separately."),
     ("spatial", "Spatial relations",
@@ -165,56 +213,74 @@ _GROUP_TEXT = [
      "(djghosh13/geneval README)."),
 ]
 
+# Each preset's measured_wrong: in how many of MEASURE's 32 seeds the judge saw its first attribute wrong (bundled
+# model; `python -m playground.lab.runs` recomputes them all, tests/playground/test_lab.py two of them).
 _PRESETS = [
     # exact text
-    Preset("text-hi", "text", _text("HI", "blue"), ("text", "sign", "background")),
-    Preset("text-cat", "text", _text("CAT", "green"), ("text", "sign", "background")),
-    Preset("text-dog", "text", _text("DOG", "gray"), ("text", "sign", "background")),
-    Preset("text-yes", "text", _text("YES", "purple"), ("text", "sign", "background")),
-    # precise counts
-    Preset("count-3-red-circles", "counts", _count(3, "circle", "red", "blue"), ("count", "colour", "shape")),
-    Preset("count-5-yellow-squares", "counts", _count(5, "square", "yellow", "purple"), ("count", "colour", "shape")),
-    Preset("count-7-white-triangles", "counts", _count(7, "triangle", "white", "black"), ("count", "colour", "shape")),
-    Preset("count-2-green-circles", "counts", _count(2, "circle", "green", "white"), ("count", "colour", "shape")),
+    Preset("text-hi", "text", _text("HI", "blue"), ("text", "sign", "background"), 32),
+    Preset("text-cat", "text", _text("CAT", "green"), ("text", "sign", "background"), 32),
+    Preset("text-dog", "text", _text("DOG", "gray"), ("text", "sign", "background"), 32),
+    Preset("text-yes", "text", _text("YES", "purple"), ("text", "sign", "background"), 32),
+    # precise counts: where this model miscounts most (triangles on white), and three, which it mostly gets
+    Preset("count-5-purple-triangles", "counts", _count(5, "triangle", "purple", "white"), ("count", "colour", "shape"),
+           31, note="Asked for five, it draws six purple triangles, seed after seed (31 of the 32 measured seeds "
+                    "have six). Run the count sweep to see which counts of purple triangles it can draw."),
+    Preset("count-8-green-triangles", "counts", _count(8, "triangle", "green", "white"), ("count", "colour", "shape"),
+           20, note="When it is wrong it draws nine, the whole 3 × 3 grid: eight and nine look almost alike."),
+    Preset("count-8-yellow-triangles", "counts", _count(8, "triangle", "yellow", "white"),
+           ("count", "colour", "shape"), 19, note="When it is wrong it draws nine, the whole 3 × 3 grid."),
+    Preset("count-3-red-circles", "counts", _count(3, "circle", "red", "blue"), ("count", "colour", "shape"), 3,
+           note="For contrast: up to three it is mostly right."),
     # small objects and details
+    Preset("small-red-square", "small", _single("square", "red", "gray", size="small"), ("shape", "size", "colour"),
+           4, note="In the seeds where it fails, the judge reads the small square as a circle: its corners are a "
+                   "pixel or two each, settled last."),
+    Preset("small-orange-square-on-red", "small", _single("square", "orange", "red", size="small"),
+           ("shape", "size", "colour"), 3),
     Preset("small-yellow-triangle", "small", _single("triangle", "yellow", "purple", size="small"),
-           ("shape", "size", "colour")),
-    Preset("small-red-square", "small", _single("square", "red", "gray", size="small"), ("shape", "size", "colour")),
+           ("shape", "size", "colour"), 0),
     Preset("small-white-circle", "small", _single("circle", "white", "green", size="small"),
-           ("shape", "size", "colour")),
-    # spatial relations
+           ("shape", "size", "colour"), 0),
+    # spatial relations: this model gets them right (see the group's text); the figures say so
     Preset("left-red-circle-blue-square", "spatial", _pair(("circle", "red"), ("square", "blue"), "left of", "white"),
-           ("relation", "colours", "binding")),
+           ("relation", "colours", "binding"), 0),
     Preset("above-yellow-triangle-green-circle", "spatial",
-           _pair(("triangle", "yellow"), ("circle", "green"), "above", "black"), ("relation", "colours", "binding")),
+           _pair(("triangle", "yellow"), ("circle", "green"), "above", "black"), ("relation", "colours", "binding"), 1),
     Preset("right-purple-square-orange-triangle", "spatial",
-           _pair(("square", "purple"), ("triangle", "orange"), "right of", "gray"), ("relation", "colours", "binding")),
+           _pair(("square", "purple"), ("triangle", "orange"), "right of", "gray"), ("relation", "colours", "binding"),
+           0),
     Preset("position-blue-circle-left", "spatial", _single("circle", "blue", "white", position="left"),
-           ("position", "colour", "shape")),
+           ("position", "colour", "shape"), 0),
     # identity across images
     Preset("identity-red-circle", "identity", _single("circle", "red", "white", size="big"),
-           ("colour", "shape", "size")),
+           ("colour", "shape", "size"), 0),
     Preset("identity-four-orange-squares", "identity", _count(4, "square", "orange", "blue"),
-           ("count", "colour", "shape")),
-    Preset("identity-sign-ok", "identity", _text("OK", "green"), ("text", "sign")),
+           ("count", "colour", "shape"), 5),
+    Preset("identity-sign-ok", "identity", _text("OK", "green"), ("text", "sign"), 32),
     # complex prompts
+    Preset("binding-purple-circle-orange-square", "complex",
+           _pair(("circle", "purple"), ("square", "orange"), "and", "gray"), ("binding", "colours"), 31),
+    Preset("binding-yellow-circle-purple-square", "complex",
+           _pair(("circle", "yellow"), ("square", "purple"), "and", "gray"), ("binding", "colours"), 24),
     Preset("binding-red-circle-blue-square", "complex", _pair(("circle", "red"), ("square", "blue"), "and", "white"),
-           ("binding", "colours")),
-    Preset("binding-yellow-triangle-purple-circle", "complex",
-           _pair(("triangle", "yellow"), ("circle", "purple"), "and", "gray"), ("binding", "colours")),
+           ("binding", "colours"), 23),
     Preset("binding-green-square-above-orange-triangle", "complex",
-           _pair(("square", "green"), ("triangle", "orange"), "above", "white"), ("binding", "relation", "colours")),
+           _pair(("square", "green"), ("triangle", "orange"), "above", "white"), ("binding", "relation", "colours"), 0,
+           note="For contrast: with a relation (\"above\") instead of \"and\", this model binds the colours right. "
+                "\"Above\" says where the green shape goes, and the layout is the first thing the model settles; "
+                "\"and\" leaves both places open, and the shapes' outlines, settled later, land on either colour."),
     Preset("negation-square-no-circles", "complex", _single("square", "green", "white"),
-           ("shape", "colour", "background"),
+           ("shape", "colour", "background"), 0,
            prompt_override="a green square with no circles on a white background",
            note="The world has no negation: the judge scores only the square, its colour and the background. "
                 "Count the circles yourself."),
     # works well
     Preset("control-big-red-circle", "control", _single("circle", "red", "white", size="big"),
-           ("colour", "shape", "size", "background")),
-    Preset("control-blue-square", "control", _single("square", "blue", "yellow"), ("colour", "shape", "background")),
+           ("colour", "shape", "size", "background"), 0),
+    Preset("control-blue-square", "control", _single("square", "blue", "yellow"), ("colour", "shape", "background"),
+           0),
     Preset("control-green-triangle", "control", _single("triangle", "green", "gray"),
-           ("colour", "shape", "background")),
+           ("colour", "shape", "background"), 0),
 ]
 
 PRESETS: dict[str, Preset] = {p.key: p for p in _PRESETS}
@@ -244,9 +310,11 @@ def explain(preset: Preset) -> str:
     """The markdown shown for a preset: the prompt, what to look for, why it fails, published figures."""
     group = GROUPS[preset.group]
     scored = ", ".join(ATTRIBUTE_LABELS[a] for a in preset.attributes)
-    parts = [f"### {group.title}", f"**Prompt:** `{preset.prompt}`", f"**What to look for.** {group.look_for}"]
+    parts = [f"### {group.title}", f"**Prompt:** `{preset.prompt}`",
+             f"**How often it fails here.** {preset.measured_text()}.",
+             f"**What to look for.** {group.look_for}"]
     if preset.note:
-        parts.append(f"**Note.** {preset.note}")
+        parts.append(f"**This prompt.** {preset.note}")
     parts += [f"**Why denoising by learned patterns fails here.** {group.why}",
               f"**Published figures for real models.** {group.published}",
               f"*Scored by the world's judge (bundled model only):* {scored}."]

@@ -1,6 +1,9 @@
 """The Limits tab: failure-case presets run over many seeds and scored by the world's judge, and the count sweep.
 
 The presets, runs, judge and count sweep are ``playground.lab``; here they become gallery items and markdown.
+Both runs stream their pictures as they are made, say how far they are in their text (no overlay over the
+pictures), and stop cleanly: each run's first update puts a fresh RunControl in the tab's state, the Stop buttons
+set it, and the run ends after the batch in hand with what it made scored ("Stopped at seed 8 of 16.").
 """
 from __future__ import annotations
 
@@ -13,10 +16,12 @@ from playground.components import guidance_slider, sampler_dropdown, seed_box, s
 from playground.feedback import user_errors, warn
 from playground.lab import counts, presets
 from playground.lab.judging import has_judge
-from playground.lab.runs import DEFAULT_SEEDS, SeedRun, check_seed_count, iter_preset
+from playground.lab.runs import (DEFAULT_SEEDS, SeedRun, check_first_seed, check_seed_count, iter_preset_batches,
+                                 new_run)
 from playground.pictures import gallery, view
 from playground.plots import count_plot
 from playground.registry import MODEL_QUEUE, ModelRegistry
+from playground.streaming import RunControl, request_stop, stopped_text
 
 INTRO = """\
 **Limits.** A diffusion model draws by removing noise in the direction of patterns it has learned; it never reads
@@ -53,36 +58,44 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                     sampler = sampler_dropdown(pipe.config.default_sampler, "limit_sampler")
                     steps = steps_slider("limit_steps")
                     guidance = guidance_slider(pipe.config.default_guidance_scale, "limit_guidance")
-                run = gr.Button("Run over the seeds", variant="primary", elem_id="run_preset")
+                with gr.Row():
+                    run = gr.Button("Run over the seeds", variant="primary", elem_id="run_preset", scale=3)
+                    stop = gr.Button("Stop", variant="stop", elem_id="limit_stop", scale=1)
             with gr.Column(scale=3):
                 with gr.Row():
                     target = gr.Image(target0, label="The world's own picture of this caption", height=160,
                                       width=160, interactive=False, format="png", elem_id="limit_target",
                                       elem_classes=["pixelated"])
                 explain = gr.Markdown(explain0, elem_id="limit_explain")
+        # The RunControl of this person's latest run (either button's): what the Stop buttons stop.
+        control = gr.State(None)
         scores = gr.Markdown(elem_id="limit_scores")
-        grid = gr.Gallery(label="One picture per seed (✓/✗: what the judge saw)", columns=8, height=420,
-                          format="png", interactive=False,
-                          object_fit="contain", elem_id="limit_grid", elem_classes=["pixelated"])
+        grid = gr.Gallery(label="One picture per seed (✓/✗: what the judge saw; every verdict is in the scores)",
+                          columns=8, height=420, format="png", interactive=False,
+                          object_fit="contain", elem_id="limit_grid", elem_classes=["pixelated", "verdicts"])
         run.click(partial(run_preset, registry),
                   inputs=[model, key, n_seeds, first_seed, steps, sampler, guidance],
-                  outputs=[grid, scores], api_name="run_preset", concurrency_id=MODEL_QUEUE)
+                  outputs=[grid, scores, control], api_name="run_preset", concurrency_id=MODEL_QUEUE,
+                  show_progress="hidden")
+        stop.click(request_stop, inputs=control, queue=False, api_name=False)
         with gr.Group(visible=True, elem_id="count_group") as sweep_group:
             gr.Markdown("**Count sweep.** The same counting prompt for every count from 1 to 9, each over the seeds "
                         "below, with the share that came out exactly right.")
             with gr.Row():
                 sweep_seeds = seed_count_slider("count_seeds", 8, "Seeds per count")
                 sweep_run = gr.Button("Count accuracy 1 to 9", elem_id="count_sweep")
+                sweep_stop = gr.Button("Stop", variant="stop", elem_id="count_stop")
             sweep_plot = gr.Plot(label="Count accuracy", elem_id="count_plot")
             sweep_table = gr.Markdown(elem_id="count_table")
             sweep_examples = gr.Gallery(label="The first seed's picture for each count", columns=9, height=170,
                                         format="png", interactive=False,
                                         object_fit="contain", elem_id="count_examples", fit_columns=False,
-                                        elem_classes=["pixelated"])
+                                        elem_classes=["pixelated", "verdicts"])
         sweep_run.click(partial(count_sweep, registry),
                         inputs=[model, key, sweep_seeds, first_seed, steps, sampler, guidance],
-                        outputs=[sweep_plot, sweep_table, sweep_examples], api_name="count_sweep",
-                        concurrency_id=MODEL_QUEUE)
+                        outputs=[sweep_plot, sweep_table, sweep_examples, control], api_name="count_sweep",
+                        concurrency_id=MODEL_QUEUE, show_progress="hidden")
+        sweep_stop.click(request_stop, inputs=control, queue=False, api_name=False)
         preset.change(preset_info, inputs=preset, outputs=[key, explain, target, sweep_group], api_name=False,
                       show_progress="hidden")
 
@@ -104,55 +117,117 @@ def preset_info(preset_key):
             gr.update(visible=preset.group == "counts"))
 
 
-def run_summary(run: SeedRun, judged: bool) -> str:
+def run_summary(run: SeedRun, judged: bool, stopped: str = "") -> str:
+    """The scores of a finished (or stopped) run: per attribute how often right, the seeds where it went wrong."""
     head = f"**{run.n} seeds** ({run.seeds[0]}..{run.seeds[-1]}) of `{run.prompt}`."
+    if stopped:
+        head = f"**{stopped}** " + head
     if not judged:
         body = NO_JUDGE
     else:
-        body = "**Scores from the world's judge:**\n\n" + "\n".join(f"- **{line}**" for line in run.score_lines())
+        lines = []
+        for line, attribute in zip(run.score_lines(), run.attributes):
+            wrong = run.wrong_seeds(attribute)
+            lines.append(f"- **{line}**" + (f" (wrong: seed{'s' if len(wrong) > 1 else ''} "
+                                            f"{', '.join(map(str, wrong))})" if wrong else ""))
+        body = "**Scores from the world's judge:**\n\n" + "\n".join(lines)
     return "\n\n".join([head, body, run.spread_markdown()])
 
 
-def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, steps, sampler, guidance,
-               progress=gr.Progress()):
-    """Run a preset over N seeds; yields (grid, summary) as batches finish."""
+def running_text(done: int, total: int, unit: str, what: str) -> str:
+    return f"Running {what}: {done} of {total} {unit}s done… (Stop keeps what is made and scores it.)"
+
+
+def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, steps, sampler, guidance):
+    """Run a preset over N seeds; yields (grid, summary, run control) as batches finish, until done or stopped."""
     with user_errors():
         name, pipe = registry.pick(model)
         judged = has_judge(name)
         preset = presets.get_preset(preset_key)
         n = check_seed_count(n_seeds)
-        run = None
-        progress((0, n), desc="seeds")
-        for run in iter_preset(pipe, preset, n, first_seed, steps, sampler, guidance, judge=judged):
-            progress((run.n, n), desc="seeds")
-            yield gallery(run.items()), f"Running: {run.n} of {n} seeds done…"
+        check_first_seed(first_seed, n)
+    control = RunControl()
+    what = f"`{preset.prompt}`"
+    yield [], running_text(0, n, "seed", what), control
+    run = new_run(preset.prompt, judged, preset.attributes)
+    batches = iter_preset_batches(pipe, preset, n, first_seed, steps, sampler, guidance, judge=judged)
+    with user_errors():
+        try:
+            for batch in batches:
+                run.add(batch)
+                if control.stopped:
+                    break
+                if run.n < n:
+                    yield gallery(run.items()), running_text(run.n, n, "seed", what), control
+        finally:
+            batches.close()
     warn(run.warnings)
-    yield gallery(run.items()), run_summary(run, judged)
+    stopped = stopped_text(run.n, n, "seed") if run.n < n else ""
+    yield gallery(run.items()), run_summary(run, judged, stopped), control
 
 
-def count_sweep(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, steps, sampler, guidance,
-                progress=gr.Progress()):
-    """Counts 1..9 over N seeds each, in the selected counting preset's shape and colours.
-
-    Returns (plot or None, markdown, one example picture per count).
-    """
+def sweep_target(preset_key) -> tuple[str, str, str]:
+    """(shape, colour, background) of the selected counting preset; red circles on blue for any other."""
     preset = presets.PRESETS.get(preset_key) if isinstance(preset_key, str) else None
     if preset is not None and preset.scene.kind == "count":
         o = preset.scene.objects[0]
-        shape, colour, background = o.shape, o.colour, preset.scene.background
-    else:
-        shape, colour, background = "circle", "red", "blue"
+        return o.shape, o.colour, preset.scene.background
+    return "circle", "red", "blue"
+
+
+def sweep_note(sweep: counts.CountSweep, stopped: str = "") -> str:
+    note = (f"**Count accuracy**, {sweep.colour} {sweep.shape}s on {sweep.background}, {sweep.n_per_count} seeds "
+            f"per count ({sweep.seeds[0]}..{sweep.seeds[-1]}).\n\n" + sweep.markdown())
+    return f"**{stopped}** " + note if stopped else note
+
+
+def count_sweep(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, steps, sampler, guidance):
+    """Counts 1..9 over N seeds each, in the selected counting preset's shape and colours.
+
+    Yields (plot or None, markdown, one example picture per count, run control) as each count finishes, until done
+    or stopped.
+    """
+    shape, colour, background = sweep_target(preset_key)
     with user_errors():
         name, pipe = registry.pick(model)
         judged = has_judge(name)
-        n = check_seed_count(n_seeds)
-        sweep = None
-        for c, sweep in counts.iter_count_sweep(pipe, shape, colour, background, n, first_seed, steps, sampler,
-                                                guidance, judge=judged):
-            progress((c, len(counts.COUNTS)), desc=f"count {c}")
-    examples = gallery((im, f"asked for {c} · seed {sweep.seeds[0]}") for c, im in sweep.examples.items())
+        sweep = counts.new_sweep(shape, colour, background, n_seeds, first_seed)
+    control = RunControl()
+    total = len(counts.COUNTS)
+    what = f"the count sweep ({colour} {shape}s)"
+    yield None, running_text(0, total, "count", what), [], control
+    results = counts.iter_count_results(pipe, shape, colour, background, sweep.n_per_count, sweep.seeds[0], steps,
+                                        sampler, guidance, judge=judged)
+    with user_errors():
+        try:
+            for result in results:
+                sweep.add(result)
+                if control.stopped:
+                    break
+                if len(sweep.examples) < total:
+                    text = running_text(len(sweep.examples), total, "count", what)
+                    if judged:
+                        yield count_plot(sweep), text + "\n\n" + sweep.markdown(), sweep_examples(sweep), control
+                    else:
+                        yield None, text, sweep_examples(sweep), control
+        finally:
+            results.close()
+    done = len(sweep.examples)
+    stopped = stopped_text(done, total, "count") if done < total else ""
     if not judged:
-        return None, NO_JUDGE + " Below: the first seed's picture for each count.", examples
-    note = (f"**Count accuracy**, {colour} {shape}s on {background}, {sweep.n_per_count} seeds per count "
-            f"({sweep.seeds[0]}..{sweep.seeds[-1]}).\n\n" + sweep.markdown())
-    return count_plot(sweep), note, examples
+        note = NO_JUDGE + " Below: the first seed's picture for each count."
+        yield None, f"**{stopped}** " + note if stopped else note, sweep_examples(sweep), control
+        return
+    yield count_plot(sweep), sweep_note(sweep, stopped), sweep_examples(sweep), control
+
+
+def sweep_examples(sweep: counts.CountSweep):
+    """The first seed's picture per count: 'asked for 5 · ✗ got 6' (judged: what the judge counted)."""
+    items = []
+    for c, im in sweep.examples.items():
+        caption = f"asked for {c}"
+        if c in sweep.detected:
+            found = sweep.detected[c][0]
+            caption += f" · {'✓' if found == c else '✗'} got {found}"
+        items.append((im, caption))
+    return gallery(items)

@@ -63,10 +63,10 @@ def test_preset_info_explains_and_shows_the_target():
 
 
 def test_count_sweep_gives_a_chart_and_nine_examples(client):
-    plot, table, examples = client.predict("bundled", "count-5-yellow-squares", 1, 0, 1, "Euler", 4.0,
+    plot, table, examples = client.predict("bundled", "count-5-purple-triangles", 1, 0, 1, "Euler", 4.0,
                                            api_name="/count_sweep")
     assert plot is not None and len(examples) == 9
-    assert "yellow squares on purple" in table and table.count("of 1 |") == 9
+    assert "purple triangles on white" in table and table.count("of 1 |") == 9
     assert examples[8]["caption"].startswith("asked for 9")
 
 
@@ -125,10 +125,16 @@ def test_uploads_are_checked(client, tmp_path):
 
 
 def test_guidance_sweep(client):
-    strip, note = client.predict("bundled", "a red circle", "", "0, 1, 7", 4, "Euler", 2, api_name="/guidance_sweep")
+    strip, note, plot = client.predict("bundled", "a red bicycle", "", "0, 1, 7", 4, "Euler", 2,
+                                       api_name="/guidance_sweep")
     assert [s["caption"].split(" · ")[0] for s in strip] == ["guidance 0", "guidance 1", "guidance 7"]
     assert "ignores the prompt" in strip[0]["caption"] and _size(strip[0]["image"]) == (128, 128)
-    assert "seed 4" in note
+    assert "seed 4" in note and "| 7 | pushed to the prompt |" in note
+    assert plot is None and "No judge's score" in note and "`a red bicycle` is not one" in note
+    strip, note, plot = client.predict("bundled", "a red circle on a white background", "", "0, 4", 4, "Euler", 2,
+                                       3, api_name="/guidance_sweep")
+    assert len(strip) == 2 and plot is not None and "judge's score (3 seeds)" in note
+    assert re.search(r"\| 4 \| pushed to the prompt \| [0-9.]+ \| [0-9.]+ \| \d of 3 \|", note)
     with pytest.raises(Exception, match="At most 8"):
         client.predict("bundled", "x", "", "0,1,2,3,4,5,6,7,8", 4, "Euler", 2, api_name="/guidance_sweep")
 
@@ -155,3 +161,69 @@ def test_the_info_line_says_how_the_model_evaluations_add_up(pixel_pipe, ztsnr_p
     assert words(ztsnr_pipe, "Heun", 4) == (6, "2 per step; 1 for the last and for the first, from pure noise")
     assert words(ztsnr_pipe, "DPM++ SDE", 4) == (7, "2 per step; 1 for the last")
     assert words(pixel_pipe, "Heun", 1) == (1, "1 for a single step")
+
+
+# --------------------------------------------------------------------------- Stop (the handlers as Gradio runs them)
+
+@pytest.fixture
+def tiny_registry(latent_pipe, pixel_pipe):
+    from collections import OrderedDict
+
+    from playground.registry import ModelRegistry
+
+    return ModelRegistry(OrderedDict(bundled=latent_pipe, pixel=pixel_pipe))
+
+
+def _stop_after_first(updates):
+    """Stop the run the first update hands its RunControl to, as the Stop button does; the updates that follow."""
+    from playground.streaming import RunControl, request_stop
+
+    first = next(updates)
+    control = first[-1]
+    assert isinstance(control, RunControl) and not control.stopped
+    assert "Running" in first[1]
+    request_stop(control)
+    return list(updates)
+
+
+def test_stopping_a_run_over_seeds_keeps_and_scores_what_was_made(tiny_registry):
+    from playground.tabs.limits import run_preset
+
+    rest = _stop_after_first(run_preset(tiny_registry, "bundled", "count-3-red-circles", 24, 0, 1, "Euler", 4.0))
+    assert len(rest) == 1  # no further run: the last update at once, with the first batch
+    grid, text, _control = rest[-1]
+    assert len(grid) == 8 and [c for _, c in grid][0].startswith("seed 0 · ")
+    assert "Stopped at seed 8 of 24." in text and re.search(r"correct count in \d of 8", text)
+
+
+def test_stopping_the_count_sweep_keeps_the_counts_done(tiny_registry):
+    from playground.tabs.limits import count_sweep
+
+    rest = _stop_after_first(count_sweep(tiny_registry, "bundled", "count-3-red-circles", 2, 0, 1, "Euler", 4.0))
+    plot, table, examples, _control = rest[-1]
+    assert len(rest) == 1 and plot is not None and len(examples) == 1
+    assert "Stopped at count 1 of 9." in table and "| 1 | " in table and "| 2 | " not in table
+    assert examples[0][1].startswith("asked for 1 · ")
+
+
+def test_stopping_the_guidance_strip_and_the_seed_grid(tiny_registry):
+    from playground.tabs.guidance import guidance_sweep, seed_grid
+
+    rest = _stop_after_first(guidance_sweep(tiny_registry, "bundled", "a red circle on a white background", "",
+                                            "0, 1, 4, 7", 3, "Euler", 1, 2))
+    strip, note, plot, _control = rest[-1]
+    assert len(rest) == 1 and len(strip) == 1 and strip[0][1] == "guidance 0 · ignores the prompt"
+    assert "Stopped at scale 1 of 4." in note and plot is not None
+    rest = _stop_after_first(seed_grid(tiny_registry, "pixel", "a red circle", "", 20, 5, "Euler", 1, 4.0))
+    grid, spread, _control = rest[-1]
+    assert len(rest) == 1 and [c for _, c in grid] == [f"seed {s}" for s in range(5, 13)]
+    assert "Stopped at seed 8 of 20." in spread
+
+
+def test_a_run_not_stopped_ends_with_its_summary(tiny_registry):
+    from playground.tabs.limits import run_preset
+
+    updates = list(run_preset(tiny_registry, "bundled", "count-3-red-circles", 10, 0, 1, "Euler", 4.0))
+    assert [len(u[0]) for u in updates] == [0, 8, 10]  # streamed batch by batch
+    assert "Running" in updates[1][1] and "Stopped" not in updates[-1][1] and "of 10" in updates[-1][1]
+    assert all(u[2] is updates[0][2] for u in updates)  # one RunControl for the whole run
