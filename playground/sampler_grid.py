@@ -110,7 +110,9 @@ def cell_view(cell: Cell, fraction: float | None = None, which: str = "x0") -> t
 def cost_caption(cell: Cell) -> str:
     """The cell's cost: its model evaluations and its share of the grid's batch time."""
     evals = f"{cell.nfe} eval{'s' if cell.nfe != 1 else ''}"
-    return f"{evals} · {cell.ms:.0f} ms" if cell.finished else f"{evals} so far"
+    if cell.finished:
+        return f"{evals} · {cell.ms:.0f} ms"
+    return evals if cell.frames and cell.frames[-1].step + 1 == cell.steps else f"{evals} so far"
 
 
 def grid_image(samplers: list[str], counts: list[int], views: dict, stochastic: set[str] = frozenset()) -> Image.Image:

@@ -1,11 +1,27 @@
 """The Compare samplers tab in Chromium (fixtures and helpers: conftest.py)."""
+import io
+import time
+
+from PIL import Image
+
 from browser_helpers import heun_evals, shot, wait_images
 
 NOTE = "document.querySelector('#c_note').innerText"
 GRID_SRC = "document.querySelector('#grid_image img')?.src"
-# the grid picture is on top at its centre (no progress overlay hides it)
-ON_TOP = """() => { const i = document.querySelector('#grid_image img'); if (!i || !i.complete || !i.naturalWidth) return false;
-  const r = i.getBoundingClientRect(); return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === i; }"""
+# the grid picture is on top at its centre (no progress overlay hides it): true, or what is wrong
+ON_TOP = """() => { const i = document.querySelector('#grid_image img');
+  if (!i) return 'no img'; if (!i.naturalWidth) return 'no picture yet';  // a new src shows the old one until loaded
+  const r = i.getBoundingClientRect(); const e = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+  return e === i ? true : 'covered by ' + e.tagName + '.' + e.className; }"""
+
+
+def ink_share(png: bytes) -> float:
+    """The share of a screenshot that is not the page's own near-white or light grey: the grid's labels, captions,
+    outlines and pictures. An empty picture box (or one under Gradio's progress overlay) has next to none."""
+    im = Image.open(io.BytesIO(png)).convert("RGB")
+    pixels = im.get_flattened_data() if hasattr(im, "get_flattened_data") else im.getdata()
+    page_like = sum(1 for r, g, b in pixels if min(r, g, b) > 225 and max(r, g, b) - min(r, g, b) < 12)
+    return 1 - page_like / (im.width * im.height)
 
 
 def _bottom(page, selector: str) -> float:
@@ -20,10 +36,22 @@ def _start(page, steps: str) -> None:
 
 
 def test_compare_streams_a_captioned_grid_with_the_scrubber_under_it(page, tmp_path):
+    page.get_by_role("tab", name="Compare samplers").click()
+    empty = ink_share(page.screenshot(clip=page.locator("#grid_image").bounding_box()))
+    assert empty < 0.03, empty  # the measure below tells an empty picture box from the grid
     _start(page, "5, 10, 20")
-    page.wait_for_function(f"() => {NOTE}.startsWith('Round ')")  # progress in the note, the grid filling in
-    page.wait_for_function(ON_TOP)
-    page.screenshot(path=str(tmp_path / "compare_streaming.png"))
+    # progress in the note while the grid fills in; what a person sees, sampled every ~100 ms until the grid is
+    # done: the grid picture in every frame (no progress overlay, no empty box between two pictures)
+    page.wait_for_function(f"() => {NOTE}.startsWith('Round ')")
+    box = page.locator("#grid_image").bounding_box()
+    frames, mid_run = [], False
+    while (note := page.locator("#c_note").inner_text()).startswith("Round "):
+        frames.append(ink_share(page.screenshot(clip=box)))
+        if not mid_run and int(note.split()[1]) >= 5:
+            page.screenshot(path=str(tmp_path / "compare_streaming.png"))
+            mid_run = True
+        time.sleep(0.1)
+    assert frames and min(frames) > 0.03, frames
     page.wait_for_function(f"() => {NOTE}.includes('Reference')")
     wait_images(page, "#grid_image", 1)
     page.wait_for_selector("#c_plot img")
@@ -48,7 +76,7 @@ def test_compare_streams_a_captioned_grid_with_the_scrubber_under_it(page, tmp_p
     assert "Euler a · 10 steps" in page.locator("#grid").text_content()
 
 
-def test_stop_keeps_the_partial_grid_and_says_where_it_stopped(page):
+def test_stop_keeps_the_partial_grid_and_says_where_it_stopped(page, tmp_path):
     _start(page, "20, 40, 80")
     page.wait_for_function(f"() => {NOTE}.startsWith('Round ')")
     page.locator("#c_stop").click()
@@ -57,7 +85,8 @@ def test_stop_keeps_the_partial_grid_and_says_where_it_stopped(page):
     done, total = (int(x) for x in note.split("Stopped at round ")[1].split(".")[0].split(" of "))
     assert 1 <= done < total == heun_evals(80)  # Heun at 80 steps makes the most model calls
     wait_images(page, "#grid_image", 1)
-    assert page.evaluate(ON_TOP)
+    assert page.evaluate(ON_TOP) is True
+    page.screenshot(path=str(tmp_path / "compare_stopped.png"))
     # the scrubber works on the partial run
     before = page.evaluate(f"() => {GRID_SRC}")
     page.locator("#c_scrub input[type=range]").fill("0")
