@@ -31,7 +31,8 @@ def parse_args(argv=None):
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     ap.add_argument("--port", type=int, default=7860)
     ap.add_argument("--device", default="cpu", help="cpu, cuda, cuda:0, mps")
-    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch CPU threads (default: one fewer than the cores, so the server and browser keep one)")
     ap.add_argument("--concurrency", type=int, default=2,
                     help="model runs (from any tab) at once (default 2); up to 64 more wait in the queue")
     return ap.parse_args(argv)

@@ -4,6 +4,7 @@ The browser only ever picks a *name* from this registry; it can never name a pat
 """
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from pathlib import Path
 
@@ -64,6 +65,15 @@ def display_name(source: str, taken=()) -> str:
     return name
 
 
-def set_threads(n: int | None) -> None:
-    if n:
-        torch.set_num_threads(n)
+def default_threads() -> int:
+    """torch's CPU threads for the app: one core left to the server and the browser (docs/performance.md: with
+    every core busy in torch, OpenMP's threads wait on each other whenever anything else runs, and a 25-step
+    image on 2 cores took 2-20 times as long)."""
+    return max(1, min(torch.get_num_threads(), (os.cpu_count() or 1) - 1))
+
+
+def set_threads(n: int | None) -> int:
+    """Set torch's CPU threads: n, or default_threads() when n is None or 0. Returns the number set."""
+    n = n or default_threads()
+    torch.set_num_threads(n)
+    return n

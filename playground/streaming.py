@@ -15,6 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+import weakref
 from typing import Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -50,12 +51,13 @@ class _Failure:
 
 
 def ahead(items: Iterable[T], control: RunControl | None = None, every: float = 0.1) -> Iterator[list[T]]:
-    """Iterate `items` on a thread of its own; yield what it has made since the last yield, as a list.
+    """Iterate `items` on a thread of its own, starting now; the iterator returned yields what it has made since
+    its last yield, as a list.
 
     A list comes at most every `every` seconds (sooner for the first item, so the first picture shows at
     once); the last one, when `items` ends, may be empty. The producer never waits for the consumer. When
-    `control` is stopped, or the consumer stops iterating (closes this generator), the producer stops after
-    its current item; an exception in the producer is raised here.
+    `control` is stopped, or the consumer stops iterating (closes the iterator), the producer stops after
+    its current item; an exception in the producer is raised in the consumer.
     """
     control = control or RunControl()
     made: queue.SimpleQueue = queue.SimpleQueue()
@@ -80,7 +82,12 @@ def ahead(items: Iterable[T], control: RunControl | None = None, every: float = 
 
     thread = threading.Thread(target=produce, name="run-ahead", daemon=True)
     thread.start()
+    batches = _batches(made, quit_, thread, every)
+    weakref.finalize(batches, quit_.set)  # dropped before it was read (a closed page): the producer stops too
+    return batches
 
+
+def _batches(made: queue.SimpleQueue, quit_: threading.Event, thread: threading.Thread, every: float):
     def take(timeout):
         """The next item; None when nothing came in time. _DONE and failures are returned/raised."""
         try:

@@ -19,7 +19,7 @@ from playground.components import Slider, guidance_slider, sampler_dropdown, see
 from playground.feedback import shorten, user_error, user_errors
 from playground.files import out_dir, save_png, steps_gif, unique_stamp, upload_path
 from playground.parsing import parse_seed
-from playground.lab.live import PREVIEWS, LiveRun, step_views, strip_picture
+from playground.lab.live import PREVIEWS, LiveRun, step_views
 from playground.pictures import view
 from playground.pngmeta import Settings, SettingsParseError, read_png_settings
 from playground.registry import MODEL_QUEUE, ModelRegistry
@@ -182,20 +182,17 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         if preview not in PREVIEWS:
             raise PlaygroundInputError(f"x̂0 pictures must be one of {', '.join(PREVIEWS)} (got {str(preview)[:40]!r}).")
         n_steps = int(steps)
-        run = LiveRun(steps=n_steps)
+        run = LiveRun(steps=n_steps, extras=bool(show_extras))
         files = StepFiles()
-        yield ([], gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
-               gr.update(interactive=False), gr.skip())
         stream = pipe.generate_steps(prompt, negative, sampler, steps, guidance, seed, n_images,
                                      return_trajectory=False, trajectory_extras=bool(show_extras))
+        batches = ahead(stream, run.control, every=UPDATE_EVERY)  # the model starts now, not after this update
+        yield ([], gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
+               gr.update(interactive=False), gr.skip())
         out = None
-        for batch in ahead(step_views(pipe, stream, n_steps, preview, bool(show_extras)), run.control,
-                           every=UPDATE_EVERY):
-            for item in batch:
-                if isinstance(item, PlaygroundOutput):
-                    out = item
-                else:
-                    run.views.append(item)
+        for batch in batches:
+            out = next((item for item in batch if isinstance(item, PlaygroundOutput)), out)
+            run.add(step_views(pipe, batch, n_steps, preview))
             if run.views and out is None:
                 last = len(run.views) - 1
                 yield (gr.skip(), *live_view(files, run, last), files.strip(run, last),
@@ -279,7 +276,7 @@ class StepFiles:
         return self.paths[kind, i]
 
     def strip(self, run: LiveRun, current: int) -> str:
-        return self.path(f"strip{len(run.views)}", current, strip_picture(run.views, current))
+        return self.path(f"strip{len(run.views)}", current, run.strip.picture(current))
 
 
 def scrub(run: LiveRun | None, index):
@@ -292,7 +289,7 @@ def scrub(run: LiveRun | None, index):
         i = 0
     i = min(max(0, i), len(run.views) - 1)
     v = run.views[i]
-    return view(v.x_t), view(v.x0), f"**{v.caption}**", strip_picture(run.views, i)
+    return view(v.x_t), view(v.x0), f"**{v.caption}**", run.strip.picture(i)
 
 
 def export_gif(run: LiveRun | None, frame_ms: int = 150) -> str:
