@@ -19,9 +19,13 @@ CSS = """
 #model_card .prose { overflow-x: auto; }
 #model_samples img { image-rendering: pixelated; }
 #fwd_strip .caption-label, #dn_gallery .caption-label, #dn_strip .caption-label { white-space: normal; }
-/* Limits and Guidance: verdict captions read whole (wrapped across the picture's width, never cut) */
-.verdicts .caption-label { white-space: normal; overflow: visible; text-overflow: clip; max-width: none;
-  left: var(--block-label-margin); }
+/* Limits and Guidance: verdict captions under the picture (not over it), wrapped, never cut */
+.verdicts .grid-wrap { padding-top: 2.4em; }
+.verdicts .thumbnail-item.thumbnail-lg { aspect-ratio: auto; height: auto; display: flex; flex-direction: column; }
+.verdicts .thumbnail-item.thumbnail-lg > img { aspect-ratio: 1 / 1; height: auto; }
+.verdicts .thumbnail-item .caption-label { position: static; white-space: normal; overflow: visible;
+  text-overflow: clip; max-width: none; border: none; border-radius: 0; }
+#limit_explain { max-height: 470px; overflow-y: auto; }
 """
 
 TABS = (generate, compare, limits, forward, guidance, model)  # the order a learner meets the ideas

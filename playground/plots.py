@@ -134,7 +134,7 @@ def guidance_score_plot(strip):
     if best is not None:
         ax.axvline(best.scale, color="gray", linewidth=0.8, linestyle=":")
     ax.axvline(1.0, color="#999999", linewidth=0.8)
-    ax.text(1.0, 1.02, " 1: plain prompt", fontsize=8, color="#666666", va="bottom")
+    ax.text(1.0, 0.1, " 1: plain prompt", fontsize=8, color="#666666")
     ax.set_ylim(-0.02, 1.1)
     ax.set_xlabel("guidance scale")
     ax.set_ylabel(f"mean over {strip.score_seeds} seeds")

@@ -119,12 +119,13 @@ class GuidanceStrip:
         return [(p.image, f"guidance {p.scale:g} · {scale_note(p.scale)}") for p in self.points]
 
     def table(self) -> str:
-        """Markdown: per scale, what it does, the picture's saturation and (judged) the score over the seeds."""
+        """Markdown: per scale, what it does, the picture's saturation and (judged) the score over the seeds and how
+        many of them got everything right."""
         judged = self.judged and self.points
-        head = "| guidance | what it does | saturation of the picture |"
+        head = "| guidance | what it does | saturation |"
         rule = "|---|---|---|"
         if judged:
-            head += f" judge's score ({self.score_seeds} seeds) | all right |"
+            head += " judge's score | all right |"
             rule += "---|---|"
         rows = [head, rule]
         for p in self.points:

@@ -81,13 +81,13 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
             with gr.Column(min_width=160):
                 strip_run = gr.Button("Run the guidance strip", variant="primary", elem_id="guidance_sweep")
                 strip_stop = gr.Button("Stop", variant="stop", elem_id="g_stop")
-        strip = gr.Gallery(label="Same prompt and seed; guidance grows to the right", columns=8, height=230,
+        strip = gr.Gallery(label="Same prompt and seed; guidance grows to the right", columns=8, height="auto",
                            format="png", interactive=False,
                            object_fit="contain", elem_id="g_strip", fit_columns=False,
                            elem_classes=["pixelated", "verdicts"])
         with gr.Row():
             strip_note = gr.Markdown(elem_id="g_note")
-            score_plot = gr.Plot(label="The judge's score against guidance", elem_id="g_plot")
+            score_plot = gr.Plot(label="The judge's score against guidance", show_label=False, elem_id="g_plot")
         strip_run.click(partial(guidance_sweep, registry),
                         inputs=[model, prompt, negative, scales, strip_seed, sampler, steps, score_seeds],
                         outputs=[strip, strip_note, score_plot, control], api_name="guidance_sweep",
@@ -131,8 +131,10 @@ def strip_summary(strip: GuidanceStrip, sampler: str, steps, stopped: str = "", 
     parts = [head, strip.table()]
     best = strip.best()
     if best is not None:
-        parts.append(f"Best score **{best.score:.2f}** at guidance **{best.scale:g}** (over seeds {best.seeds[0]}.."
-                     f"{best.seeds[-1]}).")
+        parts.append(f"The judge's score is the mean, over seeds {best.seeds[0]}..{best.seeds[-1]}, of the share of "
+                     f"what the prompt states that a picture got right; *all right* counts the pictures with "
+                     f"everything right.")
+        parts.append(f"Best score **{best.score:.2f}** at guidance **{best.scale:g}**.")
     if no_score:
         parts.append(no_score)
     return "\n\n".join(parts)

@@ -61,6 +61,8 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                 with gr.Row():
                     run = gr.Button("Run over the seeds", variant="primary", elem_id="run_preset", scale=3)
                     stop = gr.Button("Stop", variant="stop", elem_id="limit_stop", scale=1)
+                # How far a run is while it streams, then its scores (no progress overlay over the pictures).
+                scores = gr.Markdown(elem_id="limit_scores")
             with gr.Column(scale=3):
                 with gr.Row():
                     target = gr.Image(target0, label="The world's own picture of this caption", height=160,
@@ -69,9 +71,8 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                 explain = gr.Markdown(explain0, elem_id="limit_explain")
         # The RunControl of this person's latest run (either button's): what the Stop buttons stop.
         control = gr.State(None)
-        scores = gr.Markdown(elem_id="limit_scores")
         grid = gr.Gallery(label="One picture per seed (✓/✗: what the judge saw; every verdict is in the scores)",
-                          columns=8, height=420, format="png", interactive=False,
+                          columns=8, height="auto", format="png", interactive=False,
                           object_fit="contain", elem_id="limit_grid", elem_classes=["pixelated", "verdicts"])
         run.click(partial(run_preset, registry),
                   inputs=[model, key, n_seeds, first_seed, steps, sampler, guidance],
@@ -81,13 +82,13 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         with gr.Group(visible=True, elem_id="count_group") as sweep_group:
             gr.Markdown("**Count sweep.** The same counting prompt for every count from 1 to 9, each over the seeds "
                         "below, with the share that came out exactly right.")
-            with gr.Row():
+            with gr.Row(equal_height=True):
                 sweep_seeds = seed_count_slider("count_seeds", 8, "Seeds per count")
-                sweep_run = gr.Button("Count accuracy 1 to 9", elem_id="count_sweep")
-                sweep_stop = gr.Button("Stop", variant="stop", elem_id="count_stop")
+                sweep_run = gr.Button("Count accuracy 1 to 9", elem_id="count_sweep", scale=0, min_width=220)
+                sweep_stop = gr.Button("Stop", variant="stop", elem_id="count_stop", scale=0, min_width=100)
             sweep_plot = gr.Plot(label="Count accuracy", elem_id="count_plot")
             sweep_table = gr.Markdown(elem_id="count_table")
-            sweep_examples = gr.Gallery(label="The first seed's picture for each count", columns=9, height=170,
+            sweep_examples = gr.Gallery(label="The first seed's picture for each count", columns=9, height=250,
                                         format="png", interactive=False,
                                         object_fit="contain", elem_id="count_examples", fit_columns=False,
                                         elem_classes=["pixelated", "verdicts"])

@@ -133,7 +133,7 @@ def test_guidance_sweep(client):
     assert plot is None and "No judge's score" in note and "`a red bicycle` is not one" in note
     strip, note, plot = client.predict("bundled", "a red circle on a white background", "", "0, 4", 4, "Euler", 2,
                                        3, api_name="/guidance_sweep")
-    assert len(strip) == 2 and plot is not None and "judge's score (3 seeds)" in note
+    assert len(strip) == 2 and plot is not None and "over seeds 4..6" in note and "judge's score" in note
     assert re.search(r"\| 4 \| pushed to the prompt \| [0-9.]+ \| [0-9.]+ \| \d of 3 \|", note)
     with pytest.raises(Exception, match="At most 8"):
         client.predict("bundled", "x", "", "0,1,2,3,4,5,6,7,8", 4, "Euler", 2, api_name="/guidance_sweep")

@@ -367,7 +367,7 @@ def test_guidance_strip_scores_each_scale_over_seeds(latent_pipe):
         assert 0 <= point.all_right <= point.score <= 1
     alone = latent_pipe("a red circle on a white background", "", "Euler", 1, 4.0, 5).images[0]
     assert np.array_equal(np.asarray(alone), np.asarray(strip.images[1]))  # the strip's picture is the first seed's
-    assert "judge's score (3 seeds)" in strip.table() and strip.best() in strip.points
+    assert "| judge's score | all right |" in strip.table() and strip.best() in strip.points
     assert plots.guidance_score_plot(strip) is not None
     with pytest.raises(PlaygroundInputError, match="Seeds for the score"):
         guidance_strip.guidance_strip(latent_pipe, "x", "", 0, "1", "Euler", 1, scene=scene, score_seeds=33)

@@ -38,3 +38,23 @@ def pick(page, elem_id: str, option: str) -> None:
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def cut_captions(page, selector: str) -> list[str]:
+    """The gallery captions under selector that a person cannot read whole: text cut off or ellipsed inside its
+    label, a label sticking out of its picture, or one hidden below the gallery's visible box. [] when every
+    caption reads whole."""
+    return page.evaluate(
+        """(sel) => [...document.querySelectorAll(sel + ' .caption-label')].filter(c => {
+             const box = c.getBoundingClientRect();
+             const tile = (c.closest('button') || c.parentElement).getBoundingClientRect();
+             const wrap = (c.closest('.grid-wrap') || c.parentElement).getBoundingClientRect();
+             return c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1
+                 || box.left < tile.left - 1 || box.right > tile.right + 1
+                 || box.bottom > tile.bottom + 1 || box.bottom > wrap.bottom + 1; }).map(c => c.innerText)""",
+        selector)
+
+
+def captions(page, selector: str) -> list[str]:
+    return page.evaluate("(sel) => [...document.querySelectorAll(sel + ' .caption-label')].map(c => c.innerText)",
+                         selector)
