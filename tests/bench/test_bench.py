@@ -65,3 +65,20 @@ def test_targets_and_levers_are_reported_as_numbers(table):
     for lever in ("cond + uncond", "grad mode", "prompt embeddings", "CPU threads", "memory format"):
         assert _number(rows[lever][5]) > 0, lever
     assert "not measured" in rows["torch.compile"][-1]
+
+
+def test_the_streaming_bench_times_the_served_app_against_the_pipeline():
+    """`python -m bench.streaming --quick --model tiny --no-browser`: the served app through gradio_client against
+    the pipeline alone, with the ratios and the cost of x̂0 pictures a step."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "NO_PROXY": "127.0.0.1,localhost"}
+    done = subprocess.run([sys.executable, "-m", "bench.streaming", "--quick", "--model", "tiny", "--no-browser"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
+            for line in done.stdout.splitlines() if line.startswith("| ") and not line.startswith("| steps")}
+    assert set(rows) == {"4", "8"}
+    for cells in rows.values():
+        pipeline, pictures, client, ratio_pictures, ratio_client = (_number(c) for c in cells[1:6])
+        assert pipeline > 0 and client > 0
+        assert ratio_client == pytest.approx(client / pipeline, rel=0.05, abs=0.01)
+    assert re.search(r"decoded by the autoencoder \d+\.\d+ ms a step, approximate \d+\.\d+ ms a step", done.stdout)
