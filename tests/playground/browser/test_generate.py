@@ -4,17 +4,16 @@ import time
 
 from PIL import Image
 
-from browser_helpers import pick, shot, wait_images
+from browser_helpers import pick, shot, text_of, wait_images, wait_text
 from playground.pngmeta import Settings, png_bytes_with_parameters
 
 
 def info_text(page) -> str:
-    return page.locator("#info").inner_text()
+    return text_of(page, "info")
 
 
-def wait_info(page, text: str, timeout_ms: int = 120_000) -> None:
-    page.wait_for_function("(t) => document.querySelector('#info').innerText.includes(t)", arg=text,
-                           timeout=timeout_ms)
+def wait_info(page, text: str) -> None:
+    wait_text(page, "info", text)
 
 
 def blank_share(png: bytes) -> float:

@@ -3,27 +3,8 @@ import re
 
 import pytest
 
-from browser_helpers import captions, cut_captions, shot, wait_images
+from browser_helpers import captions, cut_captions, pictures, set_number, shot, text_of, wait_images, wait_text
 from playground.lab import presets
-
-
-def text_of(page, elem_id: str) -> str:
-    return page.locator(f"#{elem_id}").inner_text()
-
-
-def wait_text(page, elem_id: str, text: str, timeout_ms: int = 300_000) -> None:
-    page.wait_for_function("([id, t]) => document.getElementById(id).innerText.includes(t)", arg=[elem_id, text],
-                           timeout=timeout_ms)
-
-
-def set_number(page, elem_id: str, value: int) -> None:
-    box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
-
-
-def pictures(page, selector: str) -> int:
-    return page.locator(f"{selector} img").count()
 
 
 @pytest.fixture(autouse=True)
