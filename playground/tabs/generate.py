@@ -187,7 +187,7 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         stream = pipe.generate_steps(prompt, negative, sampler, steps, guidance, seed, n_images,
                                      return_trajectory=False, trajectory_extras=bool(show_extras))
         batches = ahead(stream, run.control, every=UPDATE_EVERY)  # the model starts now, not after this update
-        yield ([], gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
+        yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
                gr.update(interactive=False), gr.skip())
         out = None
         for batch in batches:
@@ -195,7 +195,9 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
             run.add(step_views(pipe, batch, n_steps, preview))
             if run.views and out is None:
                 last = len(run.views) - 1
-                yield (gr.skip(), *live_view(files, run, last), files.strip(run, last),
+                so_far = [(files.path("x0", last, view(run.views[-1].x0)),
+                           f"so far: step {last + 1}/{n_steps}")]
+                yield (so_far, *live_view(files, run, last), files.strip(run, last),
                        f"Denoising: step {last + 1} of {n_steps}…", gr.skip(),
                        gr.update(maximum=max(1, last), value=last), gr.skip())
     last = len(run.views) - 1

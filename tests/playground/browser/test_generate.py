@@ -51,23 +51,28 @@ def test_generate_tab_streams_steps_scrubs_and_exports(page):
 
 
 def test_the_live_view_always_shows_a_picture_while_a_run_streams(page):
-    """The issue's check: the x̂0 view sampled every ~100 ms through a 60-step run; after the first step every
-    frame holds a picture (Gradio's progress overlay is not drawn over it). Heun and four images make the run
-    last long enough for many samples."""
+    """The issue's check: the x̂0 view and the result sampled every ~100 ms through a 60-step run; after the first
+    step every frame holds a picture in both (Gradio's progress overlay is not drawn over them; the result shows
+    the model's guess so far). Heun and four images make the run last long enough for many samples."""
     page.locator("#prompt textarea").fill("three red circles on a blue background")
     pick(page, "sampler", "Heun")
     page.locator("#steps input[type=range]").fill("60")
     page.locator("#n_images input[type=range]").fill("4")
-    box = page.locator("#live_x0").bounding_box()
-    clip = {"x": box["x"] + box["width"] / 2 - 50, "y": box["y"] + box["height"] / 2 - 30, "width": 100, "height": 100}
+    clips = []
+    for selector in ("#live_x0", "#final"):
+        box = page.locator(selector).bounding_box()
+        if selector == "#final":  # the result's first picture: the gallery's top-left cell
+            box = page.locator("#final img").first.bounding_box()
+        clips.append({"x": box["x"] + box["width"] / 2 - 40, "y": box["y"] + box["height"] / 2 - 40, "width": 80,
+                      "height": 80})
     page.locator("#generate").click()
     frames, mid_run, started, running = [], None, time.perf_counter(), False
     while time.perf_counter() - started < 120:
         info = info_text(page)
-        picture = page.screenshot(clip=clip)
+        shares = [blank_share(page.screenshot(clip=clip)) for clip in clips]
         running = running or "Starting" in info or "Denoising" in info  # (the last run's text may still show)
         if "Denoising: step" in info:
-            frames.append(blank_share(picture))
+            frames.append(max(shares))
             if mid_run is None and len(frames) >= 3:
                 mid_run = page.screenshot()
         if running and "model evaluations" in info:
