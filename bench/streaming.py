@@ -83,9 +83,10 @@ def timers(pipe, name: str, url: str, page):
         page.locator("#steps input[type=range]").fill(str(steps))
         before = page.evaluate("() => { const i = document.querySelector('#final img'); return i ? i.src : ''; }")
         page.locator("#generate").click()
-        page.wait_for_function(  # the new run's result (its file name is new), loaded
+        page.wait_for_function(  # the new run's result (a new file, captioned with its seed, not "so far"), loaded
             """(before) => { const i = document.querySelector('#final img');
-                       return i && i.src !== before && i.complete && i.naturalWidth > 0; }""", arg=before,
+                       return i && i.src !== before && i.complete && i.naturalWidth > 0
+                              && document.querySelector('#final').innerText.includes('seed '); }""", arg=before,
             timeout=120_000)
 
     fns = {"pipeline": pipeline, "pipeline + pictures": pictures, "gradio_client": through_client}

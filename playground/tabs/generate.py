@@ -8,6 +8,7 @@ galleries, file paths and PIL images for pictures, markdown strings, a LiveRun f
 from __future__ import annotations
 
 import random
+import time
 from functools import partial
 
 import gradio as gr
@@ -189,11 +190,11 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         batches = ahead(stream, run.control, every=UPDATE_EVERY)  # the model starts now, not after this update
         yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
                gr.update(interactive=False), gr.skip())
-        out = None
+        out, started = None, time.perf_counter()
         for batch in batches:
             out = next((item for item in batch if isinstance(item, PlaygroundOutput)), out)
             run.add(step_views(pipe, batch, n_steps, preview))
-            if run.views and out is None:
+            if run.views and out is None and not ends_within(started, len(run.views), n_steps, UPDATE_EVERY):
                 last = len(run.views) - 1
                 so_far = [(files.path("x0", last, view(run.views[-1].x0)),
                            f"so far: step {last + 1}/{n_steps}")]
@@ -232,7 +233,14 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
            token_summary(pipe, prompt))
 
 
-UPDATE_EVERY = 0.15  # seconds between two streamed updates at most: a screen needs no more, the model waits on none
+UPDATE_EVERY = 0.2  # seconds between two streamed updates at most: five a second show the run; more slow the model
+
+
+def ends_within(started: float, done: int, total: int, seconds: float) -> bool:
+    """Whether a run that made `done` of `total` steps since `started` will end within `seconds` at its pace so
+    far: then an update now would only hold up the final one."""
+    per_step = (time.perf_counter() - started) / max(1, done)
+    return (total - done) * per_step < seconds
 
 
 def notes_text(notes: list) -> str:
