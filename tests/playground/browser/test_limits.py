@@ -51,7 +51,7 @@ def test_stop_ends_a_run_over_seeds_and_keeps_its_pictures(page):
     wait_text(page, "limit_scores", "Stopped at seed")
     scores = text_of(page, "limit_scores")
     done = int(re.search(r"Stopped at seed (\d+) of 64\.", scores).group(1))
-    assert 8 <= done < 64 and f"correct count in" in scores and f" of {done}" in scores
+    assert 8 <= done < 64 and "correct count in" in scores and f" of {done}" in scores
     wait_images(page, "#limit_grid", done, all_loaded=False)
     assert pictures(page, "#limit_grid") == done
 
