@@ -7,10 +7,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import torch
 from PIL import Image, ImageDraw
 
-from pipelines.preview import to_pil
+from playground.lab.live import step_views
 from playground.pictures import label_font
 
 CELL_PX = 112  # each cell's picture in the grid (the bundled model's 16 px pictures, 7 times)
@@ -71,13 +70,10 @@ def step_sigma(pipe, record) -> float | None:
 
 
 def frames_of(pipe, records) -> list[Frame]:
-    """StepRecords as pictures, as Generate shows them: x̂0 decoded by the autoencoder (what the result will look
-    like), x_t through the cheap linear preview (noise looks like noise either way). One decode for all."""
-    if not records:
-        return []
-    x_t = to_pil(pipe, torch.cat([r.x_t[:1] for r in records]))
-    x0 = to_pil(pipe, torch.cat([r.x0[:1] for r in records]), "vae")
-    return [Frame(a, b, r.step, step_sigma(pipe, r)) for a, b, r in zip(x_t, x0, records)]
+    """StepRecords as pictures, as Generate shows them (lab.live.step_views: x̂0 decoded by the autoencoder, x_t
+    through the cheap linear preview, one decode for all), with each step's σ."""
+    views = step_views(pipe, records, len(records), "decoded")
+    return [Frame(v.x_t, v.x0, r.step, step_sigma(pipe, r)) for v, r in zip(views, records)]
 
 
 def sigma_text(sigma: float | None) -> str:

@@ -1,13 +1,14 @@
 """One run's steps as pictures, for the live view and the strip of every step. No gradio.
 
 `step_views` turns the StepRecords the pipeline streams into StepViews, a batch at a time (one decode of x̂0 for
-all the steps that came since the last update, made while the model runs on); `LiveRun` keeps a run's views for the scrubber, the GIF and Stop;
-`Strip` draws every step of a run as one labelled picture (x_t over x̂0, a column a step), a step at a time, with
+all the steps that came since the last update, made while the model runs on); `LiveRun` keeps a run's views for
+the scrubber, the GIF and Stop; `Strip` draws every step of a run as one labelled picture (x_t over x̂0, a column a step), a step at a time, with
 the scrubbed step framed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import torch
 from PIL import Image, ImageDraw
 
@@ -65,10 +66,6 @@ class LiveRun:
     @property
     def x0(self) -> list:
         return [v.x0 for v in self.views]
-
-    @property
-    def captions(self) -> list:
-        return [v.caption for v in self.views]
 
 
 def step_views(pipe, records: list, steps: int, preview: str = "decoded") -> list[StepView]:

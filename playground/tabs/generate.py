@@ -196,9 +196,9 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
             run.add(step_views(pipe, batch, n_steps, preview))
             if run.views and out is None and not ends_within(started, len(run.views), n_steps, UPDATE_EVERY):
                 last = len(run.views) - 1
-                so_far = [(files.path("x0", last, view(run.views[-1].x0)),
-                           f"so far: step {last + 1}/{n_steps}")]
-                yield (so_far, *live_view(files, run, last), files.strip(run, last),
+                live = live_view(files, run, last)
+                so_far = [(live[1], f"so far: step {last + 1}/{n_steps}")]  # the live x̂0's file
+                yield (so_far, *live, files.strip(run, last),
                        f"Denoising: step {last + 1} of {n_steps}…", gr.skip(),
                        gr.update(maximum=max(1, last), value=last), gr.skip())
     last = len(run.views) - 1
@@ -208,9 +208,9 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         info = stopped_text(last + 1, n_steps) + (
             " The result is the model's guess of the image at that step (x̂0); scrub through the steps made, or "
             "save them as a GIF." if run.views else "")
-        finals = [(files.path("final", 0, view(run.views[-1].x0)), f"x̂0 at step {last + 1} of {n_steps}")] \
-            if run.views else []
-        yield (finals, *(live_view(files, run, last) if run.views else (gr.skip(),) * 3),
+        live = live_view(files, run, last) if run.views else (gr.skip(),) * 3
+        finals = [(live[1], f"x̂0 at step {last + 1} of {n_steps}")] if run.views else []
+        yield (finals, *live,
                files.strip(run, last) if run.views else gr.skip(), info + notes_text(notes), run, slider,
                token_summary(pipe, prompt))
         return
