@@ -52,7 +52,7 @@ GROUND = {"sky": (44, 61), "grass": (42, 61), "sand": (46, 61), "water": (52, 61
 LIGHT_SIDES = ["left", "right", "above"]
 TIMES = ["day", "sunset", "night"]
 SHADE = 0.55  # brightness of an object's far side
-TINT = {"day": (1.0, 1.0, 1.0), "sunset": (1.0, 0.8, 0.62), "night": (0.32, 0.36, 0.55)}  # light on everything
+TINT = {"day": (1.0, 1.0, 1.0), "sunset": (1.0, 0.8, 0.62), "night": (0.42, 0.47, 0.68)}  # light on everything
 
 # Things a scene can hold, each drawn from named parts; the first part takes the colour a caption names.
 KINDS: dict[str, tuple[str, ...]] = {
