@@ -305,15 +305,16 @@ def make_single(rng, shape, colour, backdrop, size=None, position=None, mention_
 
 def count_cell(rng: Optional[np.random.Generator], cell: int, obj: Obj, backdrop: str) -> Obj:
     """A count scene's object in ``cell`` (0..8, row by row) of a 3x3 grid, jittered a little when ``rng``: the
-    whole picture on a plain backdrop, three rows of things standing on the ground on a scenic one."""
+    whole picture on a plain backdrop; on a scenic one, three rows of things standing on the ground, the middle
+    row moved half a cell sideways so that no thing stands right behind another."""
     step = SIZE / 3
-    cx = (cell % 3 + 0.5) * step + _jitter(rng, 2.0)
+    row, col = divmod(cell, 3)
     if backdrop in PLAIN:
-        return _centred(obj, cx, (cell // 3 + 0.5) * step + _jitter(rng, 2.0))
+        return _centred(obj, (col + 0.5) * step + _jitter(rng, 2.0), (row + 0.5) * step + _jitter(rng, 2.0))
     lo, hi = GROUND[backdrop]
     lo = max(lo, obj.size + 2)
-    y = lo + (cell // 3) * (hi - lo) / 2
-    return _stand(None, obj, backdrop, cx, int(round(y + _jitter(rng, 1.0))))
+    cx = (col + 0.5 + (0.25 if row == 1 else -0.25)) * step + _jitter(rng, 1.0) + 2
+    return _stand(None, obj, backdrop, cx, int(round(lo + row * (hi - lo) / 2 + _jitter(rng, 1.0))))
 
 
 def make_count(rng, n, kind, colour, backdrop, light="flat", time="day", mention_backdrop=True,
@@ -322,7 +323,7 @@ def make_count(rng, n, kind, colour, backdrop, light="flat", time="day", mention
     if not 1 <= n <= 9:
         raise ValueError("count must be 1..9")
     cells = rng.permutation(9)[:n] if rng is not None else np.arange(n)
-    template = Obj(kind, colour, COUNT_SIZE, 0, 0)
+    template = _fit(Obj(kind, colour, COUNT_SIZE, 0, 0), SIZE / 3 - 8, COUNT_SIZE)  # a car is small, to fit a cell
     if kind == "house":
         template = replace(template, parts=(("roof", "red" if colour != "red" else "brown"),))
     objs = tuple(count_cell(rng, int(c), template, backdrop) for c in sorted(int(c) for c in cells))
@@ -400,7 +401,7 @@ def make_relation(rng, first: Obj, second: Obj, relation: str, backdrop, light="
         y = _int(rng, max(lo, far.size + 2), hi - 5)
         side = 1 if rng.random() < 0.5 else -1
         cx = SIZE / 2 + _jitter(rng, 4)
-        offset = (near.width + far.width) / 4
+        offset = near.width / 2 + far.width / 10  # the near one hides at most about half of the far one
         far = _stand(rng, far, backdrop, cx - side * offset / 2, y)
         near = _stand(rng, near, backdrop, cx + side * offset / 2, y + _int(rng, 4, 6))
         a, b = (near, far) if relation == "in front of" else (far, near)

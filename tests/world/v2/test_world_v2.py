@@ -174,3 +174,15 @@ def test_todays_kinds_keep_todays_captions():
     assert DEFAULT_PAINTS["sign"]["letters"] == "black"
     with pytest.raises(ValueError):
         v2.sample_scene(rng, mix={"single": 1, "nonsense": 1})
+
+
+def test_every_thing_shows_at_least_half_of_itself():
+    from world.v2.render import sprite_of
+
+    rng = np.random.default_rng(8)
+    for kind in ("group", "relation", "trio", "character", "count"):
+        for _ in range(40):
+            scene = v2.sample_scene(rng, kind)
+            _, masks = v2.render_with_masks(scene)
+            for o, parts in zip(scene.objects, masks):
+                assert v2.object_mask(parts).sum() >= 0.5 * sprite_of(o).alpha.sum(), (scene, o)
