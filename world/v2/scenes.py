@@ -13,10 +13,10 @@ from typing import Optional
 
 import numpy as np
 
-from .vocabulary import (CHARACTERS, CLASH, KIND_COLOURS, COUNT_SIZE, GLYPH_GAP, GLYPH_H, GLYPH_W, GROUND, HAIR_COLOURS, HORIZON,
-                         KINDS, LEANERS, LETTERS, LIGHT_SIDES, NEW_RELATIONS, OBJECT_COLOURS, OLD_COLOURS, OLD_WORDS,
-                         PAIR_SIZE, PLAIN, POSITIONS, RELATIONS, SCENIC, SHAPES, SIZE, SIZES, SKINS, SMALL_KINDS,
-                         SUPPORTS, TOP, WALLS, WIDTH, WORDS)
+from .vocabulary import (CHARACTERS, CLASH, COUNT_SIZE, GLYPH_GAP, GLYPH_H, GLYPH_W, GROUND, HAIR_COLOURS,
+                         HORIZON, KIND_COLOURS, KINDS, LEANERS, LETTERS, LIGHT_SIDES, NEW_RELATIONS, OBJECT_COLOURS,
+                         OLD_COLOURS, OLD_WORDS, PAIR_SIZE, PLAIN, POSITIONS, RELATIONS, SCENIC, SHAPES, SIZE, SIZES,
+                         SKINS, SMALL_KINDS, SUPPORTS, TOP, WALLS, WIDTH, WORDS)
 
 
 @dataclass(frozen=True)
@@ -153,11 +153,13 @@ def thing(rng: np.random.Generator, kind: str, backdrop: str, avoid=(), size: Op
     if kind == "sign":
         colour = "white" if rng.random() < 0.5 and backdrop != "white" else colour
         letters = "white" if colour in DARK else "black"
-        return Obj("sign", colour, max(size, SIGN_BOARD + 8), 0, 0, parts=(("letters", letters),), word=pick(rng, WORDS))
+        return Obj("sign", colour, max(size, SIGN_BOARD + 8), 0, 0, parts=(("letters", letters),),
+                   word=pick(rng, WORDS))
     parts: tuple[tuple[str, str], ...] = ()
     if kind == "house":
         parts = (("roof", pick(rng, ["red", "brown", "gray", "blue", "black"], exclude=(colour,))),)
-    return Obj(kind, colour, size, 0, 0, parts=parts, flip=bool(rng.random() < 0.5) and kind in ("car", "bicycle", "mug"))
+    flip = bool(rng.random() < 0.5) and kind in ("car", "bicycle", "mug")
+    return Obj(kind, colour, size, 0, 0, parts=parts, flip=flip)
 
 
 def person(rng: np.random.Generator, size: int, body: str) -> Obj:

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .scenes import SIGN_BOARD, sign_width
-from .vocabulary import FONT, GLYPH_GAP, GLYPH_H, GLYPH_SCALE, GLYPH_W, KINDS
+from .vocabulary import FONT, GLYPH_GAP, GLYPH_SCALE, GLYPH_W, KINDS
 
 SS = 4  # supersampling: polygons are filled on a grid this many times finer, then averaged
 ERASE = ""  # the part name of a hole: cuts through what the object drew before it

@@ -34,7 +34,8 @@ PAINTS: dict[str, tuple[int, int, int]] = {
     "skin light": (245, 205, 170), "skin tan": (210, 150, 105), "skin dark": (130, 85, 55),
 }
 SKINS = ["skin light", "skin tan", "skin dark"]
-KIND_COLOURS = {"tree": ["green"] * 4 + ["yellow", "orange", "pink", "red"], "sun": ["yellow", "orange", "red", "white"]}
+KIND_COLOURS = {"tree": ["green"] * 4 + ["yellow", "orange", "pink", "red"],
+                "sun": ["yellow", "orange", "red", "white"]}  # kinds that come in a few colours only
 
 # Backdrops: today's plain colours, and scenes with a ground that objects stand on.
 PLAIN = ["red", "green", "blue", "yellow", "purple", "orange", "white", "black", "gray"]  # today's BACKGROUNDS

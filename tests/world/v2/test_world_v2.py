@@ -113,7 +113,8 @@ def test_light_shades_the_far_side_and_casts_a_shadow():
     ys, xs = np.nonzero(solid)
     mid = xs.mean()
     brightness = img.astype(float).sum(-1)
-    assert brightness[ys[xs < mid - 4], xs[xs < mid - 4]].mean() > brightness[ys[xs > mid + 4], xs[xs > mid + 4]].mean() + 60
+    lit_side, far_side = xs < mid - 4, xs > mid + 4
+    assert brightness[ys[lit_side], xs[lit_side]].mean() > brightness[ys[far_side], xs[far_side]].mean() + 60
     unshadowed = v2.render(replace(lit, objects=(replace(lit.objects[0], shadow=False),)))
     darker = unshadowed.astype(int).sum(-1) - brightness > 30
     assert darker[:, int(mid) + 8:].sum() > 20 and darker[:, :int(mid) - 8].sum() == 0  # the shadow falls right
