@@ -71,12 +71,13 @@ def fade_twins(z: torch.Tensor, noise: torch.Tensor, alphas_t: torch.Tensor, pai
     return noise
 
 
-def captioned_batch(seed: int, batch: int, mix: dict[str, float] | None, pairs_share: float
+def captioned_batch(seed: int, batch: int, mix: dict[str, float] | None, pairs_share: float, draw=None
                     ) -> tuple[np.ndarray, list[str], int, torch.Generator]:
     """The text encoder + UNet's batch at one step: world pictures and captions, its last rows twin count scenes
     (``pairs_share``), 10 % of captions emptied for classifier-free guidance (twins together). Returns the pictures,
-    captions, the number of twin pairs and the step's generator, which the caller draws the rest of its noise from."""
-    images, captions, _ = world.sample_batch(seed, batch, mix)
+    captions, the number of twin pairs and the step's generator, which the caller draws the rest of its noise from.
+    ``draw(seed, n)`` draws the scenes instead of the whole world (the Train tab's slices), as world.sample_batch."""
+    images, captions, _ = (draw or (lambda s, n: world.sample_batch(s, n, mix)))(seed, batch)
     pairs = count_pairs(pairs_share, batch)
     if pairs:
         images, captions = with_count_twins(images, captions, pairs, seed)

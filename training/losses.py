@@ -2,6 +2,8 @@
 timestep sampling, and the text encoder's keep-the-words auxiliary loss (``--text-aux``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from diffusers.training_utils import compute_snr
@@ -31,6 +33,30 @@ def loss_weights(noise_scheduler, timesteps: torch.Tensor, kind: str, prediction
         return torch.ones(timesteps.shape, device=timesteps.device)
     snr = compute_snr(noise_scheduler, timesteps)
     return torch.clamp(snr, max=5.0) / (snr + 1 if prediction_type == "v_prediction" else snr)
+
+
+@dataclass
+class DenoisingLoss:
+    """One batch's denoising loss and what went into it (the Train tab shows the pieces)."""
+
+    loss: torch.Tensor  # the weighted mean over the batch: what the optimizer minimises
+    per_example: torch.Tensor  # each example's plain squared error (no graph): the loss curve by noise level
+    noisy: torch.Tensor  # x_t, the model's input
+    pred: torch.Tensor  # the model's output
+    target: torch.Tensor  # what it should have been (v or the noise, per the prediction type)
+
+
+def denoising_loss(unet, noise_scheduler, z: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, text,
+                   weighting: str, prediction_type: str) -> DenoisingLoss:
+    """The UNet's loss on clean latents (or pixels) ``z`` noised with ``noise`` to timesteps ``t``, conditioned on
+    the text encoder's output ``text``: the squared error on v (or on the noise), weighted over noise levels by
+    ``loss_weights``. The recipe's phases and the Train tab both call this."""
+    noisy = noise_scheduler.add_noise(z, noise, t)
+    target = noise_scheduler.get_velocity(z, noise, t) if prediction_type == "v_prediction" else noise
+    pred = unet(noisy, t, encoder_hidden_states=text.last_hidden_state, class_labels=text.pooler_output).sample
+    error = ((pred - target) ** 2).mean((1, 2, 3))
+    weight = loss_weights(noise_scheduler, t, weighting, prediction_type)
+    return DenoisingLoss((weight * error).mean(), error.detach(), noisy, pred, target)
 
 
 def sample_timesteps(kind: str, alpha_bar: torch.Tensor, n: int, generator: torch.Generator,

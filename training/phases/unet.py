@@ -15,7 +15,7 @@ from transformers import CLIPTextModel
 
 import world
 from training.data import batch_seed, captioned_batch, fade_twins, share_within_pairs, to_tensor
-from training.losses import TextKeepsWords, bag_token_ids, loss_weights, sample_timesteps
+from training.losses import TextKeepsWords, bag_token_ids, denoising_loss, sample_timesteps
 from training.models import ModelConfig, make_scheduler, make_text_encoder, make_unet
 from training.run import lr_schedule, start
 from training.stages import load_or_build_tokenizer, noise_schedule, stage_number
@@ -100,13 +100,9 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
         t = share_within_pairs(sample_timesteps(args.timesteps, alphas, z.shape[0], g, args.t_min), pairs).to(acc.device)
         if args.count_fade:
             noise = fade_twins(z, noise, alphas[t], pairs, args.count_fade, g)
-        noisy = noise_scheduler.add_noise(z, noise, t)
-        target = noise_scheduler.get_velocity(z, noise, t) if cfg.prediction_type == "v_prediction" else noise
         with torch.set_grad_enabled(not args.freeze_text):
             enc = text_encoder(ids)
-        pred = unet(noisy, t, encoder_hidden_states=enc.last_hidden_state, class_labels=enc.pooler_output).sample
-        weight = loss_weights(noise_scheduler, t, args.loss_weight, cfg.prediction_type)
-        loss = (weight * ((pred - target) ** 2).mean((1, 2, 3))).mean()
+        loss = denoising_loss(unet, noise_scheduler, z, noise, t, enc, args.loss_weight, cfg.prediction_type).loss
         extra = {}
         if aux is not None:
             aux_loss = aux(enc.last_hidden_state, enc.pooler_output, ids)
