@@ -9,7 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from playground.registry import ModelRegistry
-from playground.tabs import compare, forward, generate, guidance, limits, model
+from playground.tabs import compare, forward, generate, guidance, limits, model, train
 
 CSS = """
 .pixelated img, #final img, #live_xt img, #live_x0 img, #grid img { image-rendering: pixelated; }
@@ -28,7 +28,7 @@ CSS = """
 #limit_explain { max-height: 470px; overflow-y: auto; }
 """
 
-TABS = (generate, compare, limits, forward, guidance, model)  # the order a learner meets the ideas
+TABS = (generate, compare, limits, forward, guidance, train, model)  # the order a learner meets the ideas
 
 
 def build_demo(registry: ModelRegistry) -> gr.Blocks:
@@ -38,5 +38,7 @@ def build_demo(registry: ModelRegistry) -> gr.Blocks:
         model_dropdown = gr.Dropdown(registry.names, value=registry.default, label="Model", elem_id="model",
                                      visible=len(registry.names) > 1)
         for tab in TABS:
-            tab.build(registry, model_dropdown)
+            end_session = tab.build(registry, model_dropdown)  # a tab with per-session resources says how to free them
+            if end_session is not None:
+                demo.unload(end_session)
     return demo

@@ -7,6 +7,7 @@ import numpy as np
 
 from playground.lab.counts import CountSweep
 from playground.lab.forward_process import schedule_arrays
+from playground.lab.training_view import SMOOTH
 
 
 def _pyplot():
@@ -141,4 +142,33 @@ def guidance_score_plot(strip):
     ax.set_title("How well the pictures follow the prompt, by guidance scale", fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
+    return _finished(fig)
+
+
+def training_loss_plot(view):
+    """A live training's loss: every step (light) and its running mean (dark); beside it the error by noise level,
+    each relative to its first report, so the curve that falls first is the level learnt first."""
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.0), dpi=100)
+    if view.losses:
+        losses = np.asarray(view.losses)
+        left.plot(view.steps, losses, color="#b8c8e8", linewidth=0.8, label="each step")
+        k = min(SMOOTH, len(losses))
+        mean = np.convolve(losses, np.ones(k) / k, mode="valid")
+        left.plot(view.steps[k - 1:], mean, color="#2a5bb0", linewidth=1.8, label=f"mean of {k} steps")
+        left.set_yscale("log")
+        left.legend(fontsize=8, loc="upper right")
+    left.set_xlabel("step")
+    left.set_title("loss (squared error on v)", fontsize=10)
+    colours = ("#3a9a50", "#d08a20", "#b03030")
+    for (name, errors), colour in zip(view.level_errors.items(), colours):
+        e = np.asarray(errors, dtype=float)
+        if len(e) and np.isfinite(e).any():
+            base = e[np.isfinite(e)][0]
+            right.plot(view.level_steps, e / base, color=colour, linewidth=1.6, label=name)
+    right.set_yscale("log")
+    right.set_xlabel("step")
+    right.set_title("error by noise level (÷ its first value)", fontsize=10)
+    if any(len(e) for e in view.level_errors.values()):
+        right.legend(fontsize=8, loc="lower left")
     return _finished(fig)

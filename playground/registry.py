@@ -4,8 +4,12 @@ The browser only ever picks a *name* from this registry; it can never name a pat
 """
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
+import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -17,11 +21,30 @@ from pipelines import PlaygroundInputError, PlaygroundPipeline, load_pipeline
 MODEL_QUEUE = "model"
 
 
+TRAINED_PER_SESSION = 3  # models a browser session trains in the Train tab and keeps (the oldest goes first)
+
+
+@dataclass
+class TrainedModel:
+    """A model trained in the Train tab: its pipeline, the session that owns it, and its folder (the download)."""
+
+    name: str
+    pipe: PlaygroundPipeline
+    owner: str
+    folder: Path
+
+
 class ModelRegistry:
+    """The models the server started with, by name, and the ones each browser session trained (Train tab): those are
+    offered to that session alone (its model menu), and removed with their folders when the session ends."""
+
     def __init__(self, pipes: "OrderedDict[str, PlaygroundPipeline]"):
         if not pipes:
             raise ValueError("at least one model is needed")
         self._pipes = OrderedDict(pipes)
+        self._trained: "OrderedDict[str, TrainedModel]" = OrderedDict()
+        self._serial = itertools.count(1)  # trained models are numbered across the server: their names never clash
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, sources: list[str], device: str = "cpu") -> "ModelRegistry":
@@ -43,9 +66,45 @@ class ModelRegistry:
     def get(self, name: str | None) -> PlaygroundPipeline:
         if name is None or name == "":
             name = self.default
-        if name not in self._pipes:
+        if name in self._pipes:
+            return self._pipes[name]
+        trained = self._trained.get(name)
+        if trained is None:
             raise PlaygroundInputError(f"Unknown model {str(name)[:80]!r}; choose one of: {', '.join(self.names)}.")
-        return self._pipes[name]
+        return trained.pipe
+
+    # ------------------------------------------------------------------ models trained in the Train tab
+
+    def add_trained(self, owner: str, label: str, pipe: PlaygroundPipeline, folder: Path) -> str:
+        """Offer ``pipe`` (trained by session ``owner``, saved in ``folder``) under a new name, which is returned;
+        the session's oldest trained model beyond TRAINED_PER_SESSION is dropped."""
+        with self._lock:
+            name = f"trained {next(self._serial)}: {label}"
+            self._trained[name] = TrainedModel(name, pipe, owner, Path(folder))
+            mine = [m for m in self._trained.values() if m.owner == owner]
+            old = mine[:-TRAINED_PER_SESSION] if len(mine) > TRAINED_PER_SESSION else []
+            for model in old:
+                del self._trained[model.name]
+        for model in old:
+            shutil.rmtree(model.folder, ignore_errors=True)
+        return name
+
+    def trained(self, owner: str) -> list[TrainedModel]:
+        """The models session ``owner`` trained, oldest first."""
+        return [m for m in list(self._trained.values()) if m.owner == owner]
+
+    def choices(self, owner: str) -> list[str]:
+        """The model menu of session ``owner``: the server's models, then the ones it trained."""
+        return self.names + [m.name for m in self.trained(owner)]
+
+    def drop_owner(self, owner: str) -> None:
+        """The session ended: forget its trained models and delete their folders."""
+        with self._lock:
+            gone = [m for m in self._trained.values() if m.owner == owner]
+            for model in gone:
+                del self._trained[model.name]
+        for model in gone:
+            shutil.rmtree(model.folder, ignore_errors=True)
 
     def pick(self, name: str | None) -> tuple[str, PlaygroundPipeline]:
         """(name, its pipeline) for a name from the browser; None or empty is the default model."""
