@@ -346,22 +346,28 @@ def train_live(settings: TrainSettings, folder: str | Path, send: Callable[[obje
     budget = run.settings.seconds
     next_samples, next_report = budget / CHECKPOINTS, REPORT_EVERY
     losses, timesteps, errors = [], [], []
-    sampled_at = 0
+    report, sampled_at = None, 0
+
+    def progress():
+        t_kept = report.timesteps[:len(report.examples["x0"])]
+        send(Progress(report.step, report.seconds, losses, timesteps, errors, run.batch_pictures(report),
+                      list(report.examples["captions"]), t_kept))
+
     while not run.out_of_time() and not should_stop():
         report = run.step()
         losses.append(report.loss)
         timesteps += report.timesteps
         errors += report.errors
         if run.seconds >= next_report or run.out_of_time():
-            t_kept = report.timesteps[:len(report.examples["x0"])]
-            send(Progress(report.step, report.seconds, losses, timesteps, errors, run.batch_pictures(report),
-                          list(report.examples["captions"]), t_kept))
+            progress()
             losses, timesteps, errors = [], [], []
             next_report = run.seconds + REPORT_EVERY
         if run.seconds >= next_samples - 1e-9:
             send(run.sample())
             sampled_at = run.step_count
             next_samples += budget / CHECKPOINTS
+    if losses:  # stopped between two reports: the steps since the last one
+        progress()
     if sampled_at != run.step_count:  # stopped between two checkpoints: the model as it is now
         send(run.sample())
     run.save(folder)

@@ -21,8 +21,8 @@ LEVELS = {"low noise (t < 333): detail": (0, 333), "middle (333 ≤ t < 667)": (
           "high noise (t ≥ 667): layout": (667, 1000)}
 SMOOTH = 25  # steps in the running mean of the loss curve
 
-BATCH_COLUMNS = (("x0", "x0: clean"), ("noise", "ε: noise"), ("noisy", "x_t: noisy input"),
-                 ("target", "target (v)"), ("pred", "prediction"), ("x0_hat", "x̂0: its guess"))
+BATCH_COLUMNS = (("x0", "x0", "clean"), ("noise", "ε", "noise"), ("noisy", "x_t", "noisy input"),
+                 ("target", "target", "v"), ("pred", "prediction", "of v"), ("x0_hat", "x̂0", "its guess"))
 RIGHT, WRONG = (40, 160, 60), (210, 50, 40)
 
 
@@ -72,6 +72,28 @@ class TrainingView:
     def recent_loss(self) -> float | None:
         return float(np.mean(self.losses[-SMOOTH:])) if self.losses else None
 
+    def halved_at(self) -> dict[str, int | None]:
+        """Per noise level, the first reported step at which its error was half its first value or less (None: not
+        yet): which level the model learns first."""
+        out = {}
+        for name, errors in self.level_errors.items():
+            e = np.asarray(errors, dtype=float)
+            known = np.flatnonzero(np.isfinite(e))
+            hit = [i for i in known if known.size and e[i] <= 0.5 * e[known[0]]]
+            out[name] = self.level_steps[hit[0]] if hit else None
+        return out
+
+    def levels_line(self) -> str:
+        """When each noise level's error halved, in words, and whether layout came before detail."""
+        halved = self.halved_at()
+        short = {name: name.split(" (")[0] for name in halved}
+        said = [f"{short[n]} by step {s}" if s is not None else f"{short[n]} not yet" for n, s in halved.items()]
+        line = "The error halved: " + ", ".join(reversed(said)) + "."
+        steps = list(halved.values())
+        if all(s is not None for s in steps) and steps[2] <= steps[1] <= steps[0] and steps[2] < steps[0]:
+            line += " The noisiest steps (layout, colour) were learnt first, the least noisy (detail) last."
+        return line
+
     def score_line(self) -> str:
         """The judge's verdict on the samples: untrained, and at the latest checkpoint."""
         if not self.samples:
@@ -95,8 +117,8 @@ class TrainingView:
                 else "**Stopping** after this step" if stopping else "**Training**")
         text = (f"{head}: step {self.step}, {self.seconds:.0f} s of {s.seconds:.0f} s, loss {loss:.3f} (mean of the "
                 f"last {min(SMOOTH, len(self.losses))} steps), {rate:.1f} steps/s ({rate * 32:.0f} pictures/s).")
-        score = self.score_line()
-        return text + ("\n\n" + score if score else "")
+        more = [line for line in (self.levels_line() if self.level_steps else "", self.score_line()) if line]
+        return "\n\n".join([text, *more])
 
     # ------------------------------------------------------------------ pictures
 
@@ -105,20 +127,21 @@ class TrainingView:
         if self.last is None:
             return None
         font, small = label_font(12), label_font(11)
-        gap, head, label_w = 4, 20, 170
+        gap, head, label_w = 6, 34, 170
         rows = len(self.last.pictures["x0"])
         out = Image.new("RGB", (label_w + len(BATCH_COLUMNS) * (thumb + gap) + gap, head + rows * (thumb + gap) + gap),
                         (255, 255, 255))
         draw = ImageDraw.Draw(out)
-        for c, (_, title) in enumerate(BATCH_COLUMNS):
-            draw.text((label_w + c * (thumb + gap), 3), title, fill=(40, 40, 40), font=small)
+        for c, (_, name, words) in enumerate(BATCH_COLUMNS):
+            draw.text((label_w + c * (thumb + gap), 2), name, fill=(0, 0, 0), font=font)
+            draw.text((label_w + c * (thumb + gap), 17), words, fill=(90, 90, 90), font=small)
         for r in range(rows):
             y = head + r * (thumb + gap)
             caption = self.last.captions[r] or "(no caption: learns the unconditional picture)"
             draw.text((4, y + 6), f"t = {self.last.example_timesteps[r]}", fill=(0, 0, 0), font=font)
             for i, line in enumerate(_wrap(f"“{caption}”", 26)[:3]):
                 draw.text((4, y + 24 + 13 * i), line, fill=(70, 70, 70), font=small)
-            for c, (key, _) in enumerate(BATCH_COLUMNS):
+            for c, (key, _, _) in enumerate(BATCH_COLUMNS):
                 picture = Image.fromarray(self.last.pictures[key][r]).resize((thumb, thumb), Image.NEAREST)
                 out.paste(picture, (label_w + c * (thumb + gap), y))
         return out

@@ -79,12 +79,17 @@ def build(registry: ModelRegistry, model: gr.Dropdown):
                 download = gr.DownloadButton("Download the model (diffusers folder, zip)", visible=False,
                                              elem_id="t_download")
             with gr.Column(scale=3):
-                samples = gr.Image(label="Samples at every tenth of the time (same prompts and seeds)",
-                                   format="png", interactive=False, elem_id="t_samples", height=560)
+                gr.Markdown("**Samples** at every tenth of the time: same prompts, same seeds (left: untrained)")
+                samples = gr.Image(show_label=False, format="png", interactive=False, elem_id="t_samples",
+                                   height=560, buttons=["download", "fullscreen"])
         with gr.Row():
-            batch = gr.Image(label="The batch as the model sees it (the last step reported)", format="png",
-                             interactive=False, elem_id="t_batch", elem_classes=["pixelated"])
-            loss = gr.Plot(label="Loss", show_label=False, elem_id="t_loss")
+            with gr.Column():
+                gr.Markdown("**The batch** as the model sees it (the last step reported)")
+                batch = gr.Image(show_label=False, format="png", interactive=False, elem_id="t_batch",
+                                 buttons=["download", "fullscreen"])
+            with gr.Column():
+                gr.Markdown("**The loss**, overall and by noise level")
+                loss = gr.Plot(show_label=False, elem_id="t_loss")
         gr.Markdown(EXPLAINER.format(**MEASURED), elem_id="t_explain")
         run = gr.State(None)  # this session's training (its RunControl): what Stop stops
 
