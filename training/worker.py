@@ -28,11 +28,15 @@ class Failed:
 
 
 def _run(settings: dict, folder: str, messages, stop, threads: int) -> None:
+    import diffusers
     import torch
+    import transformers
 
     from training.live import train_live
 
     torch.set_num_threads(threads)
+    diffusers.utils.logging.disable_progress_bar()  # loading and saving: the server's log stays readable
+    transformers.utils.logging.disable_progress_bar()
     try:
         train_live(TrainSettings(**settings), folder, messages.put, stop.is_set)
     except Exception as error:  # reported to the tab in words; the process ends either way

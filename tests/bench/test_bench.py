@@ -82,3 +82,15 @@ def test_the_streaming_bench_times_the_served_app_against_the_pipeline():
         assert pipeline > 0 and client > 0
         assert ratio_client == pytest.approx(client / pipeline, rel=0.05, abs=0.01)
     assert re.search(r"decoded by the autoencoder \d+\.\d+ ms a step, approximate \d+\.\d+ ms a step", done.stdout)
+
+
+def test_the_training_load_bench_times_generate_idle_and_during_a_training():
+    """`python -m bench.training_load --quick --model tiny`: /generate idle and while /train runs, with the ratio."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "NO_PROXY": "127.0.0.1,localhost"}
+    done = subprocess.run([sys.executable, "-m", "bench.training_load", "--quick", "--model", "tiny"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    row = [line for line in done.stdout.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    idle, busy, ratio, rate, alone = (_number(c) for c in row[0].strip("|").split("|"))
+    assert idle > 0 and busy > 0 and rate > 0 and alone > 0
+    assert ratio == pytest.approx(busy / idle, rel=0.05, abs=0.01)
