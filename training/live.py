@@ -88,7 +88,7 @@ SLICES: dict[str, Slice] = {
 # the caption through the pooled text embedding alone (no cross-attention: a step costs a fraction); "small" is the
 # bundled model's UNet with cross-attention at its lower level.
 SIZES = {"tiny": ((32, 64), 1, 0, 64, 2), "small": ((64, 128), 2, 1, 128, 4)}
-SPACES = {"latent": "the bundled autoencoder's latents", "pixel": "32 × 32 pixels, no autoencoder"}
+SPACES = {"latent": "the bundled autoencoder's 16 × 16 × 4 latents", "pixel": "32 × 32 pixels, no autoencoder"}
 SAMPLE_SEEDS = (0, 1, 2, 3)
 SAMPLE_STEPS = 20
 MIN_SECONDS, MAX_SECONDS = 10, 300  # the Train tab offers 30 s to 5 min; tests train for less

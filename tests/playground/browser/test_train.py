@@ -40,3 +40,17 @@ def test_a_training_streams_then_its_model_draws_in_generate(page):
     wait_text(page, "info", "model evaluations")
     wait_images(page, "#final", 1)
     pick(page, "model", "bundled")
+
+
+def test_stop_ends_a_training_and_keeps_its_model(page):
+    set_number(page, "t_seconds", 300)
+    page.locator("#t_train").click()
+    page.wait_for_function("() => /Training.*step (\\d+)/.test(document.getElementById('t_status').innerText)")
+    page.locator("#t_stop").click()
+    wait_text(page, "t_status", "Stopped", timeout_ms=60_000)
+    status = text_of(page, "t_status")
+    seconds = int(re.search(r"step \d+, (\d+) s of 300 s", status).group(1))
+    assert seconds < 60, status
+    assert re.search(r"The model is trained \d+: one shape, three colours \(tiny, latent, \d+ s\)", status), status
+    page.locator("#t_download").wait_for(state="visible", timeout=10_000)
+    wait_images(page, "#t_samples", 1)
