@@ -1,0 +1,215 @@
+"""Reading a 64 x 64 picture back against its scene: per thing the caption states, did the picture get it right?
+
+``judge(image, scene)`` reads the picture alone (``seeing``: pixels named after paints, blobs, the backdrop's
+rows); the scene only says what was asked. Categories, each where the caption states it:
+
+- backdrop: the rows look like the asked backdrop (plain colour, or sky/grass/sand/water/walls/floor by colour and
+  texture per row); light: the asked time of day (sunset, night), or by day the lit side of the asked thing;
+- today's four kinds as ``world.judge`` reads them at 32 px, at twice the scale: colour, shape, size, position,
+  count, colours, binding, relation, text;
+- colour: a blob of the asked paint (each thing's first part); count: blobs of the asked colour; relation: where
+  the asked things' blobs stand; fingers: fingers counted around the hand's palm; text: the sign's word read off
+  its board; character: the named character's shirt, hair and hat in their places.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional
+
+import numpy as np
+from scipy import ndimage
+
+from .hands import count_fingers
+from .scenes import Obj, Scene
+from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, paint_mask, read_backdrop)
+from .signs import read_sign
+from .sprites import sprite
+from .vocabulary import CHARACTERS, COLOURS, KINDS, PLAIN, SIZE, SKINS
+
+MAX_BACKDROP_DISTANCE = 60.0  # mean colour step per row beyond which a picture shows no backdrop we know
+MIN_AREA = 12  # pixels a blob needs to count as a thing (or, in a count, one of the things)
+BIG_AREA = 360  # today's "big"/"small" line (90 pixels at 32 px), at 64 px
+NEAR = 6  # pixels between centroids that make "left of"/"above" (today's 3, doubled)
+
+
+@lru_cache(maxsize=None)
+def _foot(kind: str) -> float:
+    """How far below its first part's bottom a thing stands, in heights of that part (from its sprite)."""
+    if kind == "sign":
+        return 0.75  # a post about three quarters of the board's height
+    part = dict(sprite(kind, 40, fingers=3).parts)[KINDS[kind][0]]
+    rows = np.nonzero(part.sum(1) > 0.5)[0] + sprite(kind, 40, fingers=3).top
+    return float(-(rows.max() + 1) / (rows.max() + 1 - rows.min()))
+
+
+class Picture:
+    """A picture as the judge reads it against one scene: its pixels named in the scene's light and backdrop."""
+
+    def __init__(self, image, scene: Scene):
+        self.img = as_array(image)
+        self.scene = scene
+        self.labels = label_pixels(self.img, scene.backdrop, scene.light, scene.time)
+
+    def blobs(self, paints, min_area: int = MIN_AREA) -> list[np.ndarray]:
+        return components(paint_mask(self.labels, paints), min_area)
+
+    def blob(self, paints) -> Optional[np.ndarray]:
+        """The largest blob of ``paints``, or None."""
+        found = self.blobs(paints)
+        return found[0] if found else None
+
+    def dominant(self) -> Optional[str]:
+        """The object colour covering the most (rim-free) pixels."""
+        areas = {c: int(paint_mask(self.labels, c).sum()) for c in COLOURS}
+        best = max(areas, key=areas.get)
+        return best if areas[best] >= MIN_AREA else None
+
+
+def classify_shape(mask: np.ndarray) -> str:
+    """Circle, square or triangle by how much of its bounding box a blob fills (about 0.79, 1 and 0.5)."""
+    x0, y0, x1, y1 = box(mask)
+    fill = mask.sum() / ((x1 - x0) * (y1 - y0))
+    return "square" if fill > 0.9 else "circle" if fill > 0.65 else "triangle"
+
+
+def _position_ok(position: str, cx: float, cy: float) -> bool:
+    lo, hi = SIZE * 0.4, SIZE * 0.6
+    return {"left": cx < lo, "right": cx > hi, "top": cy < lo, "bottom": cy > hi,
+            "centre": lo - 4 <= cx <= hi + 4 and lo - 4 <= cy <= hi + 4}[position]
+
+
+def _above(a: np.ndarray, b: np.ndarray) -> bool:
+    return centroid(a)[1] + NEAR < centroid(b)[1]
+
+
+def _left(a: np.ndarray, b: np.ndarray) -> bool:
+    return centroid(a)[0] + NEAR < centroid(b)[0]
+
+
+def _foot_of(blob: np.ndarray, obj: Obj) -> float:
+    """Where a thing stands, from the blob of its first part."""
+    _, y0, _, y1 = box(blob)
+    return y1 + _foot(obj.kind) * (y1 - y0)
+
+
+def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, second: Obj) -> bool:
+    """Does the blob of the first thing stand in ``relation`` to the second's?"""
+    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = box(a), box(b)
+    foot_a, foot_b = _foot_of(a, first), _foot_of(b, second)
+    gap = max(ax0 - bx1, bx0 - ax1)  # columns between them (negative: they overlap)
+    if relation in ("left of", "right of"):
+        return _left(a, b) if relation == "left of" else _left(b, a)
+    if relation in ("above", "below"):
+        return _above(a, b) if relation == "above" else _above(b, a)
+    if relation == "next to":
+        return gap >= -2 and abs(foot_a - foot_b) <= 5
+    if relation in ("in front of", "behind"):
+        near, far = (foot_a, foot_b) if relation == "in front of" else (foot_b, foot_a)
+        return gap < 0 and near > far + 2
+    if relation == "on top of":
+        cx = (ax0 + ax1) / 2
+        return abs(foot_a - by0) <= 4 and bx0 - 2 <= cx <= bx1 + 2
+    if relation == "leaning against":
+        return -6 <= gap <= 3 and abs(foot_a - foot_b) <= 6
+    return True  # "and"
+
+
+def read_light_side(pic: Picture, blob: np.ndarray) -> Optional[str]:
+    """The side a thing is lit from: its blob's brighter third (left, right or top), None when evenly lit."""
+    lum = pic.img.astype(np.float32).mean(-1)
+    x0, y0, x1, y1 = box(blob)
+    thirds = {}
+    for side, sl in (("left", np.s_[:, x0:x0 + (x1 - x0) // 3]), ("right", np.s_[:, x1 - (x1 - x0) // 3:x1]),
+                     ("top", np.s_[y0:y0 + (y1 - y0) // 3]), ("bottom", np.s_[y1 - (y1 - y0) // 3:y1])):
+        part = blob[sl]
+        thirds[side] = float(lum[sl][part].mean()) if part.any() else 0.0
+    if thirds["left"] > 1.15 * thirds["right"]:
+        return "left"
+    if thirds["right"] > 1.15 * thirds["left"]:
+        return "right"
+    return "above" if thirds["top"] > 1.15 * thirds["bottom"] else None
+
+
+def read_character(pic: Picture, name: str) -> bool:
+    """Is the named character there: a blob of their shirt, their hair right above it and their hat (or none)
+    above that?"""
+    looks = CHARACTERS[name]
+    for shirt in pic.blobs(looks["body"]):
+        x0, y0, x1, y1 = box(shirt)
+        h = (y1 - y0) / 0.34  # the shirt is a third of a person's height
+        cx = (x0 + x1) / 2
+        head = np.zeros_like(shirt)
+        head[max(int(y0 - 0.45 * h), 0):y0, max(int(cx - 0.2 * h), 0):int(np.ceil(cx + 0.2 * h))] = True
+        hair = (paint_mask(pic.labels, looks["hair"]) & head).sum()
+        skin = (np.isin(pic.labels, SKINS) & head).sum()
+        hat = (paint_mask(pic.labels, looks["hat"]) & head).sum() if looks["hat"] else 0
+        if hair >= 3 and skin >= 2 and (hat >= 3 if looks["hat"] else True):
+            return True
+    return False
+
+
+def _judge_old(pic: Picture, scene: Scene, res: dict[str, bool]) -> None:
+    """Today's four kinds, read as ``world.judge`` reads them."""
+    if scene.kind in ("single", "count"):
+        want = scene.objects[0]
+        res["colour"] = pic.dominant() == want.colour
+        comps = pic.blobs(want.colour)
+        if scene.kind == "single":
+            blob = comps[0] if comps else None
+            res["shape"] = blob is not None and classify_shape(blob) == want.kind
+            if scene.size:
+                area = 0 if blob is None else int(blob.sum())
+                res["size"] = area >= BIG_AREA if scene.size == "big" else 0 < area < BIG_AREA
+            if scene.position:
+                res["position"] = blob is not None and _position_ok(scene.position, *centroid(blob))
+        else:
+            res["count"] = len(comps) == scene.count
+            shapes = [classify_shape(c) for c in comps]
+            res["shape"] = shapes.count(want.kind) > max(
+                [shapes.count(s) for s in ("circle", "square", "triangle") if s != want.kind] + [0])
+    elif scene.kind == "pair":
+        first, second = scene.objects
+        ba, bb = pic.blob(first.colour), pic.blob(second.colour)
+        res["colours"] = ba is not None and bb is not None
+        res["binding"] = res["colours"] and classify_shape(ba) == first.kind and classify_shape(bb) == second.kind
+        if scene.relation != "and":
+            res["relation"] = res["colours"] and read_relation(scene.relation, ba, bb, first, second)
+    else:  # text
+        res["text"] = read_sign(pic, scene.objects[0]) == scene.word
+
+
+def judge(image, scene: Scene) -> dict[str, bool]:
+    """Per category the scene's caption states: did the picture get it right?"""
+    pic = Picture(image, scene)
+    res: dict[str, bool] = {}
+    seen_backdrop, seen_time, distance = read_backdrop(pic.img)
+    known = distance <= MAX_BACKDROP_DISTANCE
+    if scene.mention_backdrop or scene.kind == "text":
+        res["backdrop"] = known and seen_backdrop == scene.backdrop
+    if scene.kind in ("single", "count", "pair", "text"):
+        _judge_old(pic, scene, res)
+        return res
+    objs = scene.objects
+    if scene.kind == "hand":
+        hand = pic.blob(SKINS)
+        res["fingers"] = hand is not None and count_fingers(hand) == objs[0].fingers
+    elif scene.kind == "character" and scene.relation is None:
+        res["character"] = read_character(pic, objs[0].name)
+    else:
+        blobs = [pic.blob(o.colour) for o in objs]
+        res["colour"] = all(b is not None for b in blobs)
+        if scene.kind == "group":
+            res["count"] = len(pic.blobs(objs[0].colour)) == scene.count
+        if scene.kind == "sign":
+            res["text"] = read_sign(pic, objs[0]) == scene.word
+        if scene.kind == "character":
+            res["character"] = read_character(pic, objs[0].name)
+        if scene.relation is not None and scene.kind != "lean":
+            res["relation"] = res["colour"] and read_relation(scene.relation, *blobs, *objs)
+    if scene.mention_light and scene.light != "flat":
+        if scene.time != "day":
+            res["light"] = known and seen_time == scene.time
+        else:
+            lit = [b for b, o in zip([pic.blob(o.colour) for o in objs], objs) if b is not None and o.kind != "sun"]
+            res["light"] = known and seen_time == "day" and bool(lit) and read_light_side(pic, lit[0]) == scene.light
+    return res
