@@ -17,7 +17,7 @@ from .render import SHADOW
 from .vocabulary import BACKDROPS, HORIZON, PAINTS, PLAIN, SHADE, SIZE, TIMES, TINT
 
 BACKDROP = "backdrop"  # the label of pixels that look like the asked backdrop
-SHADES = (1.0, 0.78, SHADE)  # how lit a thing's pixel may be: its lit side, between, its far side
+SHADES = tuple(np.linspace(1.0, SHADE, 6))  # how lit a thing's pixel may be: from its lit side to its far side
 
 
 def as_array(image) -> np.ndarray:

@@ -7,10 +7,10 @@ from typing import Optional
 import numpy as np
 from scipy import ndimage
 
-from .scenes import Obj
-from .vocabulary import FONT, GLYPH_GAP, GLYPH_H, GLYPH_SCALE, GLYPH_W
+from .scenes import SIGN_BOARD, Obj, paint, sign_width
+from .seeing import BACKDROP, box, components
+from .vocabulary import FONT, GLYPH_GAP, GLYPH_H, GLYPH_SCALE, GLYPH_W, PAINTS, SHADE, SIZE, TINT
 
-INK = 60.0  # colour step from the board that makes a pixel part of a letter
 TILTS = (0, 8, -8, 10, -10)  # degrees a sign may lean (against a wall, against a thing)
 MIN_SCORE = 13  # of a glyph's 15 pixels that must agree for a letter to be read
 
@@ -39,26 +39,55 @@ def _read_upright(board: np.ndarray, ink: np.ndarray, n_letters: int) -> tuple[s
     return best
 
 
+def _ink(img: np.ndarray, board: np.ndarray, sign: Obj) -> np.ndarray:
+    """Where an upright board's letters are: pixels darker (black letters) or brighter (white ones, on dark
+    boards) than the board's own margin in their column, halfway to the letters' paint. Comparing within a column
+    keeps it right when the light shades the board from one side to the other."""
+    lum = img.mean(-1)
+    ys, xs = np.nonzero(board)
+    top, bottom = int(ys.min()), int(ys.max())
+    margin = np.maximum(lum[min(top + 1, SIZE - 1)], lum[max(bottom - 1, 0)])
+    board_lum, letters_lum = np.mean(PAINTS[sign.colour]), np.mean(PAINTS[paint(sign, "letters")])
+    halfway = margin[None, :] * (1 + 0.5 * (letters_lum / board_lum - 1))
+    return (lum < halfway if letters_lum < board_lum else lum > halfway) & board
+
+
+def _lit_as(img: np.ndarray, rgb: np.ndarray, darkest: float) -> np.ndarray:
+    """Where the picture shows ``rgb`` at a brightness from ``darkest`` to full: a board is one paint shaded
+    across, which a nearest-paint label may split (a white board's far side looks like steel)."""
+    s = (img * rgb).sum(-1) / float((rgb * rgb).sum())
+    off = np.sqrt(((img - s[..., None] * rgb) ** 2).sum(-1))
+    return (s > darkest) & (s < 1.1) & (off < 24)
+
+
+def boards(pic, sign: Obj) -> list[np.ndarray]:
+    """Patches that may be the asked sign's board: of its paint in some light, at least 3 pixels across (a brick
+    wall's mortar lines are thinner), no taller than a board leaning 10 degrees; first among all such pixels,
+    then among those not named after the backdrop (a sunset sky's band may touch a white board)."""
+    rgb = np.array(PAINTS[sign.colour], np.float32) * TINT[pic.scene.time]
+    paint_like = _lit_as(pic.img.astype(np.float32), rgb, 0.9 if pic.scene.light == "flat" else SHADE - 0.1)
+    tall = SIGN_BOARD + 0.18 * sign_width(sign.word) + 3
+    out = []
+    for mask in (paint_like, paint_like & (pic.labels != BACKDROP)):
+        found = components(ndimage.binary_opening(mask, np.ones((3, 3))), 40)
+        out += [b for b in map(ndimage.binary_fill_holes, found) if np.ptp(np.nonzero(b)[0]) < tall]
+    return out
+
+
 def read_sign(pic, sign: Obj) -> Optional[str]:
-    """The word on the board of the asked sign's colour, as many letters as the asked word has; None without
-    a board. ``pic`` is a ``judge.Picture``."""
-    found = pic.blobs(sign.colour, min_area=40)
-    if not found:
-        return None
-    board = ndimage.binary_fill_holes(ndimage.binary_closing(found[0], np.ones((3, 3)), border_value=1)) | found[0]
+    """The word on the asked sign's board, as many letters as the asked word has; None without a board. Each
+    board that may be it is read upright and turned back by each tilt a sign may lean at; the read whose letters
+    match the font best counts. ``pic`` is a ``judge.Picture``."""
     img = pic.img.astype(np.float32)
-    colour = np.median(img[found[0]], axis=0)
-    ink = (np.sqrt(((img - colour) ** 2).sum(-1)) > INK) & ndimage.binary_erosion(board)
-    best = ("", -1)
-    cy, cx = ndimage.center_of_mass(board)
-    for tilt in TILTS:
-        if tilt:
-            b = _rotate(board, -tilt, cx, cy) > 0.5
-            k = _rotate(ink.astype(np.float32), -tilt, cx, cy)
-        else:
-            b, k = board, ink.astype(np.float32)
-        if b.any():
-            word, total = _read_upright(b, k, len(sign.word))
+    best = (None, -1)
+    for board in boards(pic, sign):
+        cy, cx = ndimage.center_of_mass(board)
+        for tilt in TILTS:
+            b = ndimage.binary_erosion(_rotate(board, -tilt, cx, cy) > 0.5) if tilt else board
+            if not b.any():
+                continue
+            upright = np.stack([_rotate(img[..., c], -tilt, cx, cy) for c in range(3)], -1) if tilt else img
+            word, total = _read_upright(b, _ink(upright, b, sign).astype(np.float32), len(sign.word))
             if total > best[1]:
                 best = (word, total)
     return best[0]
