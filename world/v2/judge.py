@@ -140,10 +140,10 @@ def read_character(pic: Picture, name: str) -> bool:
         cx = (x0 + x1) / 2
         head = np.zeros_like(shirt)
         head[max(int(y0 - 0.45 * h), 0):y0, max(int(cx - 0.2 * h), 0):int(np.ceil(cx + 0.2 * h))] = True
-        hair = (paint_mask(pic.labels, looks["hair"]) & head).sum()
+        hair = ((pic.labels == looks["hair"]) & head).sum()  # a thin rim round the head, under a hat
         skin = (np.isin(pic.labels, SKINS) & head).sum()
         hat = (paint_mask(pic.labels, looks["hat"]) & head).sum() if looks["hat"] else 0
-        if hair >= 3 and skin >= 2 and (hat >= 3 if looks["hat"] else True):
+        if hair >= 2 and skin >= 2 and (hat >= 3 if looks["hat"] else True):
             return True
     return False
 
