@@ -41,15 +41,17 @@ def _read_upright(board: np.ndarray, ink: np.ndarray, n_letters: int) -> tuple[s
 
 def _ink(img: np.ndarray, board: np.ndarray, sign: Obj) -> np.ndarray:
     """Where an upright board's letters are: pixels darker (black letters) or brighter (white ones, on dark
-    boards) than the board's own margin in their column, halfway to the letters' paint. Comparing within a column
-    keeps it right when the light shades the board from one side to the other."""
+    boards) than the board's own margin in their column (its two outer rows, the one farthest from the letters'
+    paint), a third of the way to that paint: a soft picture leaves a lone 2 x 2 dot of a letter at four ninths.
+    Comparing within a column keeps it right when the light shades the board from one side to the other."""
     lum = img.mean(-1)
     ys, xs = np.nonzero(board)
-    top, bottom = int(ys.min()), int(ys.max())
-    margin = np.maximum(lum[min(top + 1, SIZE - 1)], lum[max(bottom - 1, 0)])
+    rows = lum[[int(ys.min()), min(int(ys.min()) + 1, SIZE - 1), max(int(ys.max()) - 1, 0), int(ys.max())]]
     board_lum, letters_lum = np.mean(PAINTS[sign.colour]), np.mean(PAINTS[paint(sign, "letters")])
-    halfway = margin[None, :] * (1 + 0.5 * (letters_lum / board_lum - 1))
-    return (lum < halfway if letters_lum < board_lum else lum > halfway) & board
+    dark = letters_lum < board_lum
+    margin = rows.max(0) if dark else rows.min(0)
+    line = margin[None, :] * (1 + 0.35 * (letters_lum / board_lum - 1))
+    return (lum < line if dark else lum > line) & board
 
 
 def _lit_as(img: np.ndarray, rgb: np.ndarray, darkest: float) -> np.ndarray:
@@ -61,16 +63,18 @@ def _lit_as(img: np.ndarray, rgb: np.ndarray, darkest: float) -> np.ndarray:
 
 
 def boards(pic, sign: Obj) -> list[np.ndarray]:
-    """Patches that may be the asked sign's board: of its paint in some light, at least 3 pixels across (a brick
-    wall's mortar lines are thinner), no taller than a board leaning 10 degrees; first among all such pixels,
+    """Patches that may be the asked sign's board: of its paint in some light, its letters' holes filled (a
+    soft picture blurs them into the board), at least 3 pixels across (a brick wall's mortar lines are
+    thinner), no taller than a board leaning 10 degrees; first among all such pixels,
     then among those not named after the backdrop (a sunset sky's band may touch a white board)."""
     rgb = np.array(PAINTS[sign.colour], np.float32) * TINT[pic.scene.time]
     paint_like = _lit_as(pic.img.astype(np.float32), rgb, 0.9 if pic.scene.light == "flat" else SHADE - 0.1)
     tall = SIGN_BOARD + 0.18 * sign_width(sign.word) + 3
     out = []
     for mask in (paint_like, paint_like & (pic.labels != BACKDROP)):
-        found = components(ndimage.binary_opening(mask, np.ones((3, 3))), 40)
-        out += [b for b in map(ndimage.binary_fill_holes, found) if np.ptp(np.nonzero(b)[0]) < tall]
+        solid = ndimage.binary_fill_holes(ndimage.binary_closing(mask, np.ones((3, 3))))
+        found = components(ndimage.binary_opening(solid, np.ones((3, 3))), 40)
+        out += [b for b in found if np.ptp(np.nonzero(b)[0]) < tall]
     return out
 
 

@@ -1,0 +1,61 @@
+"""Hard negatives for the judge's calibration: the scene with the one thing a category reads changed (another
+backdrop, colour, count, finger count, word, relation, character, light), everything else as it was. A judge that
+accepts the picture of such a scene for the asked one's category cannot tell that category apart."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .scenes import Scene, character, make_count, make_relation, pick
+from .vocabulary import CHARACTERS, COLOURS, FLIPPED, LETTERS, LIGHT_SIDES, PLAIN, SCENIC, SHAPES, SIZES, TIMES
+
+
+def _first(scene: Scene, **changes) -> Scene:
+    return replace(scene, objects=(replace(scene.objects[0], **changes),) + scene.objects[1:])
+
+
+def hard_negative(scene: Scene, category: str, rng: np.random.Generator) -> Scene:
+    """``scene`` with what ``category`` (a key of ``judge``'s answer for it) reads changed."""
+    o = scene.objects[0]
+    if category == "backdrop":
+        return replace(scene, backdrop=pick(rng, PLAIN if scene.backdrop in PLAIN else SCENIC,
+                                            exclude=(scene.backdrop, *(x.colour for x in scene.objects))))
+    if category in ("colour", "colours"):
+        return _first(scene, colour=pick(rng, list(COLOURS), exclude=(o.colour, scene.backdrop,
+                                                                      *(x.colour for x in scene.objects))))
+    if category == "shape":
+        return replace(scene, objects=tuple(replace(x, kind=pick(rng, SHAPES, exclude=(o.kind,)))
+                                            for x in scene.objects))
+    if category == "size":
+        return _first(scene, size=SIZES["small" if scene.size == "big" else "big"])
+    if category == "position":
+        return replace(scene, objects=(replace(o, x=64 - o.x, y=64 - o.y + o.size),)) if scene.position in (
+            "left", "right", "top", "bottom") else _first(scene, x=o.x + 20)
+    if category == "count":  # one too many (one too few from nine)
+        n = scene.count + 1 if scene.count < 9 else 8
+        return replace(make_count(rng, n, o.kind, o.colour, scene.backdrop, scene.light, scene.time), kind=scene.kind)
+    if category == "binding":  # colours swapped; alike shapes would not tell, so one changes its shape
+        a, b = scene.objects
+        if a.kind == b.kind:
+            return replace(scene, objects=(a, replace(b, kind=pick(rng, SHAPES, exclude=(b.kind,)))))
+        return replace(scene, objects=(replace(a, colour=b.colour), replace(b, colour=a.colour)))
+    if category == "fingers":
+        return _first(scene, fingers=o.fingers + 1 if o.fingers < 6 else 5)
+    if category == "text":
+        i = int(rng.integers(len(scene.word)))
+        word = scene.word[:i] + pick(rng, list(LETTERS), exclude=(scene.word[i],)) + scene.word[i + 1:]
+        return _first(scene, word=word)
+    if category == "relation":  # the two swap places (the flipped relation), or one is put above the other
+        a, b = scene.objects
+        if scene.relation in FLIPPED:
+            return replace(scene, objects=(replace(a, x=b.x, y=b.y), replace(b, x=a.x, y=a.y)))
+        return make_relation(rng, a, b, "above", scene.backdrop, scene.light, scene.time, kind=scene.kind)
+    if category == "character":
+        name = pick(rng, list(CHARACTERS), exclude=(o.name,))
+        return _first(scene, **{f: getattr(character(name, o.size), f) for f in ("colour", "parts", "name")})
+    if category == "light":
+        if scene.time != "day":
+            return replace(scene, time=pick(rng, TIMES, exclude=(scene.time,)))
+        return replace(scene, light=pick(rng, LIGHT_SIDES, exclude=(scene.light,)))
+    raise ValueError(f"no hard negative for {category!r}")
