@@ -91,6 +91,6 @@ def test_the_training_load_bench_times_generate_idle_and_during_a_training():
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     row = [line for line in done.stdout.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    idle, busy, ratio, rate, alone = (_number(c) for c in row[0].strip("|").split("|"))
+    idle, busy, ratio, rate, alone = (_number(c.strip()) for c in row[0].strip("|").split("|"))
     assert idle > 0 and busy > 0 and rate > 0 and alone > 0
     assert ratio == pytest.approx(busy / idle, rel=0.05, abs=0.01)
