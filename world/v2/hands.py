@@ -16,9 +16,18 @@ def _disk(radius: int) -> np.ndarray:
 
 def count_fingers(hand: np.ndarray) -> int:
     """The fingers of the hand whose pixels are ``hand``: pieces of it outside its palm (grown by 2 pixels, so
-    that neighbouring fingers part where they leave it), each counted once (4-connected)."""
+    that neighbouring fingers part where they leave it), each counted once (4-connected), and only those above
+    the palm's middle (a hand rises from the bottom edge; what sticks out below is the palm's corners) and not
+    reaching a side of the picture (a hand stands clear of them; a backdrop's line in a skin-like colour does not)."""
     palm = ndimage.binary_opening(hand, _disk(PALM_OPENING))
+    if not palm.any():
+        return 0
     fingers = hand & ~ndimage.binary_dilation(palm, _disk(2))
     labels, n = ndimage.label(fingers)
-    sizes = ndimage.sum(fingers, labels, range(1, n + 1))
-    return int((np.asarray(sizes) >= FINGER_AREA).sum())
+    for side in (labels[:, 0], labels[:, -1]):  # a line across the backdrop (a shore, a skirting board)
+        fingers &= ~np.isin(labels, side[side > 0])
+    labels, n = ndimage.label(fingers)
+    index = range(1, n + 1)
+    sizes = np.asarray(ndimage.sum(fingers, labels, index))
+    rows = np.array([c[0] for c in ndimage.center_of_mass(fingers, labels, index)]) if n else np.zeros(0)
+    return int(((sizes >= FINGER_AREA) & (rows < ndimage.center_of_mass(palm)[0])).sum())

@@ -200,7 +200,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         res["colour"] = all(b is not None for b in blobs)
         if scene.kind == "group":
             res["count"] = len(pic.blobs(objs[0].colour)) == scene.count
-        if scene.kind == "sign":
+        if scene.kind in ("sign", "lean") and objs[0].kind == "sign":
             res["text"] = read_sign(pic, objs[0]) == scene.word
         if scene.kind == "character":
             res["character"] = read_character(pic, objs[0].name)

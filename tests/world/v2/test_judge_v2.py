@@ -1,0 +1,87 @@
+"""The v2 judge's calibration: true pictures are read right, soft ones (blurred and noised, as a decoder's output
+is) nearly as often, pure noise and hard negatives rarely accepted; one thing too many is never the right count and
+four fingers are never five.
+
+Categories the rules read well are held to the issue's 0.97; the others to their measured floor, so that a change
+that makes them worse fails and one that calibrates them raises the bar (docs/world-v2.md, "The judge")."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from world import v2
+from world.v2.calibration import calibrate, soften
+from world.v2.judge import judge
+from world.v2.negatives import hard_negative
+
+CALIBRATED = {"backdrop", "binding", "colour", "colours", "position", "shape", "size", "text"}
+FLOORS = {"character": 0.8, "count": 0.65, "fingers": 0.75, "light": 0.85, "relation": 0.8}  # true pictures, today
+
+
+@pytest.fixture(scope="module")
+def results():
+    return calibrate(12, seed=5)
+
+
+def _rate(cell):
+    right, judged = cell
+    return right / judged
+
+
+def test_true_pictures_are_read_right(results):
+    low = {k: round(_rate(c["true"]), 2) for k, c in results.items() if _rate(c["true"]) < FLOORS.get(k, 0.97)}
+    assert not low, low
+    assert set(results) >= CALIBRATED | set(FLOORS)
+
+
+def test_soft_pictures_are_read_nearly_as_well(results):
+    soft_floor = {"backdrop": 0.95, "binding": 0.95, "colours": 0.95, "position": 0.95, "text": 0.7, "colour": 0.85,
+                  "shape": 0.85, "size": 0.85}
+    low = {k: round(_rate(results[k]["soft"]), 2) for k, floor in soft_floor.items()
+           if _rate(results[k]["soft"]) < floor}
+    assert not low, low
+
+
+def test_noise_and_hard_negatives_are_rarely_accepted(results):
+    high = {(k, col): round(_rate(c[col]), 2) for k, c in results.items() for col in ("noise", "negative")
+            if _rate(c[col]) > (0.35 if (k, col) == ("colour", "negative") else 0.15)}
+    assert not high, high
+
+
+def test_one_too_many_is_never_the_right_count():
+    rng = np.random.default_rng(2)
+    for _ in range(40):
+        scene = v2.sample_scene(rng, "count")
+        more = hard_negative(scene, "count", rng)
+        assert more.count == scene.count + 1 or scene.count == 9
+        for img in (v2.render(more), soften(v2.render(more), rng)):
+            assert not judge(img, scene)["count"], v2.caption(scene)
+
+
+def test_four_fingers_are_never_five():
+    """Never on true pictures; on soft ones a wooden wall's planks, as light as skin, can still split a finger
+    (1 of 40 here: not yet calibrated)."""
+    rng = np.random.default_rng(3)
+    soft_fives = 0
+    for _ in range(40):
+        scene = v2.sample_scene(rng, "hand")
+        four = replace(scene, objects=(replace(scene.objects[0], fingers=4),))
+        five = replace(scene, objects=(replace(scene.objects[0], fingers=5),))
+        assert not judge(v2.render(four), five)["fingers"], v2.caption(four)
+        soft_fives += judge(soften(v2.render(four), rng), five)["fingers"]
+    assert soft_fives <= 1
+
+
+def test_a_sign_is_read_letter_by_letter_and_leaning():
+    rng = np.random.default_rng(4)
+    scene = v2.make_lean(rng, replace(v2.thing(rng, "sign", "brick wall"), word="OPEN"), "brick wall", "left", "day")
+    assert judge(v2.render(scene), scene)["text"]
+    wrong = replace(scene, objects=(replace(scene.objects[0], word="OPEX"),))
+    assert not judge(v2.render(wrong), scene)["text"]
+
+
+def test_judge_reads_images_of_other_sizes_and_pil():
+    from PIL import Image
+    scene = v2.make_single(None, "circle", "red", "blue", size="big", position="centre")
+    big = Image.fromarray(v2.render(scene)).resize((256, 256), Image.NEAREST)
+    assert all(judge(big, scene).values())
