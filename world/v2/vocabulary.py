@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import vocabulary as today
+
 SIZE = 64  # pixels per side of every rendered image
 
-# Colours a caption may name (today's eight, then three more for objects and their parts).
+# Colours a caption may name: today's eight, the same values, then three more for objects and their parts.
 COLOURS: dict[str, tuple[int, int, int]] = {
-    "red": (220, 40, 40),
-    "green": (40, 170, 60),
-    "blue": (40, 80, 220),
-    "yellow": (240, 210, 40),
-    "purple": (140, 60, 180),
-    "orange": (245, 140, 30),
-    "white": (245, 245, 245),
-    "black": (20, 20, 20),
+    **today.COLOURS,
     "brown": (130, 80, 40),
     "pink": (245, 150, 190),
-    "gray": (128, 128, 128),
+    "gray": today.BACKGROUNDS["gray"],
 }
-OLD_COLOURS = ["red", "green", "blue", "yellow", "purple", "orange", "white", "black"]  # today's object colours
+OLD_COLOURS = list(today.OBJECT_COLOURS)  # today's object colours
 OBJECT_COLOURS = list(COLOURS)
 # Paints no caption names: the fixed colours of some parts (tyres, glass, bark) and of skin.
 PAINTS: dict[str, tuple[int, int, int]] = {
