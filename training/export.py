@@ -16,12 +16,15 @@ import world
 from training.data import to_tensor
 from training.models import ModelConfig, make_scheduler, schedule_of
 from training.stages import decoder_stages, noise_schedule, stage_match, stage_number, tune_stages, weights_mtime
+from training.worlds import run_world
 
 
 @torch.no_grad()
-def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 2048) -> list[list[float]]:
-    """Least-squares linear map from normalised latents (+1 bias row) to the mean RGB of each latent cell."""
-    images, _, _ = world.sample_batch(seed, n)
+def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 2048,
+                       source=world) -> list[list[float]]:
+    """Least-squares linear map from normalised latents (+1 bias row) to the mean RGB of each latent cell, over
+    pictures of the world ``source``."""
+    images, _, _ = source.sample_batch(seed, n)
     x = to_tensor(images)
     z = (vae.encode(x).latent_dist.mean - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
     f = x.shape[-1] // z.shape[-1]
@@ -36,6 +39,7 @@ def export(args, cfg: ModelConfig) -> None:
     from pipelines import PlaygroundPipeline
 
     out = Path(args.out)
+    pictures = run_world(args, out)  # the world the run trained on
     source = next((c for c in (out / "unet" / "final", out / "unet" / "latest") if c.exists()), None)
     # tune stages continued it: ship the newest finished one, unless the UNet was trained again since
     for tuned in tune_stages(out):
@@ -57,8 +61,10 @@ def export(args, cfg: ModelConfig) -> None:
         vae=vae,
         default_guidance_scale=args.guidance,
         default_sampler="DPM++ 2M",
-        latent_rgb_factors=latent_rgb_factors(vae, stats["latents_mean"], stats["latents_std"]),
-        model_description="Shapes world, trained from scratch by training/train.py",
+        latent_rgb_factors=latent_rgb_factors(vae, stats["latents_mean"], stats["latents_std"],
+                                              source=pictures),
+        model_description=f"{'Shapes world' if pictures is world else 'The 64 x 64 world (v2)'}, trained from scratch "
+                          f"by training/train.py",
     )
     dest = Path(args.export_to)
     pipe.save_pretrained(dest, safe_serialization=True)

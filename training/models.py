@@ -14,6 +14,7 @@ from transformers import CLIPConfig, CLIPModel, CLIPTextConfig, CLIPTextModel, C
 class ModelConfig:
     """Widths and depths. ``tiny()`` gives a config for fast tests."""
 
+    image_size: int = 32  # pixels a side of the world's pictures (world.v2: 64)
     vae_channels: tuple[int, ...] = (32, 64, 64)  # 3 levels: 32x32 pixels -> 8x8 latents
     latent_channels: int = 4
     unet_channels: tuple[int, ...] = (64, 128)
@@ -38,7 +39,7 @@ def make_vae(cfg: ModelConfig) -> AutoencoderKL:
     return AutoencoderKL(
         in_channels=3, out_channels=3, latent_channels=cfg.latent_channels,
         down_block_types=("DownEncoderBlock2D",) * n, up_block_types=("UpDecoderBlock2D",) * n,
-        block_out_channels=cfg.vae_channels, layers_per_block=1, norm_num_groups=8, sample_size=32,
+        block_out_channels=cfg.vae_channels, layers_per_block=1, norm_num_groups=8, sample_size=cfg.image_size,
         scaling_factor=1.0,
     )
 

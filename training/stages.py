@@ -44,11 +44,12 @@ def tune_stages(out: Path) -> list[Path]:
     return sorted(stages, key=lambda d: weights_mtime(d / "final"))
 
 
-def load_or_build_tokenizer(out: Path) -> CLIPTokenizer:
-    """The run's tokenizer (<out>/tokenizer), built from the world's captions by the first phase that needs it."""
+def load_or_build_tokenizer(out: Path, source=None) -> CLIPTokenizer:
+    """The run's tokenizer (<out>/tokenizer), built from the captions of its world (``source``: a world module,
+    today's by default) by the first phase that needs it."""
     tdir = out / "tokenizer"
     if not (tdir / "vocab.json").exists():
-        build_tokenizer(tdir)
+        build_tokenizer(tdir, **({"source": source} if source is not None else {}))
     return CLIPTokenizer.from_pretrained(tdir)
 
 

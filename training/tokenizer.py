@@ -29,13 +29,13 @@ def _words(text: str, byte_map) -> list[str]:
     return ["".join(byte_map[b] for b in tok.encode("utf-8")) for tok in _PAT.findall(text.lower().strip())]
 
 
-def corpus(n_captions: int = 20000, seed: int = 0) -> Counter:
-    """Word frequencies: many world captions plus a list of common English words."""
+def corpus(n_captions: int = 20000, seed: int = 0, source=world) -> Counter:
+    """Word frequencies: many captions of the world ``source`` plus a list of common English words."""
     byte_map = bytes_to_unicode()
     counts: Counter = Counter()
     rng = np.random.default_rng(seed)
     for _ in range(n_captions):
-        counts.update(_words(world.caption(world.sample_scene(rng), rng), byte_map))
+        counts.update(_words(source.caption(source.sample_scene(rng), rng), byte_map))
     common = (Path(__file__).with_name("common_words.txt")).read_text().split()
     for w in common:
         for piece in _words(w, byte_map):
@@ -74,10 +74,11 @@ def learn_bpe(counts: Counter, vocab_size: int) -> list[tuple[str, str]]:
     return merges
 
 
-def build_tokenizer(out_dir: str | Path, vocab_size: int = 1200, max_length: int = MAX_LENGTH) -> CLIPTokenizer:
+def build_tokenizer(out_dir: str | Path, vocab_size: int = 1200, max_length: int = MAX_LENGTH,
+                    source=world) -> CLIPTokenizer:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    merges = learn_bpe(corpus(), vocab_size)
+    merges = learn_bpe(corpus(source=source), vocab_size)
     base = list(bytes_to_unicode().values())
     tokens = base + [t + "</w>" for t in base] + ["".join(m) for m in merges] + ["<|startoftext|>", "<|endoftext|>"]
     vocab = {t: i for i, t in enumerate(dict.fromkeys(tokens))}

@@ -22,6 +22,7 @@ sequence of commands that made the shipped model.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from dataclasses import replace
 
 import torch
@@ -33,22 +34,20 @@ from training.phases.autoencoder import train_decoder, train_vae
 from training.phases.clip import train_clip
 from training.phases.tune import train_tune
 from training.phases.unet import train_unet
+from training.worlds import WORLDS, chosen_world, scene_shares
 
+PHASES_ON_PICTURES = ("vae", "decoder", "clip", "unet", "tune", "export")  # those that read the run's world
 PHASES = {"vae": train_vae, "decoder": train_decoder, "clip": train_clip, "unet": train_unet, "tune": train_tune,
           "export": export, "import": import_model}
 
 
 def parse_mix(text: str) -> dict[str, float]:
-    """"single=0.4,count=0.4,pair=0.15,text=0.05" -> shares (kinds left out get none)."""
+    """"single=0.4,count=0.4,pair=0.15,text=0.05" -> shares (kinds left out get none; which kinds a world has is
+    checked in parse_args, once the world is known)."""
     try:
-        mix = {kind.strip(): float(share) for kind, _, share in (part.partition("=") for part in text.split(","))}
+        return {kind.strip(): float(share) for kind, _, share in (part.partition("=") for part in text.split(","))}
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: write kind=share,..., e.g. count=0.4,single=0.6") from None
-    try:
-        world.scene_shares(mix)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-    return mix
 
 
 def _widths(text: str) -> tuple[int, ...]:
@@ -64,6 +63,9 @@ def _widths(text: str) -> tuple[int, ...]:
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--phase", choices=list(PHASES), required=True)
+    ap.add_argument("--world", choices=list(WORLDS), default=None,
+                    help="the pictures to learn: shapes (32 x 32, the bundled model's; the default) or v2 (64 x 64, "
+                         "issue 33). Chosen by a run's first phase; the later ones keep it")
     ap.add_argument("--out", default="runs/bundled", help="run folder: checkpoints, logs, intermediate weights")
     ap.add_argument("--export-to", default="assets/bundled")
     ap.add_argument("--model", default=None, metavar="FOLDER",
@@ -139,6 +141,11 @@ def parse_args(argv=None):
     ap.add_argument("--tiny", action="store_true", help="a tiny model config, for tests")
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args(argv)
+    if args.mix is not None:
+        try:
+            scene_shares(args.world or "shapes", args.mix)
+        except ValueError as e:
+            ap.error(f"argument --mix: {e}")
     if args.steps is None:
         args.steps = {"vae": 1500, "decoder": 1000, "clip": 600, "unet": 6000, "tune": 1800, "export": 0,
                       "import": 0}[args.phase]
@@ -151,6 +158,11 @@ def main(argv=None):
     cfg = ModelConfig.tiny() if args.tiny else ModelConfig()
     if args.latent_channels < 1 or args.latent_channels > 16:
         raise SystemExit(f"--latent-channels must be between 1 and 16, not {args.latent_channels}")
+    if args.phase in PHASES_ON_PICTURES:
+        source = WORLDS[chosen_world(args, Path(args.out))]
+        if source is not world and (args.count_pairs or args.phase == "clip"):
+            raise SystemExit("--count-pairs and the clip phase are for the shapes world alone, for now")
+        cfg = replace(cfg, image_size=source.SIZE)
     cfg = replace(cfg, latent_channels=args.latent_channels, pooled_text=args.pooled_text)
     if args.vae_channels:
         cfg = replace(cfg, vae_channels=args.vae_channels)

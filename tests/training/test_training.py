@@ -669,3 +669,28 @@ def test_zero_terminal_snr_ends_the_schedule_in_pure_noise_for_every_sampler(vae
     run(plain_run, "--phase", "unet", "--steps", "1")
     with pytest.raises(SystemExit, match="trained without it"):
         run(plain_run, "--phase", "tune", "--steps", "1", "--zero-terminal-snr")
+
+
+@pytest.mark.slow
+def test_the_v2_world_trains_through_every_phase_into_a_64_pixel_model(tmp_path):
+    """--world v2 (issue 33): the autoencoder, tokenizer, UNet and export read the 64 x 64 world; the run keeps
+    its world, and the exported pipeline draws 64 x 64 pictures."""
+    import json
+
+    from pipelines import load_pipeline
+
+    run(tmp_path, "--phase", "vae", "--world", "v2", "--steps", "2")
+    assert json.loads((tmp_path / "world.json").read_text()) == {"world": "v2"}
+    run(tmp_path, "--phase", "unet", "--steps", "2")  # no --world: the run's
+    with pytest.raises(SystemExit, match="trains on the v2 world"):
+        run(tmp_path, "--phase", "unet", "--world", "shapes", "--steps", "2")
+    tokenizer = load_or_build_tokenizer(tmp_path)
+    assert tokenizer.tokenize("a red bicycle leaning against a brick wall") == [
+        "a</w>", "red</w>", "bicycle</w>", "leaning</w>", "against</w>", "a</w>", "brick</w>", "wall</w>"]
+    run(tmp_path, "--phase", "export", "--export-to", str(tmp_path / "model"))
+    pipe = load_pipeline(str(tmp_path / "model"))
+    assert pipe.default_size == (64, 64) and pipe.vae.config.sample_size == 64
+    assert pipe("a red bicycle leaning against a brick wall", num_inference_steps=2, seed=0).images[0].size == (64, 64)
+    assert "64 x 64 world" in pipe.config.model_description
+    with pytest.raises(SystemExit, match="shapes world alone"):
+        run(tmp_path, "--phase", "tune", "--count-pairs", "0.5", "--steps", "2")

@@ -8,16 +8,17 @@ import torch.nn.functional as F
 from diffusers import AutoencoderKL
 from tqdm.auto import tqdm
 
-import world
 from training.data import batch_seed, to_tensor
 from training.losses import reconstruction_loss
 from training.models import ModelConfig, make_vae
 from training.run import Run, lr_schedule, start
 from training.stages import decoder_stages, stage_number
+from training.worlds import run_world
 
 
 def train_vae(args, cfg: ModelConfig) -> list[float]:
     acc, run = start(args, "vae")
+    source = run_world(args, Path(args.out))
     torch.manual_seed(args.seed)
     vae = make_vae(cfg)
     opt = torch.optim.AdamW(vae.parameters(), lr=args.lr_vae, weight_decay=0.0)
@@ -26,7 +27,7 @@ def train_vae(args, cfg: ModelConfig) -> list[float]:
     run.resume()
 
     def batch_loss(step: int):
-        images, _, _ = world.sample_batch(batch_seed(args, step, acc.process_index, acc.num_processes), args.batch)
+        images, _, _ = source.sample_batch(batch_seed(args, step, acc.process_index, acc.num_processes), args.batch)
         x = to_tensor(images).to(acc.device)
         posterior = acc.unwrap_model(vae).encode(x).latent_dist
         z = posterior.sample(generator=None)
@@ -45,6 +46,7 @@ def train_decoder(args, cfg: ModelConfig) -> list[float]:
     number = stage_number(name, "decoder")
     before = [d for d in decoder_stages(args.out) if stage_number(d.name, "decoder") < number]
     acc, run = start(args, name)
+    source = run_world(args, Path(args.out))
     torch.manual_seed(args.seed)
     vae = AutoencoderKL.from_pretrained(before[-1] / "final" if before else Path(args.out) / "vae" / "final")
     vae.requires_grad_(False)
@@ -59,7 +61,7 @@ def train_decoder(args, cfg: ModelConfig) -> list[float]:
 
     def batch_loss(step: int):
         seed = batch_seed(args, step, acc.process_index, acc.num_processes)
-        images, _, _ = world.sample_batch(seed + 7_777_777, args.batch)  # other pictures than the vae phase saw
+        images, _, _ = source.sample_batch(seed + 7_777_777, args.batch)  # other pictures than the vae phase saw
         x = to_tensor(images).to(acc.device)
         with torch.no_grad():
             posterior = model.encode(x).latent_dist

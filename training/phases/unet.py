@@ -19,12 +19,13 @@ from training.losses import TextKeepsWords, bag_token_ids, denoising_loss, sampl
 from training.models import ModelConfig, make_scheduler, make_text_encoder, make_unet
 from training.run import lr_schedule, start
 from training.stages import load_or_build_tokenizer, noise_schedule, stage_number
+from training.worlds import run_world
 
 
 @torch.no_grad()
-def latent_stats(vae: AutoencoderKL, seed: int, n: int = 4096) -> tuple[list[float], list[float]]:
-    """Per-channel mean and std of the autoencoder's latents over world images."""
-    images, _, _ = world.sample_batch(seed, n)
+def latent_stats(vae: AutoencoderKL, seed: int, n: int = 4096, source=world) -> tuple[list[float], list[float]]:
+    """Per-channel mean and std of the autoencoder's latents over pictures of the world ``source``."""
+    images, _, _ = source.sample_batch(seed, n)
     zs = torch.cat([vae.encode(to_tensor(images[i:i + 256])).latent_dist.mean for i in range(0, n, 256)])
     return zs.mean((0, 2, 3)).tolist(), zs.std((0, 2, 3)).tolist()
 
@@ -42,17 +43,18 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     """Text encoder + UNet, jointly: from scratch, or (``init``) from saved weights, e.g. phase "tune"."""
     acc, run = start(args, phase)
     out = Path(args.out)
+    source = run_world(args, out)
     vae = AutoencoderKL.from_pretrained(out / "vae" / "final").to(acc.device).eval().requires_grad_(False)
     cfg = replace(cfg, latent_channels=vae.config.latent_channels)  # the UNet denoises this vae's latents
     cfg = replace(cfg, **noise_schedule(args, out, write=init is None))
     stats_file = out / "unet" / "latent_stats.json"
     if not stats_file.exists():
-        mean, std = latent_stats(vae, seed=12345)
+        mean, std = latent_stats(vae, seed=12345, source=source)
         stats_file.write_text(json.dumps({"latents_mean": mean, "latents_std": std}))
     stats = json.loads(stats_file.read_text())
     l_mean = torch.tensor(stats["latents_mean"], device=acc.device).view(1, -1, 1, 1)
     l_std = torch.tensor(stats["latents_std"], device=acc.device).view(1, -1, 1, 1)
-    tokenizer = load_or_build_tokenizer(out)
+    tokenizer = load_or_build_tokenizer(out, source)
     torch.manual_seed(args.seed)
     if init is None:
         text_encoder = (CLIPTextModel.from_pretrained(args.text_encoder) if args.text_encoder
@@ -89,7 +91,8 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     while run.step < args.steps:
         # each tune stage sees other pictures than the stages before it
         seed = batch_seed(args, run.step, acc.process_index, acc.num_processes) + data_offset
-        images, captions, pairs, g = captioned_batch(seed, args.batch, args.mix, args.count_pairs)
+        images, captions, pairs, g = captioned_batch(seed, args.batch, args.mix, args.count_pairs,
+                                                     draw=lambda s, n: source.sample_batch(s, n, args.mix))
         ids = tokenizer(captions, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
                         return_tensors="pt").input_ids.to(acc.device)
         with torch.no_grad():
