@@ -3,7 +3,8 @@ docs/world-v2.md.
 
 Columns: true pictures judged right; the same softened as a decoder's output is (a 3 x 3 box blur and gaussian
 noise of 4/255: the stand-in for the v2 autoencoder's reconstructions until there is one); and how often the
-category is wrongly accepted on pure noise and on the picture of a hard negative (``negatives``)."""
+category is wrongly accepted on pure noise and on the picture of a hard negative (``negatives``; for "object",
+every thing of the first thing's kind turned into a kind the scene does not hold)."""
 from __future__ import annotations
 
 import sys
@@ -29,6 +30,7 @@ def soften(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def calibrate(n: int, seed: int = 0) -> dict[str, dict[str, tuple[int, int]]]:
     """Per category, per column, (judged right or accepted, judged): over ``n`` scenes of each kind."""
     rng = np.random.default_rng(seed)
+    kinds_rng = np.random.default_rng([seed, 1])  # kind-swapping negatives draw apart, so the scenes stay the same
     counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: {c: [0, 0] for c in COLUMNS})
     for kind in SCENE_MIX:
         for _ in range(n):
@@ -41,7 +43,8 @@ def calibrate(n: int, seed: int = 0) -> dict[str, dict[str, tuple[int, int]]]:
                     counts[category][column][0] += ok
                     counts[category][column][1] += 1
             for category in judge(img, scene):
-                ok = judge(render(hard_negative(scene, category, rng)), scene)[category]
+                negative = hard_negative(scene, category, kinds_rng if category == "object" else rng)
+                ok = judge(render(negative), scene)[category]
                 counts[category]["negative"][0] += ok
                 counts[category]["negative"][1] += 1
     return {k: {c: tuple(v) for c, v in cols.items()} for k, cols in counts.items()}

@@ -9,7 +9,9 @@ rows); the scene only says what was asked. Categories, each where the caption st
   count, colours, binding, relation, text;
 - colour: a blob of the asked paint (each thing's first part); count: blobs of the asked colour; relation: where
   the asked things' blobs stand; fingers: fingers counted around the hand's palm; text: the sign's word read off
-  its board; character: the named character's shirt, hair and hat in their places.
+  its board; character: the named character's shirt, hair and hat in their places;
+- object: every kind of thing the caption asks for (a circle, a house, a hand, a person...) is there, as a small
+  trained classifier (``classifier``, shipped weights, imported lazily: torch only when this is asked) finds it.
 """
 from __future__ import annotations
 
@@ -178,10 +180,22 @@ def _judge_old(pic: Picture, scene: Scene, res: dict[str, bool]) -> None:
         res["text"] = read_sign(pic, scene.objects[0]) == scene.word
 
 
+def kinds_seen(img: np.ndarray) -> Optional[set[str]]:
+    """The kinds of thing the shipped classifier finds in the picture; None where torch is not installed."""
+    try:
+        from .classifier import kinds_seen as seen
+    except ImportError:
+        return None
+    return seen(img)
+
+
 def judge(image, scene: Scene) -> dict[str, bool]:
     """Per category the scene's caption states: did the picture get it right?"""
     pic = Picture(image, scene)
     res: dict[str, bool] = {}
+    seen = kinds_seen(pic.img) if scene.objects else None
+    if seen is not None:
+        res["object"] = {o.kind for o in scene.objects} <= seen
     seen_backdrop, seen_time, distance = read_backdrop(pic.img)
     known = distance <= MAX_BACKDROP_DISTANCE
     if scene.mention_backdrop or scene.kind == "text":

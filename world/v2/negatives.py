@@ -1,18 +1,37 @@
 """Hard negatives for the judge's calibration: the scene with the one thing a category reads changed (another
-backdrop, colour, count, finger count, word, relation, character, light), everything else as it was. A judge that
-accepts the picture of such a scene for the asked one's category cannot tell that category apart."""
+backdrop, colour, count, finger count, word, relation, character, light, kind of thing), everything else as it
+was. A judge that accepts the picture of such a scene for the asked one's category cannot tell that category
+apart."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 import numpy as np
 
-from .scenes import Scene, character, make_count, make_relation, pick
-from .vocabulary import CHARACTERS, COLOURS, FLIPPED, LETTERS, LIGHT_SIDES, PLAIN, SCENIC, SHAPES, SIZES, TIMES
+from .scenes import Scene, _fit, character, make_count, make_relation, pick, thing
+from .vocabulary import (CHARACTERS, COLOURS, FLIPPED, KIND_COLOURS, KINDS, LEANERS, LETTERS, LIGHT_SIDES,
+                         OBJECT_COLOURS, PLAIN, SCENIC, SHAPES, SIZES, TIMES)
 
 
 def _first(scene: Scene, **changes) -> Scene:
     return replace(scene, objects=(replace(scene.objects[0], **changes),) + scene.objects[1:])
+
+
+def swap_kind(scene: Scene, rng: np.random.Generator) -> Scene:
+    """``scene`` with every thing of its first thing's kind turned into one kind the scene does not hold: in the
+    same place, no wider or taller than it was, in the same colour where the new kind comes in it."""
+    old = scene.objects[0].kind
+    new = pick(rng, list(KINDS), exclude=tuple(o.kind for o in scene.objects))
+    objs = []
+    for o in scene.objects:
+        if o.kind == old:
+            other = thing(rng, new, scene.backdrop, size=o.size)
+            if o.colour in KIND_COLOURS.get(new, OBJECT_COLOURS) and new != "hand":
+                other = replace(other, colour=o.colour)
+            other = _fit(other, o.width, o.size)
+            o = replace(other, x=o.x, y=o.y, shadow=o.shadow and new != "sun", tilt=o.tilt if new in LEANERS else 0)
+        objs.append(o)
+    return replace(scene, objects=tuple(objs))
 
 
 def hard_negative(scene: Scene, category: str, rng: np.random.Generator) -> Scene:
@@ -54,6 +73,8 @@ def hard_negative(scene: Scene, category: str, rng: np.random.Generator) -> Scen
     if category == "character":
         name = pick(rng, list(CHARACTERS), exclude=(o.name,))
         return _first(scene, **{f: getattr(character(name, o.size), f) for f in ("colour", "parts", "name")})
+    if category == "object":
+        return swap_kind(scene, rng)
     if category == "light":
         if scene.time != "day":
             return replace(scene, time=pick(rng, TIMES, exclude=(scene.time,)))
