@@ -137,6 +137,9 @@ def parse_args(argv=None):
     ap.add_argument("--guidance", type=float, default=4.0, help="default guidance scale written into the model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=0, metavar="N",
+                    help="render the training pictures ahead in N processes (e.g. a GPU machine's spare cores); 0 "
+                         "renders them in the training process. The batches are the same either way")
     ap.add_argument("--device", default="auto", choices=["auto", "cpu"])
     ap.add_argument("--tiny", action="store_true", help="a tiny model config, for tests")
     ap.add_argument("--resume", action="store_true")
@@ -177,6 +180,8 @@ def main(argv=None):
         cfg = replace(cfg, unet_attention_levels=args.unet_attention_levels)
     if args.t_min and (args.phase not in ("unet", "tune") or args.timesteps != "uniform" or not 0 < args.t_min < 1000):
         raise SystemExit("--t-min is for the unet and tune phases with uniform timesteps, from 1 to 999")
+    if args.workers < 0:
+        raise SystemExit(f"--workers is a number of processes, 0 or more, not {args.workers}")
     if not 0 <= args.count_fade <= 1:
         raise SystemExit(f"--count-fade is a share of the twins' difference, 0 to 1, not {args.count_fade}")
     if args.count_fade and not args.count_pairs:

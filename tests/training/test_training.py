@@ -694,3 +694,17 @@ def test_the_v2_world_trains_through_every_phase_into_a_64_pixel_model(tmp_path)
     assert "64 x 64 world" in pipe.config.model_description
     with pytest.raises(SystemExit, match="shapes world alone"):
         run(tmp_path, "--phase", "tune", "--count-pairs", "0.5", "--steps", "2")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("world_name", ["shapes", "v2"])
+def test_pictures_rendered_by_worker_processes_train_the_same_run(tmp_path, world_name):
+    """--workers 2 renders the batches in two processes, ahead of the model: the same batches, so the same losses."""
+    losses = {}
+    for workers in ("0", "2"):
+        out = tmp_path / workers
+        vae = run(out, "--phase", "vae", "--world", world_name, "--steps", "3", "--workers", workers)
+        unet = run(out, "--phase", "unet", "--steps", "3", "--count-pairs", "0" if world_name == "v2" else "0.5",
+                   "--workers", workers)
+        losses[workers] = (vae, unet)
+    assert losses["0"] == losses["2"]

@@ -13,6 +13,7 @@ from training.losses import reconstruction_loss
 from training.models import ModelConfig, make_vae
 from training.run import Run, lr_schedule, start
 from training.stages import decoder_stages, stage_number
+from training.loader import batches
 from training.worlds import run_world
 
 
@@ -26,15 +27,17 @@ def train_vae(args, cfg: ModelConfig) -> list[float]:
     vae, opt, sched = acc.prepare(vae, opt, sched)
     run.resume()
 
-    def batch_loss(step: int):
-        images, _, _ = source.sample_batch(batch_seed(args, step, acc.process_index, acc.num_processes), args.batch)
+    def pictures(step: int):
+        return source.sample_batch(batch_seed(args, step, acc.process_index, acc.num_processes), args.batch)[0]
+
+    def batch_loss(step: int, images):
         x = to_tensor(images).to(acc.device)
         posterior = acc.unwrap_model(vae).encode(x).latent_dist
         z = posterior.sample(generator=None)
         recon = acc.unwrap_model(vae).decode(z).sample
         return reconstruction_loss(recon, x) + 1e-6 * posterior.kl().mean(), recon, x
 
-    return _autoencoder_loop(args, acc, run, vae, opt, sched, list(vae.parameters()), batch_loss)
+    return _autoencoder_loop(args, acc, run, vae, opt, sched, list(vae.parameters()), pictures, batch_loss)
 
 
 def train_decoder(args, cfg: ModelConfig) -> list[float]:
@@ -59,9 +62,12 @@ def train_decoder(args, cfg: ModelConfig) -> list[float]:
     run.resume()
     model = acc.unwrap_model(vae)
 
-    def batch_loss(step: int):
+    def pictures(step: int):
         seed = batch_seed(args, step, acc.process_index, acc.num_processes)
-        images, _, _ = source.sample_batch(seed + 7_777_777, args.batch)  # other pictures than the vae phase saw
+        return source.sample_batch(seed + 7_777_777, args.batch)[0]  # other pictures than the vae phase saw
+
+    def batch_loss(step: int, images):
+        seed = batch_seed(args, step, acc.process_index, acc.num_processes)
         x = to_tensor(images).to(acc.device)
         with torch.no_grad():
             posterior = model.encode(x).latent_dist
@@ -70,14 +76,15 @@ def train_decoder(args, cfg: ModelConfig) -> list[float]:
         recon = model.decode(z).sample
         return reconstruction_loss(recon, x), recon, x
 
-    return _autoencoder_loop(args, acc, run, vae, opt, sched, trainable, batch_loss)
+    return _autoencoder_loop(args, acc, run, vae, opt, sched, trainable, pictures, batch_loss)
 
 
-def _autoencoder_loop(args, acc, run: Run, vae, opt, sched, params, batch_loss) -> list[float]:
-    """The optimisation loop of the vae and decoder phases: batch_loss(step) -> (loss, reconstruction, target)."""
+def _autoencoder_loop(args, acc, run: Run, vae, opt, sched, params, pictures, batch_loss) -> list[float]:
+    """The optimisation loop of the vae and decoder phases: pictures(step) -> the step's pictures (rendered ahead
+    with --workers), batch_loss(step, pictures) -> (loss, reconstruction, target)."""
     bar = tqdm(total=args.steps, initial=run.step, desc=run.phase, disable=not acc.is_local_main_process)
-    while run.step < args.steps:
-        loss, recon, x = batch_loss(run.step)
+    for images in batches(pictures, run.step, args.steps, args.workers):
+        loss, recon, x = batch_loss(run.step, images)
         acc.backward(loss)
         acc.clip_grad_norm_(params, 1.0)
         opt.step()

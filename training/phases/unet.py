@@ -15,6 +15,7 @@ from transformers import CLIPTextModel
 
 import world
 from training.data import batch_seed, captioned_batch, fade_twins, share_within_pairs, to_tensor
+from training.loader import batches
 from training.losses import TextKeepsWords, bag_token_ids, denoising_loss, sample_timesteps
 from training.models import ModelConfig, make_scheduler, make_text_encoder, make_unet
 from training.run import lr_schedule, start
@@ -88,11 +89,16 @@ def train_unet(args, cfg: ModelConfig, phase: str = "unet", init: Path | None = 
     data_offset = 0 if init is None else 5_555_555 * stage_number(phase)
     bar = tqdm(total=args.steps, initial=run.step, desc=phase, disable=not acc.is_local_main_process)
     t_last, n_last = time.time(), run.step
-    while run.step < args.steps:
+    def make(step: int):  # the step's pictures and captions, and the state of its generator for the rest
         # each tune stage sees other pictures than the stages before it
-        seed = batch_seed(args, run.step, acc.process_index, acc.num_processes) + data_offset
+        seed = batch_seed(args, step, acc.process_index, acc.num_processes) + data_offset
         images, captions, pairs, g = captioned_batch(seed, args.batch, args.mix, args.count_pairs,
                                                      draw=lambda s, n: source.sample_batch(s, n, args.mix))
+        return images, captions, pairs, g.get_state()
+
+    for images, captions, pairs, state in batches(make, run.step, args.steps, args.workers):
+        g = torch.Generator()
+        g.set_state(state)
         ids = tokenizer(captions, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
                         return_tensors="pt").input_ids.to(acc.device)
         with torch.no_grad():
