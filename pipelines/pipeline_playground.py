@@ -335,7 +335,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             noise = latents
         return noise.to(self._execution_device, self.unet.dtype) * init_noise_sigma
 
-    def _latent_stats(self, like: torch.Tensor) -> tuple[torch.Tensor | float, torch.Tensor | float]:
+    def latent_stats(self, like: torch.Tensor) -> tuple[torch.Tensor | float, torch.Tensor | float]:
         """(shift, scale) such that model_latents = (vae_latents - shift) * scale."""
         cfg = self.vae.config
         mean, std = cfg.get("latents_mean"), cfg.get("latents_std")
@@ -361,7 +361,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             dist = self.vae.encode(image).latent_dist
             latents.append(dist.sample(generator) if sample else dist.mode())
         latents = torch.cat(latents)
-        shift, scale = self._latent_stats(latents)
+        shift, scale = self.latent_stats(latents)
         return (latents - shift) * scale
 
     @torch.inference_mode()
@@ -378,7 +378,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             # One image at a time: less memory, and a batched VAE decode can differ from
             # a single one in the last float bits, which would break "image i of a batch
             # equals seed + i made alone".
-            shift, scale = self._latent_stats(latents)
+            shift, scale = self.latent_stats(latents)
             vae_latents = (latents / scale + shift).to(self.vae.device, self.vae.dtype)
             pixels = torch.cat([self.vae.decode(z).sample for z in vae_latents.split(1)])
         else:

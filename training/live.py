@@ -159,7 +159,7 @@ class LiveTraining:
         self.slice = SLICES[s.slice]
         parent = load_pipeline(base)  # the world's tokenizer and autoencoder
         self.tokenizer, self.vae = parent.tokenizer, parent.vae if s.space == "latent" else None
-        self.latent_stats = parent._latent_stats if self.vae is not None else None
+        self.latent_stats = parent.latent_stats if self.vae is not None else None
         widths, layers, attention, text_width, text_layers = SIZES[s.size]
         self.cfg = replace(ModelConfig(), unet_channels=widths, unet_layers=layers, unet_attention_levels=attention,
                            text_hidden=text_width,

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .scenes import Scene, _fit, character, make_count, make_relation, pick, thing
+from .scenes import Scene, fit_within, character, make_count, make_relation, pick, thing
 from .vocabulary import (CHARACTERS, COLOURS, FLIPPED, KIND_COLOURS, KINDS, LEANERS, LETTERS, LIGHT_SIDES,
                          OBJECT_COLOURS, PLAIN, SCENIC, SHAPES, SIZES, TIMES)
 
@@ -28,7 +28,7 @@ def swap_kind(scene: Scene, rng: np.random.Generator) -> Scene:
             other = thing(rng, new, scene.backdrop, size=o.size)
             if o.colour in KIND_COLOURS.get(new, OBJECT_COLOURS) and new != "hand":
                 other = replace(other, colour=o.colour)
-            other = _fit(other, o.width, o.size)
+            other = fit_within(other, o.width, o.size)
             o = replace(other, x=o.x, y=o.y, shadow=o.shadow and new != "sun", tilt=o.tilt if new in LEANERS else 0)
         objs.append(o)
     return replace(scene, objects=tuple(objs))

@@ -179,7 +179,7 @@ def character(name: str, size: int) -> Obj:
     return Obj("person", c["body"], size, 0, 0, parts=parts, name=name)
 
 
-def _fit(obj: Obj, max_w: float, max_h: float) -> Obj:
+def fit_within(obj: Obj, max_w: float, max_h: float) -> Obj:
     """``obj`` shrunk, if need be, to fit max_w x max_h (a sign shortens its post, and its word if it must)."""
     if obj.kind == "sign":
         word = obj.word
@@ -325,7 +325,7 @@ def make_count(rng, n, kind, colour, backdrop, light="flat", time="day", mention
     if not 1 <= n <= 9:
         raise ValueError("count must be 1..9")
     cells = rng.permutation(9)[:n] if rng is not None else np.arange(n)
-    template = _fit(Obj(kind, colour, COUNT_SIZE, 0, 0), SIZE / 3 - 8, COUNT_SIZE)  # a car is small, to fit a cell
+    template = fit_within(Obj(kind, colour, COUNT_SIZE, 0, 0), SIZE / 3 - 8, COUNT_SIZE)  # a car is small, to fit a cell
     if kind == "house":
         template = replace(template, parts=(("roof", "red" if colour != "red" else "brown"),))
     objs = tuple(count_cell(rng, int(c), template, backdrop) for c in sorted(int(c) for c in cells))
@@ -367,7 +367,7 @@ def make_text(rng, word, backdrop, mention_backdrop=True) -> Scene:
 def make_object(rng, obj: Obj, backdrop, light="flat", time="day", kind="object", mention_backdrop=True,
                 mention_light=True) -> Scene:
     """One thing (an "object", a "hand" or a "sign" scene) standing somewhere on the backdrop."""
-    obj = _fit(obj, SIZE - 4, SIZE - 4)
+    obj = fit_within(obj, SIZE - 4, SIZE - 4)
     return Scene(kind, backdrop, (_stand(rng, obj, backdrop),), light, time, shift=_int(rng, 0, 15),
                  mention_backdrop=mention_backdrop, mention_light=mention_light)
 
@@ -375,7 +375,7 @@ def make_object(rng, obj: Obj, backdrop, light="flat", time="day", kind="object"
 def _side_by_side(rng, objs: list[Obj], backdrop: str, y: Optional[int] = None) -> list[Obj]:
     """``objs`` shrunk to share the width and standing left to right on the same stretch of ground."""
     room = SIZE - 4 - 3 * (len(objs) - 1)
-    objs = [_fit(o, room * o.width / sum(p.width for p in objs), SIZE - 20) for o in objs]
+    objs = [fit_within(o, room * o.width / sum(p.width for p in objs), SIZE - 20) for o in objs]
     gaps = max(SIZE - 4 - sum(o.width for o in objs), 0)
     x = 2 + rng.uniform(0, gaps / len(objs))
     if y is None:
@@ -398,7 +398,7 @@ def make_relation(rng, first: Obj, second: Obj, relation: str, backdrop, light="
         a, b = pair if left_first else pair[::-1]
     elif relation in ("in front of", "behind"):
         near, far = (a, b) if relation == "in front of" else (b, a)
-        near, far = _fit(near, 34, SIZE - 22), _fit(far, 40, SIZE - 16)
+        near, far = fit_within(near, 34, SIZE - 22), fit_within(far, 40, SIZE - 16)
         lo, hi = GROUND.get(backdrop, (40, 58))
         y = _int(rng, max(lo, far.size + 2), hi - 5)
         side = 1 if rng.random() < 0.5 else -1
@@ -409,21 +409,21 @@ def make_relation(rng, first: Obj, second: Obj, relation: str, backdrop, light="
         a, b = (near, far) if relation == "in front of" else (far, near)
     elif relation in ("above", "below"):
         up, down = (a, b) if relation == "above" else (b, a)
-        up, down = _fit(up, 24, 18), _fit(down, 44, 34)
+        up, down = fit_within(up, 24, 18), fit_within(down, 44, 34)
         lo, hi = GROUND.get(backdrop, (down.size + up.size + 8, SIZE - 2))
         down = _stand(rng, down, backdrop, y=_int(rng, max(lo, down.size + up.size + 8), hi))
         up = replace(up, x=int(np.clip(down.x + round(_jitter(rng, 3)), up.width / 2 + 1, SIZE - up.width / 2 - 1)),
                      y=down.y - down.size - _int(rng, 3, 6))
         a, b = (up, down) if relation == "above" else (down, up)
     elif relation == "on top of":
-        b = _stand(rng, _fit(b, 40, 30), backdrop)
-        a = _fit(a, b.width * 0.6, min(b.y - round(TOP[b.kind] * b.size) - 2, 20))
+        b = _stand(rng, fit_within(b, 40, 30), backdrop)
+        a = fit_within(a, b.width * 0.6, min(b.y - round(TOP[b.kind] * b.size) - 2, 20))
         roof = -0.114 * b.size * (-1 if b.flip else 1) if b.kind == "car" else 0.0
         a = replace(a, x=int(round(b.x + roof)), y=b.y - int(round(TOP[b.kind] * b.size)))
     elif relation == "leaning against":
-        b = _fit(b, 34, SIZE - 20)
+        b = fit_within(b, 34, SIZE - 20)
         reach = {"house": 0.5, "tree": 0.07, "car": 0.95, "square": 0.44}[b.kind] * b.size  # b's side from its middle
-        a = _fit(a, (SIZE - 6 - b.width / 2 - reach) / 0.95, b.size * 1.1)
+        a = fit_within(a, (SIZE - 6 - b.width / 2 - reach) / 0.95, b.size * 1.1)
         side = 1 if rng.random() < 0.5 else -1  # which side of b the leaner stands on
         lo, hi = GROUND.get(backdrop, (40, 58))
         y = _int(rng, max(lo, b.size + 2), hi - 3)
@@ -460,7 +460,7 @@ def make_lean(rng, obj: Obj, wall: str, light="flat", time="day", mention_backdr
     """The lesson's picture: a thing leaning against a wall, tilted a little, standing at the wall's foot."""
     if wall not in WALLS:
         raise ValueError(f"things lean against {' or '.join(WALLS)}, not {wall!r}")
-    obj = _fit(obj, SIZE - 8, SIZE - 20)
+    obj = fit_within(obj, SIZE - 8, SIZE - 20)
     tilt = (1 if rng is None or rng.random() < 0.5 else -1) * 8
     obj = _stand(rng, replace(obj, tilt=tilt), wall, x=SIZE / 2 if rng is None else None,
                  y=GROUND[wall][0] + (0 if rng is None else _int(rng, 0, 3)))
