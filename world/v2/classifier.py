@@ -116,7 +116,7 @@ def sample(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 (n, h, w, 3) -> float (n, 3, h, w) in [-1, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+    return torch.from_numpy(np.array(images, np.uint8)).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
 
 
 def train(steps: int = STEPS, batch: int = BATCH, seed: int = SEED, log: bool = True) -> Net:
@@ -213,7 +213,6 @@ def load_net(directory: Path = HERE) -> tuple[Net, dict]:
 
 @lru_cache(maxsize=1)
 def _shipped() -> tuple[Net, dict]:
-    torch.set_num_threads(1)
     return load_net()
 
 

@@ -20,6 +20,8 @@ FLOORS = {"character": 0.8, "count": 0.65, "fingers": 0.75, "light": 0.85, "rela
 
 @pytest.fixture(scope="module")
 def results():
+    import torch
+    torch.set_num_threads(1)  # the object classifier: a picture at a time, one core is plenty
     return calibrate(12, seed=5)
 
 
