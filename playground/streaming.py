@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 import weakref
-from typing import Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -121,6 +121,13 @@ def _batches(made: queue.SimpleQueue, quit_: threading.Event, thread: threading.
     finally:
         quit_.set()
         thread.join(timeout=30)
+
+
+def later(fn: Callable[..., T], *args) -> Callable[[], T]:
+    """``fn(*args)`` started now on a thread of its own (``ahead``); call what this returns for its result (it
+    waits for it; an exception in ``fn`` is raised there). For work to overlap an update being sent."""
+    batches = ahead(fn(*args) for _ in range(1))
+    return lambda: next(item for batch in batches for item in batch)
 
 
 def stopped_text(done: int, total: int, unit: str = "step") -> str:

@@ -24,7 +24,7 @@ from playground.lab.live import PREVIEWS, LiveRun, step_views
 from playground.pictures import view
 from playground.pngmeta import Settings, SettingsParseError, read_png_settings
 from playground.registry import MODEL_QUEUE, ModelRegistry
-from playground.streaming import ahead, request_stop, stopped_text
+from playground.streaming import ahead, later, request_stop, stopped_text
 
 INTRO = """\
 **Generate.** A diffusion model starts from pure noise and removes a little of it at every step, guided by your
@@ -190,21 +190,27 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         batches = ahead(stream, run.control, every=UPDATE_EVERY)  # the model starts now, not after this update
         yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
                gr.update(interactive=False), gr.skip())
-        out, started = None, time.perf_counter()
+        out, started, pending = None, time.perf_counter(), []
         for batch in batches:
             out = next((item for item in batch if isinstance(item, PlaygroundOutput)), out)
-            run.add(step_views(pipe, batch, n_steps, preview))
-            if run.views and out is None and not ends_within(started, len(run.views), n_steps, UPDATE_EVERY):
+            pending += batch
+            made = len(run.views) + sum(not isinstance(item, PlaygroundOutput) for item in pending)
+            # a step's pictures are made when an update shows them: the steps of a run that ends before the next
+            # update could show are drawn after its result is out (below)
+            if made and out is None and not ends_within(started, made, n_steps, UPDATE_EVERY):
+                run.add(step_views(pipe, pending, n_steps, preview))
+                pending = []
                 last = len(run.views) - 1
                 live = live_view(files, run, last)
                 so_far = [(live[1], f"so far: step {last + 1}/{n_steps}")]  # the live x̂0's file
                 yield (so_far, *live, files.strip(run, last),
                        f"Denoising: step {last + 1} of {n_steps}…", gr.skip(),
                        gr.update(maximum=max(1, last), value=last), gr.skip())
-    last = len(run.views) - 1
-    slider = gr.update(minimum=0, maximum=max(1, last), value=max(0, last), step=1, interactive=last > 0)
     if out is None:  # stopped
         run.stopped = True
+        run.add(step_views(pipe, pending, n_steps, preview))
+        last = len(run.views) - 1
+        slider = gr.update(minimum=0, maximum=max(1, last), value=max(0, last), step=1, interactive=last > 0)
         info = stopped_text(last + 1, n_steps) + (
             " The result is the model's guess of the image at that step (x̂0); scrub through the steps made, or "
             "save them as a GIF." if run.views else "")
@@ -229,6 +235,14 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
             f"{', with cond and uncond batched' if 0 < out.guidance_scale != 1 else ''}) · sampler {out.sampler} · "
             f"guidance {out.guidance_scale:g} · seed {out.seeds[0]}"
             f"{'' if len(out.seeds) == 1 else f'..{out.seeds[-1]}'} · {w}×{h} px · x̂0 pictures {preview}")
+    # the result first, while the steps' pictures not drawn yet are made on another thread; then the live view, the
+    # strip and the scrubber (the last update holds every output, the result again as the same files: an API caller
+    # reads the last update alone)
+    drawn = later(step_views, pipe, pending, n_steps, preview)
+    yield finals, gr.skip(), gr.skip(), gr.skip(), gr.skip(), info + notes_text(notes), gr.skip(), gr.skip(), gr.skip()
+    run.add(drawn())
+    last = len(run.views) - 1
+    slider = gr.update(minimum=0, maximum=max(1, last), value=max(0, last), step=1, interactive=last > 0)
     yield (finals, *live_view(files, run, last), files.strip(run, last), info + notes_text(notes), run, slider,
            token_summary(pipe, prompt))
 

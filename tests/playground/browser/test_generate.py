@@ -34,7 +34,8 @@ def test_generate_tab_streams_steps_scrubs_and_exports(page):
     wait_info(page, "model evaluations")
     info = info_text(page)
     assert "12 steps" in info and "12 model evaluations" in info and "Euler" in info
-    assert "step 12/12" in page.locator("#live_caption").inner_text()
+    # the result comes first; the live view, the strip and the scrubber right after it
+    page.wait_for_function("() => document.querySelector('#live_caption').innerText.includes('step 12/12')")
     wait_images(page, "#live_xt", 1)
     wait_images(page, "#live_x0", 1)
     wait_images(page, "#strip", 1)
