@@ -16,7 +16,6 @@ import re
 import statistics
 import sys
 import tempfile
-import threading
 import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -22,7 +22,7 @@ from playground.plots import training_loss_plot
 from playground.registry import ModelRegistry
 from playground.streaming import RunControl, request_stop
 from playground.trainer import Busy, TrainingSlot
-from training.live import SIZES, SLICES, SPACES, TrainSettings
+from training.live import SLICES, SPACES, TrainSettings
 from training.worker import Failed
 
 INTRO = """\
