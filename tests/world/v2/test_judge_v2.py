@@ -15,7 +15,7 @@ from world.v2.judge import judge
 from world.v2.negatives import hard_negative
 
 CALIBRATED = {"backdrop", "binding", "colour", "colours", "object", "position", "shape", "size", "text"}
-FLOORS = {"character": 0.8, "count": 0.65, "fingers": 0.75, "light": 0.85, "relation": 0.8}  # true pictures, today
+FLOORS = {"character": 0.8, "count": 0.85, "fingers": 0.75, "light": 0.85, "relation": 0.8}  # true pictures, today
 
 
 @pytest.fixture(scope="module")
