@@ -53,6 +53,14 @@ NOT_JUDGED = {
                     "colour nor their left-to-right order",
 }
 
+NOTES = {  # how a judged category is read, where that is less than its name says
+    LESSON: "every category the judge reads in the picture (the thing's kind and colour, the wall); the lean "
+            "against a wall itself is not read",
+    "same character": "per picture, the named character's shirt, hair, skin and hat in their places; 'all seeds': "
+                      "the same character in every seed of a prompt",
+    "object class": "the kinds the caption asks for are found (a classifier), not how many nor where",
+}
+
 _ANYTHING = ["circle", "square", "triangle", "house", "tree", "car", "bicycle", "mug", "person", "sign"]
 _FLOATING = SHAPES + ["sun"]  # what can be "above" another thing
 
@@ -287,7 +295,7 @@ def _note(cat: str, key: Optional[str], rate: Optional[float]) -> Optional[str]:
     if rate is None:
         return f"not judged yet: the judge gave no {key!r} verdict here" + (
             " (torch missing: no object classifier)" if key == "object" else "")
-    return None
+    return NOTES.get(cat)
 
 
 def ceiling(categories: Optional[list[str]] = None, prompts: int = 24, seeds: int = 1, seed: int = 1000) -> dict:
@@ -361,7 +369,8 @@ def table(results: dict) -> str:
              "|---|---|---|---|---|---|---|"]
     for cat in (c for c in CATEGORIES if c in results):
         r = results[cat]
-        model = "not judged yet" if r.get("note") else _cell(r.get("model"))
+        model = "not judged yet" if r["key"] is None or (r.get("model") is None and "model" in r) \
+            else _cell(r.get("model"))
         lines.append(f"| {cat} | {r['key'] or '-'} | {model} | {_cell(r.get('all seeds'))} | "
                      f"{_cell(r.get('ceiling'))} | {_cell(r.get('autoencoder'))} | {r['n']} |")
     notes = [f"- {c}: {results[c]['note']}" for c in CATEGORIES if c in results and results[c].get("note")]

@@ -164,3 +164,30 @@ def test_evaluate_end_to_end_on_a_tiny_64px_pipeline(tmp_path):
             assert r["autoencoder"] is None  # a pixel-space pipeline has none
     table = ev.table({**res, "_meta": meta})
     assert "not judged yet" in table and "| lesson |" in table
+
+
+def test_evaluate_scores_the_autoencoders_reconstructions(tmp_path):
+    from tiny_models import build_latent_pipeline
+
+    torch.set_num_threads(1)
+    pipe = build_latent_pipeline(tmp_path)  # 16-px pictures: the judge reads them resized to 64
+    res = ev.evaluate(pipe, ["lesson", "trio binding"], prompts=1, seeds=2, steps=2)
+    assert 0.0 <= res["lesson"]["autoencoder"] <= 1.0 and res["lesson"]["n"] == 2
+    assert res["lesson"]["all seeds"] in (0.0, 1.0)
+    assert res["trio binding"]["autoencoder"] is None and res["trio binding"]["model"] is None
+
+
+def test_main_ceiling_only(monkeypatch, capsys, tmp_path):
+    import json
+    import sys
+
+    out = tmp_path / "ceiling.json"
+    monkeypatch.setattr(sys, "argv", ["evaluate_v2", "--ceiling-only", "--prompts", "2", "--threads", "1",
+                                      "--categories", "lesson,trio binding", "--json", str(out)])
+    ev.main()
+    printed = capsys.readouterr().out
+    assert "| lesson | all |" in printed and "not judged yet" in printed
+    assert json.loads(out.read_text())["lesson"]["n"] == 2
+    monkeypatch.setattr(sys, "argv", ["evaluate_v2", "--categories", "no such category"])
+    with pytest.raises(SystemExit):
+        ev.main()
