@@ -3,7 +3,7 @@
     python -m training.evaluate_v2 --model DIR                     # every category, the card's settings
     python -m training.evaluate_v2 --model DIR --prompts 8 --seeds 2 --seed 2000 \
         --categories "object class,lesson"                         # a quick look on validation seeds
-    python -m training.evaluate_v2 --ceiling-only                  # the judge on true pictures, no model
+    python -m training.evaluate_v2 --ceiling-only [--soft]         # the judge on true pictures, no model
 
 As ``training.evaluate`` does for today's world: each category is a set of prompts (canonical captions of scene
 specs built with world.v2's builders) times a set of seeds, every image judged (``world.v2.judge``) against the
@@ -298,19 +298,26 @@ def _note(cat: str, key: Optional[str], rate: Optional[float]) -> Optional[str]:
     return NOTES.get(cat)
 
 
-def ceiling(categories: Optional[list[str]] = None, prompts: int = 24, seeds: int = 1, seed: int = 1000) -> dict:
+def ceiling(categories: Optional[list[str]] = None, prompts: int = 24, seeds: int = 1, seed: int = 1000,
+            soft: bool = False) -> dict:
     """The judge on true pictures (``world.v2.render``) of each category's prompts - with ``seeds`` > 1, of as many
-    layouts of each - the best a perfect denoiser can get: {category: {"ceiling", "n", "key", "note"}}."""
+    layouts of each - the best a perfect denoiser can get: {category: {"ceiling", "n", "key", "note"}}.
+    ``soft``: the pictures blurred and noised as world.v2.calibration's stand-in for the v2 autoencoder's
+    reconstructions (until there is one)."""
+    from world.v2.calibration import soften
+
     check_categories(categories)
     out = {}
-    for cat in CATEGORIES:
+    for ci, cat in enumerate(CATEGORIES):
         if categories and cat not in categories:
             continue
         key = score_key(cat)
         hits = []
         for si, scene in enumerate(category_scenes(cat, prompts, seed)):
-            for truth in layouts(scene, seeds, seed * 1000 + CATEGORIES.index(cat) * 100 + si):
-                hits.append(judged(v2.render(truth), truth, key))
+            noise = np.random.default_rng([seed, HELD_OUT, ci, si])
+            for truth in layouts(scene, seeds, seed * 1000 + ci * 100 + si):
+                img = v2.render(truth)
+                hits.append(judged(soften(img, noise) if soft else img, truth, key))
         rate = _rate(hits)
         out[cat] = {"ceiling": rate, "n": len(hits), "key": key, "note": _note(cat, key, rate)}
     return out
@@ -388,7 +395,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1000, help="prompts and noise (the model card uses 1000)")
     ap.add_argument("--categories", default=None, help=f"comma-separated subset of: {', '.join(CATEGORIES)}")
     ap.add_argument("--no-autoencoder", action="store_true", help="skip the reconstruction ceiling")
-    ap.add_argument("--ceiling-only", action="store_true", help="only the judge on true pictures (no model)")
+    ap.add_argument("--ceiling-only", action="store_true",
+                    help="only the judge on true pictures (--seeds layouts of each prompt), no model")
+    ap.add_argument("--soft", action="store_true", help="--ceiling-only on blurred + noised true pictures")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", default=None, help="also write the results here")
     args = ap.parse_args()
@@ -401,7 +410,7 @@ def main() -> None:
     except ValueError as e:
         ap.error(str(e))
     if args.ceiling_only:
-        res = ceiling(categories, args.prompts, 1, args.seed)
+        res = ceiling(categories, args.prompts, args.seeds, args.seed, soft=args.soft)
     else:
         if args.model is None:
             ap.error("--model DIR: there is no bundled v2 model yet (or --ceiling-only)")
