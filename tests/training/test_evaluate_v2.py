@@ -182,7 +182,7 @@ def test_main_ceiling_only(monkeypatch, capsys, tmp_path):
     import sys
 
     out = tmp_path / "ceiling.json"
-    monkeypatch.setattr(sys, "argv", ["evaluate_v2", "--ceiling-only", "--prompts", "2", "--threads", "1",
+    monkeypatch.setattr(sys, "argv", ["evaluate_v2", "--ceiling-only", "--prompts", "2", "--seeds", "1", "--threads", "1",
                                       "--categories", "lesson,trio binding", "--json", str(out)])
     ev.main()
     printed = capsys.readouterr().out
