@@ -155,6 +155,16 @@ def count_things(pic: Picture, obj: Obj) -> int:
     return int(sum(max(1, int(np.floor(a / unit + 0.5))) for a in areas if a >= max(MIN_AREA, 0.35 * unit)))
 
 
+def read_hand(pic: Picture) -> Optional[np.ndarray]:
+    """The hand's pixels: its skin as the picture's pixels are named, grown by a pixel into what is nearer a skin
+    than the backdrop (nothing but a hand is asked, so a shaded or blurred finger's edge named after another paint
+    is still skin; a pixel only, so that a backdrop's skin-like seam beside it stays out)."""
+    core = paint_mask(pic.labels, SKINS)
+    near = paint_mask(label_pixels(pic.img, pic.scene.backdrop, pic.scene.light, pic.scene.time, SKINS), SKINS)
+    found = components(core | ndimage.binary_dilation(core, np.ones((3, 3)), mask=near), MIN_AREA)
+    return found[0] if found else None
+
+
 def read_light_side(pic: Picture, blob: np.ndarray) -> Optional[str]:
     """The side a thing is lit from: its blob's brighter third (left, right or top), None when evenly lit."""
     lum = pic.img.astype(np.float32).mean(-1)
@@ -244,7 +254,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         return res
     objs = scene.objects
     if scene.kind == "hand":
-        hand = pic.blob(SKINS)
+        hand = read_hand(pic)
         res["fingers"] = hand is not None and count_fingers(hand) == objs[0].fingers
     elif scene.kind == "character" and scene.relation is None:
         res["character"] = read_character(pic, objs[0].name)

@@ -70,9 +70,14 @@ def palette(name: str, light: str, time: str) -> tuple[tuple[str, ...], np.ndarr
     return (BACKDROP,) * len(ground) + tuple(labels), np.concatenate([ground, np.array(colours)]).astype(np.float32)
 
 
-def label_pixels(img: np.ndarray, name: str, light: str, time: str) -> np.ndarray:
-    """Per pixel, the palette entry it looks most like: (SIZE, SIZE) array of label strings."""
+def label_pixels(img: np.ndarray, name: str, light: str, time: str, paints=None) -> np.ndarray:
+    """Per pixel, the palette entry it looks most like: (SIZE, SIZE) array of label strings. ``paints`` keeps only
+    those paints (and the backdrop) in the palette: where nothing else is asked (a hand's skin alone), a shaded or
+    blurred pixel of it is not named after some other paint it happens to be nearer."""
     labels, colours = palette(name, light, time)
+    if paints is not None:
+        keep = [i for i, label in enumerate(labels) if label == BACKDROP or label in paints]
+        labels, colours = tuple(labels[i] for i in keep), colours[keep]
     d = ((img.astype(np.float32)[:, :, None] - colours[None, None]) ** 2).sum(-1)
     return np.array(labels, dtype=object)[d.argmin(-1)]
 
