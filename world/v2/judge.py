@@ -33,6 +33,7 @@ from .vocabulary import CHARACTERS, COLOURS, KINDS, PLAIN, SIZE, SKINS
 MAX_BACKDROP_DISTANCE = 60.0  # mean colour step per row beyond which a picture shows no backdrop we know
 MIN_AREA = 12  # pixels a blob needs to count as a thing (or, in a count, one of the things)
 BIG_AREA = 360  # today's "big"/"small" line (90 pixels at 32 px), at 64 px
+MIN_LIGHT_SLOPE = 0.08  # brightness change across a blob (against its median) below which it is evenly lit
 NEAR = 6  # pixels between centroids that make "left of"/"above" (today's 3, doubled)
 
 
@@ -166,19 +167,24 @@ def read_hand(pic: Picture) -> Optional[np.ndarray]:
 
 
 def read_light_side(pic: Picture, blob: np.ndarray) -> Optional[str]:
-    """The side a thing is lit from: its blob's brighter third (left, right or top), None when evenly lit."""
-    lum = pic.img.astype(np.float32).mean(-1)
+    """The side a thing is lit from: which way its paint darkens across its blob (a plane fitted to the brightness of
+    its inner pixels, against their median): left, right or above, whichever slope is steeper; None when evenly lit
+    (brightness changing less than MIN_LIGHT_SLOPE across the blob) or too small to tell."""
+    inner = ndimage.binary_erosion(blob)
+    inner = inner if inner.sum() >= MIN_AREA else blob
+    ys, xs = np.nonzero(inner)
+    if len(ys) < 4:
+        return None
+    lum = pic.img.astype(np.float32).mean(-1)[ys, xs]
+    lum = lum / max(float(np.median(lum)), 1.0)
+    design = np.stack([xs - xs.mean(), ys - ys.mean(), np.ones(len(xs))], 1).astype(np.float32)
+    (gx, gy, _), *_ = np.linalg.lstsq(design, lum, rcond=None)
     x0, y0, x1, y1 = box(blob)
-    thirds = {}
-    for side, sl in (("left", np.s_[:, x0:x0 + (x1 - x0) // 3]), ("right", np.s_[:, x1 - (x1 - x0) // 3:x1]),
-                     ("top", np.s_[y0:y0 + (y1 - y0) // 3]), ("bottom", np.s_[y1 - (y1 - y0) // 3:y1])):
-        part = blob[sl]
-        thirds[side] = float(lum[sl][part].mean()) if part.any() else 0.0
-    if thirds["left"] > 1.15 * thirds["right"]:
-        return "left"
-    if thirds["right"] > 1.15 * thirds["left"]:
-        return "right"
-    return "above" if thirds["top"] > 1.15 * thirds["bottom"] else None
+    if max(abs(gx) * (x1 - x0), abs(gy) * (y1 - y0)) < MIN_LIGHT_SLOPE:
+        return None
+    if abs(gx) >= abs(gy):
+        return "left" if gx < 0 else "right"
+    return "above" if gy < 0 else None
 
 
 def read_character(pic: Picture, name: str) -> bool:
