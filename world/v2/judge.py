@@ -23,7 +23,7 @@ import numpy as np
 from scipy import ndimage
 
 from .hands import count_fingers
-from .render import render
+from .render import render, sprite_of
 from .scenes import Obj, Scene
 from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, paint_mask, read_backdrop)
 from .signs import read_sign
@@ -34,6 +34,7 @@ MAX_BACKDROP_DISTANCE = 60.0  # mean colour step per row beyond which a picture 
 MIN_AREA = 12  # pixels a blob needs to count as a thing (or, in a count, one of the things)
 BIG_AREA = 360  # today's "big"/"small" line (90 pixels at 32 px), at 64 px
 MIN_LIGHT_SLOPE = 0.08  # brightness change across a blob (against its median) below which it is evenly lit
+POST_DRIFT = 4  # columns either side of a sign board's middle its post may show in (a leaning sign)
 NEAR = 6  # pixels between centroids that make "left of"/"above" (today's 3, doubled)
 
 
@@ -91,16 +92,54 @@ def _left(a: np.ndarray, b: np.ndarray) -> bool:
     return centroid(a)[0] + NEAR < centroid(b)[0]
 
 
-def _foot_of(blob: np.ndarray, obj: Obj) -> float:
-    """Where a thing stands, from the blob of its first part."""
-    _, y0, _, y1 = box(blob)
+def _foot_of(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray] = None) -> float:
+    """Where a thing stands, from the blob of its first part (a sign: the foot of its post as far as it shows, the
+    post's wood followed down from the board's middle)."""
+    x0, y0, x1, y1 = box(blob)
+    if obj.kind == "sign" and labels is not None:
+        wood = paint_mask(labels, "wood")[:, max((x0 + x1) // 2 - POST_DRIFT, 0):(x0 + x1) // 2 + POST_DRIFT + 1]
+        foot, gap = y1, 0
+        for row in range(y1, wood.shape[0]):
+            if wood[row].any():
+                foot, gap = row + 1, 0
+            elif (gap := gap + 1) > 1:
+                break
+        if foot > y1:
+            return float(foot)
     return y1 + _foot(obj.kind) * (y1 - y0)
 
 
-def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, second: Obj) -> bool:
-    """Does the blob of the first thing stand in ``relation`` to the second's?"""
+@lru_cache(maxsize=1024)
+def _first_part_area(obj: Obj) -> float:
+    """Pixels a thing's first part covers, in its sprite."""
+    return float(dict(sprite_of(obj).parts)[KINDS[obj.kind][0]].sum())
+
+
+def things_blobs(pic: Picture, objs) -> list[Optional[np.ndarray]]:
+    """Each asked thing's blob: the largest of its paint; where things share a paint, its largest blobs, each
+    thing given the one whose area is nearest its first part's (a person's blue shirt and a blue house)."""
+    out: list[Optional[np.ndarray]] = [None] * len(objs)
+    for colour in dict.fromkeys(o.colour for o in objs):
+        which = [i for i, o in enumerate(objs) if o.colour == colour]
+        found = pic.blobs(colour)[:len(which)]
+        if len(which) == 2 and len(found) == 2:
+            area = [np.log(max(f.sum(), 1)) for f in found]
+            want = [np.log(_first_part_area(objs[i])) for i in which]
+            if abs(area[0] - want[1]) + abs(area[1] - want[0]) < abs(area[0] - want[0]) + abs(area[1] - want[1]):
+                found = found[::-1]
+        for i, blob in zip(which, found):
+            out[i] = blob
+        for i in which[len(found):] if found else ():
+            out[i] = found[0]  # fewer blobs than things: they touch
+    return out
+
+
+def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, second: Obj,
+                  labels: Optional[np.ndarray] = None) -> bool:
+    """Does the blob of the first thing stand in ``relation`` to the second's? (``labels``: the picture's pixels
+    named, where a sign's post can be followed to its foot.)"""
     (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = box(a), box(b)
-    foot_a, foot_b = _foot_of(a, first), _foot_of(b, second)
+    foot_a, foot_b = _foot_of(a, first, labels), _foot_of(b, second, labels)
     gap = max(ax0 - bx1, bx0 - ax1)  # columns between them (negative: they overlap)
     if relation in ("left of", "right of"):
         return _left(a, b) if relation == "left of" else _left(b, a)
@@ -265,7 +304,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
     elif scene.kind == "character" and scene.relation is None:
         res["character"] = read_character(pic, objs[0].name)
     else:
-        blobs = [pic.blob(o.colour) for o in objs]
+        blobs = things_blobs(pic, objs)
         res["colour"] = all(b is not None for b in blobs)
         if scene.kind == "group":
             res["count"] = count_things(pic, objs[0]) == scene.count
@@ -274,7 +313,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         if scene.kind == "character":
             res["character"] = read_character(pic, objs[0].name)
         if scene.relation is not None and scene.kind != "lean":
-            res["relation"] = res["colour"] and read_relation(scene.relation, *blobs, *objs)
+            res["relation"] = res["colour"] and read_relation(scene.relation, *blobs, *objs, pic.labels)
     if scene.mention_light and scene.light != "flat":
         if scene.time != "day":
             res["light"] = known and seen_time == scene.time
