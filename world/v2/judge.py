@@ -154,7 +154,7 @@ def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, secon
         cx = (ax0 + ax1) / 2
         return abs(foot_a - by0) <= 4 and bx0 - 2 <= cx <= bx1 + 2
     if relation == "leaning against":
-        return -6 <= gap <= 3 and abs(foot_a - foot_b) <= 6
+        return -6 <= gap <= 5 and abs(foot_a - foot_b) <= 6
     return True  # "and"
 
 
