@@ -7,7 +7,7 @@ from scipy import ndimage
 
 PALM_OPENING = 3  # radius of the opening: wider than a finger (2.4-3.5 pixels), narrower than the palm
 REACH = 4  # rows below the palm's middle a finger may reach (a seam of the backdrop beside the hand runs on)
-FINGER_AREA = 6  # pixels a piece needs to count as a finger (a finger shows 15-30)
+FINGER_AREA = 11  # pixels a piece needs to count as a finger (a finger shows 15-30; a shaded finger split in two, less)
 
 
 def _disk(radius: int) -> np.ndarray:
