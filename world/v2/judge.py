@@ -35,6 +35,7 @@ MIN_AREA = 12  # pixels a blob needs to count as a thing (or, in a count, one of
 BIG_AREA = 360  # today's "big"/"small" line (90 pixels at 32 px), at 64 px
 MIN_LIGHT_SLOPE = 0.08  # brightness change across a blob (against its median) below which it is evenly lit
 POST_DRIFT = 4  # columns either side of a sign board's middle its post may show in (a leaning sign)
+PART_SHOWN = 0.4  # of a thing's area beyond whole things that counts as one more
 NEAR = 6  # pixels between centroids that make "left of"/"above" (today's 3, doubled)
 
 
@@ -192,7 +193,7 @@ def count_things(pic: Picture, obj: Obj) -> int:
     unit = min(units, key=lambda u: abs(u[1] - contrast))[0]
     groups, n = ndimage.label(ndimage.binary_dilation(mask, np.ones((3, 3))), structure=np.ones((3, 3)))
     areas = ndimage.sum(mask, groups, range(1, n + 1))
-    return int(sum(max(1, int(np.floor(a / unit + 0.5))) for a in areas if a >= max(MIN_AREA, 0.35 * unit)))
+    return int(sum(max(1, int(np.floor(a / unit + 1 - PART_SHOWN))) for a in areas if a >= max(MIN_AREA, 0.35 * unit)))
 
 
 def read_hand(pic: Picture) -> Optional[np.ndarray]:
