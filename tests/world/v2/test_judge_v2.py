@@ -15,7 +15,7 @@ from world.v2.judge import judge
 from world.v2.negatives import hard_negative
 
 CALIBRATED = {"backdrop", "binding", "colour", "colours", "object", "position", "shape", "size", "text"}
-FLOORS = {"character": 0.8, "count": 0.85, "fingers": 0.75, "light": 0.85, "relation": 0.8}  # true pictures, today
+FLOORS = {"character": 0.8, "count": 0.85, "fingers": 0.9, "light": 0.95, "relation": 0.9}  # true pictures, today
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,8 @@ def test_true_pictures_are_read_right(results):
 
 def test_soft_pictures_are_read_nearly_as_well(results):
     soft_floor = {"backdrop": 0.95, "binding": 0.95, "colours": 0.95, "position": 0.95, "text": 0.7, "colour": 0.85,
-                  "shape": 0.85, "size": 0.85, "object": 0.95}
+                  "shape": 0.85, "size": 0.85, "object": 0.95, "count": 0.9, "light": 0.85, "relation": 0.75,
+                  "fingers": 0.5}
     low = {k: round(_rate(results[k]["soft"]), 2) for k, floor in soft_floor.items()
            if _rate(results[k]["soft"]) < floor}
     assert not low, low
@@ -65,6 +66,18 @@ def test_one_too_many_is_never_the_right_count():
         assert more.count == scene.count + 1 or scene.count == 9
         for img in (v2.render(more), soften(v2.render(more), rng)):
             assert not judge(img, scene)["count"], v2.caption(scene)
+
+
+def test_a_group_is_counted_by_area():
+    """Things standing close on a scenic backdrop merge into one blob: a group's blobs are counted in things' areas,
+    and one thing more (partly hidden) is rarely taken for the right count."""
+    rng = np.random.default_rng(7)
+    right = more = 0
+    for _ in range(20):
+        scene = v2.sample_scene(rng, "group")
+        right += judge(v2.render(scene), scene)["count"]
+        more += judge(v2.render(hard_negative(scene, "count", rng)), scene)["count"]
+    assert right >= 17 and more <= 1, (right, more)  # 17 of 20 (two groups of small brown cars lost)
 
 
 def test_four_fingers_are_never_five():
