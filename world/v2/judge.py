@@ -24,7 +24,7 @@ from scipy import ndimage
 
 from .hands import count_fingers
 from .render import render, sprite_of
-from .scenes import Obj, Scene
+from .scenes import Obj, Scene, paint
 from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, paint_mask, read_backdrop)
 from .signs import read_sign
 from .sprites import sprite
@@ -35,7 +35,7 @@ MIN_AREA = 12  # pixels a blob needs to count as a thing (or, in a count, one of
 BIG_AREA = 360  # today's "big"/"small" line (90 pixels at 32 px), at 64 px
 MIN_LIGHT_SLOPE = 0.08  # brightness change across a blob (against its median) below which it is evenly lit
 POST_DRIFT = 4  # columns either side of a sign board's middle its post may show in (a leaning sign)
-PART_SHOWN = 0.4  # of a thing's area beyond whole things that counts as one more
+PART_SHOWN = 0.35  # of a thing's area beyond whole things that counts as one more
 NEAR = 6  # pixels between centroids that make "left of"/"above" (today's 3, doubled)
 
 
@@ -168,6 +168,11 @@ def _edge_contrast(img: np.ndarray, mask: np.ndarray) -> float:
     return float(change[near].mean()) if near.any() else 0.0
 
 
+def _paints(obj: Obj) -> frozenset[str]:
+    """The paints a thing shows: its parts'."""
+    return frozenset(paint(obj, part) for part in KINDS[obj.kind])
+
+
 @lru_cache(maxsize=512)
 def _unit_areas(obj: Obj, backdrop: str, light: str, time: str, shift: int) -> tuple[tuple[float, float], ...]:
     """(pixels of its paint, edge contrast) one thing like ``obj`` shows in the middle of the picture on the asked
@@ -177,7 +182,7 @@ def _unit_areas(obj: Obj, backdrop: str, light: str, time: str, shift: int) -> t
     out = []
     for version in (img, ndimage.uniform_filter(img, size=(3, 3, 1))):
         version = np.clip(version + 0.5, 0, 255).astype(np.uint8) if version is not img else img.astype(np.uint8)
-        mask = paint_mask(label_pixels(version, backdrop, light, time), obj.colour)
+        mask = paint_mask(label_pixels(version, backdrop, light, time, _paints(obj)), obj.colour)
         out.append((float(max(mask.sum(), MIN_AREA)), _edge_contrast(version, mask)))
     return tuple(out)
 
@@ -186,8 +191,10 @@ def count_things(pic: Picture, obj: Obj) -> int:
     """How many things like ``obj`` the picture shows: its paint's blobs (pieces a pixel apart joined: a thing
     split by its own shading is one), each counted as its area in things' areas (things standing close merge
     into one blob; one hidden by less than half of it still counts), one thing's area taken sharp or soft as the
-    picture looks."""
-    mask = paint_mask(pic.labels, obj.colour)
+    picture looks. Only the thing's own paints and the backdrop name pixels (nothing else is asked: a shaded brown
+    car is not bark)."""
+    labels = label_pixels(pic.img, pic.scene.backdrop, pic.scene.light, pic.scene.time, _paints(obj))
+    mask = paint_mask(labels, obj.colour)
     units = _unit_areas(obj, pic.scene.backdrop, pic.scene.light, pic.scene.time, pic.scene.shift)
     contrast = _edge_contrast(pic.img, mask)
     unit = min(units, key=lambda u: abs(u[1] - contrast))[0]
