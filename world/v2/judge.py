@@ -174,7 +174,8 @@ def _paints(obj: Obj) -> frozenset[str]:
 
 
 @lru_cache(maxsize=512)
-def _unit_areas(obj: Obj, backdrop: str, light: str, time: str, shift: int) -> tuple[tuple[float, float], ...]:
+def _unit_areas(obj: Obj, backdrop: str, light: str, time: str, shift: int,
+                own_paints: bool = True) -> tuple[tuple[float, float], ...]:
     """(pixels of its paint, edge contrast) one thing like ``obj`` shows in the middle of the picture on the asked
     backdrop and light, as the judge names pixels, drawn sharp and soft (3 x 3 box blur, a decoder's look): what a
     group's merged blobs are measured against."""
@@ -182,20 +183,22 @@ def _unit_areas(obj: Obj, backdrop: str, light: str, time: str, shift: int) -> t
     out = []
     for version in (img, ndimage.uniform_filter(img, size=(3, 3, 1))):
         version = np.clip(version + 0.5, 0, 255).astype(np.uint8) if version is not img else img.astype(np.uint8)
-        mask = paint_mask(label_pixels(version, backdrop, light, time, _paints(obj)), obj.colour)
+        mask = paint_mask(label_pixels(version, backdrop, light, time, _paints(obj) if own_paints else None),
+                          obj.colour)
         out.append((float(max(mask.sum(), MIN_AREA)), _edge_contrast(version, mask)))
     return tuple(out)
 
 
-def count_things(pic: Picture, obj: Obj) -> int:
+def count_things(pic: Picture, obj: Obj, own_paints: bool = True) -> int:
     """How many things like ``obj`` the picture shows: its paint's blobs (pieces a pixel apart joined: a thing
     split by its own shading is one), each counted as its area in things' areas (things standing close merge
     into one blob; one hidden by less than half of it still counts), one thing's area taken sharp or soft as the
-    picture looks. Only the thing's own paints and the backdrop name pixels (nothing else is asked: a shaded brown
-    car is not bark)."""
-    labels = label_pixels(pic.img, pic.scene.backdrop, pic.scene.light, pic.scene.time, _paints(obj))
+    picture looks. With ``own_paints`` (where the picture shows the asked backdrop) only the thing's own paints
+    and the backdrop name pixels (nothing else is asked: a shaded brown car is not bark)."""
+    labels = (label_pixels(pic.img, pic.scene.backdrop, pic.scene.light, pic.scene.time, _paints(obj))
+              if own_paints else pic.labels)
     mask = paint_mask(labels, obj.colour)
-    units = _unit_areas(obj, pic.scene.backdrop, pic.scene.light, pic.scene.time, pic.scene.shift)
+    units = _unit_areas(obj, pic.scene.backdrop, pic.scene.light, pic.scene.time, pic.scene.shift, own_paints)
     contrast = _edge_contrast(pic.img, mask)
     unit = min(units, key=lambda u: abs(u[1] - contrast))[0]
     groups, n = ndimage.label(ndimage.binary_dilation(mask, np.ones((3, 3))), structure=np.ones((3, 3)))
@@ -315,7 +318,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         blobs = things_blobs(pic, objs)
         res["colour"] = all(b is not None for b in blobs)
         if scene.kind == "group":
-            res["count"] = count_things(pic, objs[0]) == scene.count
+            res["count"] = count_things(pic, objs[0], known and seen_backdrop == scene.backdrop) == scene.count
         if scene.kind in ("sign", "lean") and objs[0].kind == "sign":
             res["text"] = read_sign(pic, objs[0]) == scene.word
         if scene.kind == "character":
