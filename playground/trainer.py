@@ -16,6 +16,11 @@ from training.live import TrainSettings
 from training.worker import GRACE, TrainingJob
 
 
+def _folder_name(owner: str) -> str:
+    """A session's folder name: its id's letters, digits, - and _ (a session id comes from the browser)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "", owner)[:64] or "anonymous"
+
+
 class Busy(Exception):
     """Another session's training holds the server; the message says for about how long."""
 
@@ -30,8 +35,7 @@ class TrainingSlot:
 
     def folder(self, owner: str) -> Path:
         """Session ``owner``'s folder (made on first use)."""
-        safe = re.sub(r"[^A-Za-z0-9_-]", "", owner)[:64] or "anonymous"
-        path = self.root / safe
+        path = self.root / _folder_name(owner)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -67,4 +71,4 @@ class TrainingSlot:
             job.process.join(timeout=30)
             job.kill()
             self.release(job)
-        shutil.rmtree(self.root / re.sub(r"[^A-Za-z0-9_-]", "", owner)[:64], ignore_errors=True)
+        shutil.rmtree(self.root / _folder_name(owner), ignore_errors=True)

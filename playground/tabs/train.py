@@ -18,6 +18,7 @@ import gradio as gr
 from pipelines import ModelLoadError, load_pipeline
 from playground.components import Slider, seed_box
 from playground.lab.training_view import TrainingView
+from playground.parsing import as_whole
 from playground.plots import training_loss_plot
 from playground.registry import ModelRegistry
 from playground.streaming import RunControl, request_stop
@@ -116,11 +117,6 @@ def owner_of(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "anonymous"
 
 
-def whole(x):
-    """A seed from a number box (0.0 -> 0); anything else is left for TrainSettings to refuse in words."""
-    return int(x) if isinstance(x, float) and x.is_integer() else x
-
-
 class TrainingRun:
     """One session's training as the tab's state holds it: what Stop sets."""
 
@@ -131,9 +127,11 @@ class TrainingRun:
 def train_run(registry: ModelRegistry, slot: TrainingSlot, owner: str, slice_key, size_key, space_key, budget,
               seed_value):
     """The Train button: start a training in the worker, stream what it shows, then offer the model."""
+    seed = as_whole(seed_value)  # the number box sends 0.0; anything else reaches TrainSettings' message as typed
     try:
         settings = TrainSettings(slice=slice_key, size=size_key, space=space_key,
-                                 seconds=60 if budget is None else budget, seed=whole(seed_value)).checked()
+                                 seconds=60 if budget is None else budget,
+                                 seed=seed_value if seed is None else seed).checked()
     except (TypeError, ValueError) as e:
         raise gr.Error(str(e), print_exception=False) from None
     try:
