@@ -67,6 +67,9 @@ def export(args, cfg: ModelConfig) -> None:
                           f"by training/train.py",
     )
     dest = Path(args.export_to)
+    if pictures is not world:  # the v2 world's model ships fp16 weights, which load_pipeline upcasts (issue 33)
+        for module in (pipe.text_encoder, pipe.unet, pipe.vae):
+            module.to(torch.float16)
     pipe.save_pretrained(dest, safe_serialization=True)
     print(f"[export] {source} + {decoder.parent.name}/final -> {dest}")
 
@@ -86,7 +89,7 @@ def import_model(args, cfg: ModelConfig) -> None:
             raise SystemExit(f"--model {src}: no {part}/ folder there; give a model saved by --phase export")
     if (out / "vae").exists() or (out / "unet").exists():
         raise SystemExit(f"--out {out} already holds a run; import into a new folder")
-    vae = AutoencoderKL.from_pretrained(src / "vae")
+    vae = AutoencoderKL.from_pretrained(src / "vae", torch_dtype=torch.float32)  # fp32 whatever it ships
     if vae.config.get("latents_mean") is None or vae.config.get("latents_std") is None:
         raise SystemExit(f"--model {src}: its vae config keeps no latents_mean / latents_std (not exported by train.py)")
     kept = schedule_of(DDPMScheduler.from_pretrained(src / "scheduler"))
@@ -101,8 +104,8 @@ def import_model(args, cfg: ModelConfig) -> None:
     (out / "unet" / "latent_stats.json").write_text(json.dumps({"latents_mean": list(vae.config.latents_mean),
                                                                 "latents_std": list(vae.config.latents_std)}))
     (out / "unet" / "noise_schedule.json").write_text(json.dumps({"snr_shift": kept[0], "zero_terminal_snr": kept[1]}))
-    CLIPTextModel.from_pretrained(src / "text_encoder").save_pretrained(out / stage / "final" / "text_encoder")
-    UNet2DConditionModel.from_pretrained(src / "unet").save_pretrained(out / stage / "final" / "unet")
+    CLIPTextModel.from_pretrained(src / "text_encoder", torch_dtype=torch.float32).save_pretrained(out / stage / "final" / "text_encoder")
+    UNet2DConditionModel.from_pretrained(src / "unet", torch_dtype=torch.float32).save_pretrained(out / stage / "final" / "unet")
     (out / "imported.json").write_text(json.dumps({"model": str(src), "stage": stage, "training": training}, indent=1))
     print(f"[import] {src} -> {out} (text encoder + UNet as {stage}/final); continue with "
           f"--phase tune --init {stage} --name {'tune' if stage == 'unet' else f'tune{stage_number(stage) + 1}'}")

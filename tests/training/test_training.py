@@ -692,6 +692,14 @@ def test_the_v2_world_trains_through_every_phase_into_a_64_pixel_model(tmp_path)
     assert pipe.default_size == (64, 64) and pipe.vae.config.sample_size == 64
     assert pipe("a red bicycle leaning against a brick wall", num_inference_steps=2, seed=0).images[0].size == (64, 64)
     assert "64 x 64 world" in pipe.config.model_description
+    for part in ("text_encoder", "unet", "vae"):  # shipped as fp16, upcast on load (issue 33)
+        (weights,) = (tmp_path / "model" / part).glob("*.safetensors")
+        assert {t.dtype for t in load_file(weights).values()} == {torch.float16}, part
+        assert {p.dtype for p in getattr(pipe, part).parameters()} == {torch.float32}, part
+    run(tmp_path / "again", "--phase", "import", "--model", str(tmp_path / "model"))  # a tune continues it in fp32
+    for part in ("vae/final", "unet/final/unet", "unet/final/text_encoder"):
+        (weights,) = (tmp_path / "again" / part).glob("*.safetensors")
+        assert {t.dtype for t in load_file(weights).values()} == {torch.float32}, part
     with pytest.raises(SystemExit, match="shapes world alone"):
         run(tmp_path, "--phase", "tune", "--count-pairs", "0.5", "--steps", "2")
 
