@@ -1,6 +1,7 @@
 """Launch the diffusion playground.
 
-    python app.py                          # the bundled model, on http://127.0.0.1:7860
+    python app.py                          # the bundled models (the default first), on http://127.0.0.1:7860
+    python app.py --model shapes-32        # only the 32x32 shapes model
     python app.py --model path/to/sd-folder --model bundled --port 8000
     python app.py --host 0.0.0.0           # reachable from other machines: see "Running it for others"
 
@@ -25,9 +26,14 @@ LAUNCH_OPTIONS = dict(show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD_
 
 
 def parse_args(argv=None):
+    from pipelines.loading import BUNDLED, DEFAULT_BUNDLED  # torch and diffusers, not gradio
+
     ap = argparse.ArgumentParser(description="Diffusion playground")
     ap.add_argument("--model", action="append", default=None,
-                    help="'bundled' (default), a diffusers folder or a hub id; give it several times to offer several")
+                    help=f"a bundled model by name ({', '.join(BUNDLED)}; 'bundled' is the default, "
+                         f"{DEFAULT_BUNDLED}), "
+                         "a diffusers folder or a hub id; give it several times to offer several "
+                         "(default: every bundled model in this checkout, the default first)")
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     ap.add_argument("--port", type=int, default=7860)
     ap.add_argument("--device", default="cpu", help="cpu, cuda, cuda:0, mps")
@@ -41,12 +47,13 @@ def parse_args(argv=None):
 def main(argv=None) -> None:
     args = parse_args(argv)
     from pipelines import ModelLoadError
+    from pipelines.loading import bundled_models
     from playground.app_ui import CSS, build_demo
     from playground.registry import ModelRegistry, set_threads
 
     set_threads(args.threads)
     try:
-        registry = ModelRegistry.load(args.model or ["bundled"], device=args.device)
+        registry = ModelRegistry.load(args.model or bundled_models(), device=args.device)
     except ModelLoadError as e:
         sys.exit(f"error: {e}")
     demo = build_demo(registry)

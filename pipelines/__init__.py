@@ -1,7 +1,7 @@
 """Model side of the diffusion playground: the pipeline, its samplers and loading.
 
     from pipelines import load_pipeline, SAMPLERS
-    pipe = load_pipeline()  # the bundled model in assets/bundled/
+    pipe = load_pipeline()  # the default bundled model; load_pipeline("shapes-32"): the 32x32 one, by name
     out = pipe("three red circles on a blue background", sampler="DPM++ 2M", seed=7, return_trajectory=True)
     outs = pipe.generate_grid("three red circles", "", [("Euler", 20), ("Heun", 10)], 4.0, seed=7)  # batched cells
 

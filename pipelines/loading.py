@@ -1,4 +1,4 @@
-"""Loading a PlaygroundPipeline from the bundled model, a folder or the Hugging Face Hub.
+"""Loading a PlaygroundPipeline from a bundled model (by name), a folder or the Hugging Face Hub.
 
 Only safetensors weights are ever loaded: pickled checkpoints (.bin, .ckpt,
 .pt, .pth) can run arbitrary code when opened, so they are refused with a
@@ -19,7 +19,11 @@ import torch
 from .errors import ModelLoadError
 from .pipeline_playground import PlaygroundPipeline
 
-BUNDLED_DIR = Path(__file__).resolve().parents[1] / "assets" / "bundled"
+ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+BUNDLED_DIR = ASSETS_DIR / "bundled"  # the 32x32 model's folder (its name predates v2; the files stay where they are)
+# The bundled models by name, and the one "bundled" means: switching the default is the one line DEFAULT_BUNDLED.
+BUNDLED = {"shapes-32": BUNDLED_DIR, "v2": ASSETS_DIR / "v2"}
+DEFAULT_BUNDLED = "shapes-32"
 REQUIRED_PARTS = ("tokenizer", "text_encoder", "unet", "scheduler")
 WEIGHT_PARTS = ("text_encoder", "unet", "vae")
 PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth")
@@ -39,9 +43,9 @@ def load_pipeline(
 ) -> PlaygroundPipeline:
     """Load a PlaygroundPipeline ready for inference.
 
-    source: "bundled" (assets/bundled/ in this repository), a diffusers model
-    folder, or a Hub id such as "org/name" (fetched with only its json, txt
-    and safetensors files).
+    source: a bundled model's name ("shapes-32", "v2"; "bundled" is
+    DEFAULT_BUNDLED's), a diffusers model folder, or a Hub id such as
+    "org/name" (fetched with only its json, txt and safetensors files).
     Raises ModelLoadError with a plain message when something is missing.
     The result is in eval mode, without gradients, on `device`.
     """
@@ -58,15 +62,30 @@ def load_pipeline(
     return pipe.to(device)
 
 
+def bundled_name(source: str | Path) -> str | None:
+    """The bundled model's name ("bundled" is DEFAULT_BUNDLED), or None when source names no bundled model."""
+    name = DEFAULT_BUNDLED if str(source) == "bundled" else str(source)
+    return name if name in BUNDLED else None
+
+
+def bundled_models() -> list[str]:
+    """The bundled models in this checkout by name, the default first; [DEFAULT_BUNDLED] when there are none (so that
+    loading it says what is missing)."""
+    return sorted(_present_bundled(), key=lambda name: name != DEFAULT_BUNDLED) or [DEFAULT_BUNDLED]
+
+
+def _present_bundled() -> list[str]:
+    return [name for name, folder in BUNDLED.items() if (folder / "model_index.json").is_file()]
+
+
 def resolve_model_folder(source: str | Path) -> Path:
-    """Where the model files are: the bundled folder, a local folder, or a Hub download."""
-    if str(source) == "bundled":
-        if not (BUNDLED_DIR / "model_index.json").is_file():
-            raise ModelLoadError(
-                f"The bundled model is missing: {BUNDLED_DIR} has no model_index.json. "
-                "Make it with `python -m training.train`, or pass another model with `--model DIR`."
-            )
-        return BUNDLED_DIR
+    """Where the model files are: a bundled model's folder, a local folder, or a Hub download."""
+    name = bundled_name(source)
+    if name is not None:
+        folder = BUNDLED[name]
+        if not (folder / "model_index.json").is_file():
+            raise ModelLoadError(_missing_bundled(name, folder))
+        return folder
     path = Path(source).expanduser()
     if path.is_file():
         if path.suffix.lower() in PICKLE_SUFFIXES:
@@ -79,6 +98,17 @@ def resolve_model_folder(source: str | Path) -> Path:
     if HUB_ID.match(str(source)):
         return _download_from_hub(str(source))
     raise ModelLoadError(f"No model folder at {path}. Pass a diffusers model folder or a Hub id like 'org/name'.")
+
+
+def _missing_bundled(name: str, folder: Path) -> str:
+    """Why a bundled model is not there, and what to pass instead."""
+    if name == "v2":
+        head = f"The v2 model is not in this checkout yet: it is still being trained and will ship in {folder}."
+    else:
+        head = (f"The {name} model is missing: {folder} has no model_index.json. "
+                "Make it with `python -m training.train`.")
+    instead = " ".join(f"`--model {other}`" for other in _present_bundled() if other != name)
+    return f"{head} Pass {instead + ' or ' if instead else ''}another model with `--model DIR`."
 
 
 def check_model_folder(folder: Path) -> None:

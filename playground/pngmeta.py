@@ -2,7 +2,7 @@
 
     three red circles on a blue background
     Negative prompt: blurry
-    Steps: 20, Sampler: DPM++ 2M, CFG scale: 4.0, Seed: 7, Size: 32x32, Model: bundled
+    Steps: 20, Sampler: DPM++ 2M, CFG scale: 4.0, Seed: 7, Size: 32x32, Model: shapes-32
 
 ``format_parameters(settings)`` writes that text and ``parse_parameters(text)`` reads it back, so a
 PNG saved by the app (or by AUTOMATIC1111) can be dropped onto the Generate tab to restore its

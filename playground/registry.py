@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from pipelines import PlaygroundInputError, PlaygroundPipeline, load_pipeline
+from pipelines.loading import bundled_name
 
 # Every event that runs a model passes this concurrency_id, so they share one queue: at most the queue's
 # default_concurrency_limit (app.py --concurrency) of them run at once, whichever tabs they come from.
@@ -116,12 +117,19 @@ class ModelRegistry:
 
 
 def display_name(source: str, taken=()) -> str:
-    """A short name for a model source (the folder name, or the hub id)."""
-    name = "bundled" if source == "bundled" else Path(str(source).rstrip("/")).name or str(source)
+    """A short name for a model source: a bundled model's own name ("bundled" is the default's: "shapes-32" today),
+    so the menu says which world; else the folder's name, or the hub id."""
+    name = bundled_name(source) or Path(str(source).rstrip("/")).name or str(source)
     base, i = name, 2
     while name in taken:
         name, i = f"{base} ({i})", i + 1
     return name
+
+
+def judged_as(name: str | None) -> str | None:
+    """The name to ask lab.judging.has_judge about: its judge reads the 32x32 world, which it still calls "bundled"
+    (the menu says "shapes-32"). Goes when lab.judging knows the bundled models by name."""
+    return "bundled" if name == "shapes-32" else name
 
 
 def default_threads() -> int:

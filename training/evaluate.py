@@ -145,7 +145,7 @@ def sample_grid(pipe, path: Path, seed: int = 3) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="bundled")
+    ap.add_argument("--model", default="shapes-32")
     ap.add_argument("--prompts", type=int, default=16)
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--sampler", default="DPM++ 2M")

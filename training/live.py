@@ -154,7 +154,7 @@ class Samples:
 class LiveTraining:
     """A text encoder + UNet learning one slice of the world, a step at a time (see the module's docstring)."""
 
-    def __init__(self, settings: TrainSettings, base: str = "bundled", threads: int | None = None):
+    def __init__(self, settings: TrainSettings, base: str = "shapes-32", threads: int | None = None):
         self.settings = s = settings.checked()
         self.slice = SLICES[s.slice]
         parent = load_pipeline(base)  # the world's tokenizer and autoencoder
@@ -337,7 +337,7 @@ class Finished:
 
 
 def train_live(settings: TrainSettings, folder: str | Path, send: Callable[[object], None],
-               should_stop: Callable[[], bool] = lambda: False, base: str = "bundled") -> Finished:
+               should_stop: Callable[[], bool] = lambda: False, base: str = "shapes-32") -> Finished:
     """Train one slice for ``settings.seconds`` (or until ``should_stop()``), sending Progress about every
     REPORT_EVERY seconds and Samples at every tenth of the budget (the first before any step: the untrained model),
     then save the model to ``folder`` and send (and return) Finished."""

@@ -1,5 +1,5 @@
-"""The committed model: it loads through load_pipeline(), draws what it is asked far better than chance,
-and every sampler turns noise into a recognisable picture at 20 steps."""
+"""The committed 32x32 model: it loads through load_pipeline("shapes-32"), draws what it is asked far better than
+chance, and every sampler turns noise into a recognisable picture at 20 steps."""
 from collections import defaultdict
 
 import numpy as np
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow  # the real model, every sampler
 
 @pytest.fixture(scope="module")
 def bundled():
-    return load_pipeline()
+    return load_pipeline("shapes-32")  # the 32x32 model, whichever bundled model is the default
 
 
 @pytest.fixture(scope="module")

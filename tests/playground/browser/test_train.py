@@ -5,6 +5,7 @@ import re
 import pytest
 
 from browser_helpers import pick, set_number, shot, text_of, wait_images, wait_text
+from pipelines.loading import DEFAULT_BUNDLED
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +40,7 @@ def test_a_training_streams_then_its_model_draws_in_generate(page):
     page.locator("#generate").click()
     wait_text(page, "info", "model evaluations")
     wait_images(page, "#final", 1)
-    pick(page, "model", "bundled")
+    pick(page, "model", DEFAULT_BUNDLED)  # the served "bundled" model, by its own name
 
 
 def test_stop_ends_a_training_and_keeps_its_model(page):
