@@ -126,12 +126,6 @@ def display_name(source: str, taken=()) -> str:
     return name
 
 
-def judged_as(name: str | None) -> str | None:
-    """The name to ask lab.judging.has_judge about: its judge reads the 32x32 world, which it still calls "bundled"
-    (the menu says "shapes-32"). Goes when lab.judging knows the bundled models by name."""
-    return "bundled" if name == "shapes-32" else name
-
-
 def default_threads() -> int:
     """torch's CPU threads for the app: one core left to the server and the browser (docs/performance.md: with
     every core busy in torch, OpenMP's threads wait on each other whenever anything else runs, and a 25-step

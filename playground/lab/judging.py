@@ -1,7 +1,8 @@
 """The world's judge as the lab uses it: which models it can judge, what it saw (as ✓/✗ and as a score), and
 the scene a prompt in the world's own words asks for. No gradio here.
 
-Only the bundled model draws the synthetic world, so only its pictures can be read back against a caption.
+Only the bundled 32 x 32 model ("shapes-32", which "bundled" also names today) draws this synthetic world, so only
+its pictures can be read back against a caption here.
 """
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from PIL import Image
 
 import world
 
-JUDGED_MODEL = "bundled"
+JUDGED_MODELS = ("shapes-32", "bundled")  # the menu's name, and the name load_pipeline takes for the default
 
 
 def has_judge(model_name: Optional[str]) -> bool:
-    """Only the bundled model draws the synthetic world, so only its pictures can be judged."""
-    return model_name == JUDGED_MODEL
+    """Only the shapes-32 model draws this world, so only its pictures can be judged."""
+    return model_name in JUDGED_MODELS
 
 
 def judge_images(images, scene: world.Scene) -> list[dict[str, bool]]:

@@ -206,7 +206,7 @@ def seed_grid(pipe, prompt: str, negative_prompt: str = "", n_seeds=16, first_se
 
 
 def main() -> None:
-    """``python -m playground.lab.runs``: recompute every preset's measured figure on the bundled model and say
+    """``python -m playground.lab.runs``: recompute every preset's measured figure on the shapes-32 model and say
     which differ from the figure its text quotes."""
     from pipelines import load_pipeline
 

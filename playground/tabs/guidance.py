@@ -25,7 +25,7 @@ from playground.lab.runs import DEFAULT_SEEDS, check_first_seed, check_seed_coun
 from playground.parsing import number_text, parse_scales
 from playground.pictures import gallery
 from playground.plots import guidance_score_plot
-from playground.registry import MODEL_QUEUE, ModelRegistry, judged_as
+from playground.registry import MODEL_QUEUE, ModelRegistry
 from playground.streaming import RunControl, request_stop, stopped_text
 
 INTRO = """\
@@ -150,11 +150,11 @@ def guidance_sweep(registry: ModelRegistry, model, prompt, negative, scales, see
         name, pipe = registry.pick(model)
         prompt = prompt or ""
         values = parse_scales(scales)
-        scene = read_caption(prompt) if has_judge(judged_as(name)) else None
+        scene = read_caption(prompt) if has_judge(name) else None
         first, n = check_strip(seed, scene, score_seeds)
     control = RunControl()
     sampler_name = sampler or pipe.config.default_sampler
-    no_score = "" if scene is not None else no_score_note(prompt, has_judge(judged_as(name)))
+    no_score = "" if scene is not None else no_score_note(prompt, has_judge(name))
     total = len(values)
     seeds_words = f", each over {n} seeds for the score" if scene is not None else ""
     yield [], f"Running: 0 of {total} scales done{seeds_words}…", None, control

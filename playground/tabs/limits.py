@@ -20,7 +20,7 @@ from playground.lab.runs import (DEFAULT_SEEDS, SeedRun, check_first_seed, check
                                  new_run)
 from playground.pictures import gallery, view
 from playground.plots import count_plot
-from playground.registry import MODEL_QUEUE, ModelRegistry, judged_as
+from playground.registry import MODEL_QUEUE, ModelRegistry
 from playground.streaming import RunControl, request_stop, stopped_text
 
 INTRO = """\
@@ -143,7 +143,7 @@ def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, 
     """Run a preset over N seeds; yields (grid, summary, run control) as batches finish, until done or stopped."""
     with user_errors():
         name, pipe = registry.pick(model)
-        judged = has_judge(judged_as(name))
+        judged = has_judge(name)
         preset = presets.get_preset(preset_key)
         n = check_seed_count(n_seeds)
         check_first_seed(first_seed, n)
@@ -191,7 +191,7 @@ def count_sweep(registry: ModelRegistry, model, preset_key, n_seeds, first_seed,
     shape, colour, background = sweep_target(preset_key)
     with user_errors():
         name, pipe = registry.pick(model)
-        judged = has_judge(judged_as(name))
+        judged = has_judge(name)
         sweep = counts.new_sweep(shape, colour, background, n_seeds, first_seed)
     control = RunControl()
     total = len(counts.COUNTS)

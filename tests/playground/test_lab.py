@@ -68,7 +68,7 @@ def test_every_preset_quotes_how_often_the_bundled_model_failed():
     for preset in presets.PRESETS.values():
         assert 0 <= preset.measured_wrong <= settings.n_seeds, preset.key
         text = presets.explain(preset)
-        assert f"in **{preset.measured_wrong} of {settings.n_seeds} seeds** on the bundled model" in text, preset.key
+        assert f"in **{preset.measured_wrong} of {settings.n_seeds} seeds** on the shapes-32 model" in text, preset.key
         assert (f"(seeds 0 to 31, 20 steps, DPM++ 2M, guidance 4; measured {settings.date})" in text
                 and "Why denoising by learned patterns fails here" in text)
     # the presets show the limits where this model has them: its first counting and binding prompts fail often

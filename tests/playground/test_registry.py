@@ -7,7 +7,7 @@ import pytest
 import app
 from pipelines import ModelLoadError, loading
 from playground.lab.judging import has_judge
-from playground.registry import ModelRegistry, display_name, judged_as
+from playground.registry import ModelRegistry, display_name
 
 HAS_SHAPES_32 = (loading.BUNDLED_DIR / "model_index.json").is_file()
 needs_shapes_32 = pytest.mark.skipif(not HAS_SHAPES_32, reason="this checkout lacks the bundled weights")
@@ -28,8 +28,8 @@ def test_display_names_say_which_bundled_model():
 
 
 def test_the_judge_reads_the_32x32_model_by_its_name():
-    assert has_judge(judged_as("shapes-32")) and has_judge(judged_as("bundled"))
-    assert not has_judge(judged_as("v2")) and not has_judge(judged_as("sd15")) and not has_judge(judged_as(None))
+    assert has_judge("shapes-32") and has_judge("bundled")
+    assert not has_judge("v2") and not has_judge("sd15") and not has_judge(None)
 
 
 def test_the_limits_tab_judges_shapes_32_under_its_name(latent_pipe):

@@ -15,7 +15,7 @@ def limits_tab(page):
 def test_the_presets_say_how_often_the_model_fails(page):
     first = presets.GROUPS["counts"].presets[0]
     explain = text_of(page, "limit_explain")
-    assert f"The count is wrong in {first.measured_wrong} of 32 seeds on the bundled model" in explain
+    assert f"The count is wrong in {first.measured_wrong} of 32 seeds on the shapes-32 model" in explain
     assert "20 steps, DPM++ 2M, guidance 4; measured 2026-12-04" in explain
     assert "Why denoising by learned patterns fails here" in explain and first.measured_wrong >= 16
     page.get_by_label("Complex prompts").check()
