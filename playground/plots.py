@@ -1,4 +1,5 @@
-"""The figures the tabs show (matplotlib, drawn off-screen): the noise schedule, count accuracy, convergence."""
+"""The figures the tabs show (matplotlib, drawn off-screen): the noise schedule, count accuracy, convergence,
+when structure settles along x̂0."""
 from __future__ import annotations
 
 from typing import Optional
@@ -171,4 +172,29 @@ def training_loss_plot(view):
     right.set_title("error by noise level (÷ its first value)", fontsize=10)
     if any(len(e) for e in view.level_errors.values()):
         right.legend(fontsize=8, loc="lower left")
+    return _finished(fig)
+
+
+def settling_plot(result: dict):
+    """Coarse to fine, measured (training.coarse_to_fine): per judge category, the share of images whose x̂0 has
+    settled at each step, from a model's coarse_to_fine.json; categories in the order they settle."""
+    plt = _pyplot()
+    steps = int(result["steps"])
+    x = np.arange(1, steps + 1)
+    fig, ax = plt.subplots(figsize=(9, 3.6), dpi=100)
+    cmap = plt.get_cmap("viridis")
+    cats = result["categories"]
+    for i, (name, c) in enumerate(cats.items()):
+        ax.plot(x, c["settled"], marker=MARKERS[i % len(MARKERS)], markersize=4, linewidth=1.6,
+                color=cmap(i / max(1, len(cats) - 1)),
+                label=f"{name} (half by step {c['half'] or '-'}, {c['n']} images)")
+    ax.axhline(0.5, color="gray", linewidth=0.8, linestyle=":")
+    ax.set_xlim(0.5, steps + 0.5)
+    ax.set_ylim(-0.02, 1.04)
+    ax.set_xticks(x if steps <= 20 else x[::max(1, steps // 10)])
+    ax.set_xlabel(f"step of {steps} ({result['sampler']})")
+    ax.set_ylabel("share of images settled")
+    ax.set_title("When each kind of structure settles in x̂0", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the axes: it hides no line
     return _finished(fig)

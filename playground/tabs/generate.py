@@ -1,6 +1,7 @@
 """The Generate tab: a prompt to pictures, each step streamed live as x_t and x̂0 beside the prompt, a strip of
 every step with a scrubber over it, Stop, the steps as a GIF, and PNGs that carry their settings (drop one back
-on the tab to restore them).
+on the tab to restore them). Under the strip, the model's measured coarse-to-fine curve (training.coarse_to_fine):
+when each kind of structure settles in x̂0, read from its folder's coarse_to_fine.json.
 
 Handlers take the model registry first and return or yield plain values: lists of (image, caption) for
 galleries, file paths and PIL images for pictures, markdown strings, a LiveRun for the per-user state.
@@ -22,9 +23,11 @@ from playground.files import out_dir, save_png, steps_gif, unique_stamp, upload_
 from playground.parsing import parse_seed
 from playground.lab.live import PREVIEWS, LiveRun, step_views
 from playground.pictures import view
+from playground.plots import settling_plot
 from playground.pngmeta import Settings, SettingsParseError, read_png_settings
 from playground.registry import MODEL_QUEUE, ModelRegistry
 from playground.streaming import ahead, later, request_stop, stopped_text
+from training import coarse_to_fine
 
 INTRO = """\
 **Generate.** A diffusion model starts from pure noise and removes a little of it at every step, guided by your
@@ -43,6 +46,14 @@ EXAMPLES = [
     ("limit: written words", 'a sign that says "HI"', "DPM++ 2M", 25, 4.0, 7),
     ("limit: words it never saw", "a red bicycle leaning against a brick wall", "DPM++ 2M", 25, 4.0, 7),
 ]
+
+SETTLING_INTRO = """\
+Diffusion is said to settle **broad composition first and small details last**. Measured on this model: the world's
+judge read x̂0 at every step of held-out prompts over several seeds; the plot shows, per kind of structure the judge
+reads, the share of pictures in which it has settled by each step.
+"""
+NO_SETTLING = (f"This model has no `{coarse_to_fine.FILENAME}` in its folder, so there is no measured curve for it. "
+               "`python -m training.coarse_to_fine --model DIR` measures one for a model of the playground's worlds.")
 
 PREVIEW_CHOICES = [("decoded by the autoencoder (what the result will look like)", "decoded"),
                    ("approximate: a linear map of the latents (cheap, for large models)", "approximate")]
@@ -101,6 +112,15 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         with gr.Row():
             gif_btn = gr.Button("Download the steps as an animated GIF", elem_id="gif_button", scale=0)
             gif_file = gr.File(label="GIF", elem_id="gif_file", interactive=False, visible=False)
+        gr.Markdown("### Coarse to fine, measured: when each kind of structure settles in x̂0")
+        first_plot, first_text = coarse_to_fine_view(registry, None)
+        with gr.Row():
+            settling = gr.Plot(first_plot, label="Share settled by step", show_label=False, elem_id="settling_plot",
+                               scale=3)
+            with gr.Column(scale=2):
+                settling_text = gr.Markdown(first_text, elem_id="settling_text")
+        model.change(partial(coarse_to_fine_view, registry), inputs=model, outputs=[settling, settling_text],
+                     api_name="coarse_to_fine", show_progress="hidden")
         run_state = gr.State(None)
 
         prompt.change(partial(tokens_for, registry), inputs=[model, prompt], outputs=tokens, api_name=False,
@@ -124,6 +144,19 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
 
 def random_seed() -> int:
     return random.randint(0, MAX_SEED)
+
+
+def coarse_to_fine_view(registry: ModelRegistry, model):
+    """The model's measured coarse-to-fine curve (its folder's coarse_to_fine.json) and the words beside it: which
+    kinds of structure settle first and last, and what "settled" means. Without the file: no plot, one line."""
+    with user_errors():
+        _name, pipe = registry.pick(model)
+    result = coarse_to_fine.read(coarse_to_fine.model_folder(pipe))
+    if result is None:
+        return None, NO_SETTLING
+    return settling_plot(result), (
+        f"{SETTLING_INTRO}\n{coarse_to_fine.summary(result)}\n\n*Settled:* {coarse_to_fine.DEFINITION}; "
+        f"{coarse_to_fine.COUNTED}.")
 
 
 def cap_text(text, label: str, notes: list) -> str:
