@@ -130,17 +130,22 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def sample_grid(pipe, path: Path, seed: int = 3) -> None:
-    prompts = ["a red circle on a blue background", "a big yellow square on the left, black background",
-               "three green triangles on a white background", "a purple circle above an orange square",
-               "two blue squares, yellow background", "a white triangle at the top on a red background",
-               'a sign that says "HI" on a green background', "six black circles on an orange background"]
+SAMPLE_PROMPTS = ["a red circle on a blue background", "a big yellow square on the left, black background",
+                  "three green triangles on a white background", "a purple circle above an orange square",
+                  "two blue squares, yellow background", "a white triangle at the top on a red background",
+                  'a sign that says "HI" on a green background', "six black circles on an orange background"]
+
+
+def sample_grid(pipe, path: Path, seed: int = 3, prompts: list[str] = SAMPLE_PROMPTS, seeds: int = 4,
+                sampler: str | None = None, scale: int = 3, steps: int = 20) -> None:
+    """A sheet of samples: a row per prompt, ``seeds`` images each (``steps`` steps of ``sampler``, the
+    pipeline's default when None), enlarged ``scale`` times without smoothing."""
     rows = []
     for p in prompts:
-        out = pipe(p, num_inference_steps=20, seed=seed, num_images_per_prompt=4)
+        out = pipe(p, num_inference_steps=steps, seed=seed, num_images_per_prompt=seeds, sampler=sampler)
         rows.append(np.concatenate([np.asarray(im) for im in out.images], 1))
     grid = np.concatenate(rows, 0)
-    Image.fromarray(grid).resize((grid.shape[1] * 3, grid.shape[0] * 3), Image.NEAREST).save(path)
+    Image.fromarray(grid).resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.NEAREST).save(path)
 
 
 def main() -> None:

@@ -187,6 +187,48 @@ def hardware_line(logs: dict) -> str:
             f"{sum(v.get('minutes', 0) for v in gpu.values()):.1f} minutes (the same commands run on a CPU, slower).")
 
 
+def parts_table(pipe) -> str:
+    """The card's table of the pipeline's parts (tokenizer, text encoder, UNet, autoencoder, scheduler)."""
+    pooled = ('pooled text into the time embedding (`class_embed_type="projection"`)'
+              if pipe.unet.config.class_embed_type == "projection" else
+              "no pooled text (the caption enters through cross-attention only: `--no-pooled-text`)")
+    attention = attention_words(pipe.unet.config)
+    params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
+    size = pipe.vae.config.sample_size
+    return f"""| part | what | parameters |
+|---|---|---|
+| tokenizer | CLIP BPE (vocab.json + merges.txt), {len(pipe.tokenizer)} tokens, window {pipe.tokenizer.model_max_length} | – |
+| text_encoder | `CLIPTextModel`, {pipe.text_encoder.config.num_hidden_layers} layers, width {pipe.text_encoder.config.hidden_size} | {params['text_encoder']:.2f} M |
+| unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, {attention}, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
+| vae | `AutoencoderKL`, {size}×{size}×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
+| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{shift_words(pipe.scheduler)}; every sampler is derived from it | – |"""
+
+
+WEIGHTINGS = {"min-snr": "min-SNR-5 weighting",
+              "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}
+
+
+def training_section(recipe: str, logs: dict, vae_batch: int = 32, unet_batch: int = 32, schedule: str = "",
+                     loss_weight: str = "uniform") -> str:
+    """The card's Training section from the phases' summaries (phase_summaries): each phase's steps, batch,
+    minutes and losses, the hardware, and the recipe file that reruns them."""
+    vae_log, unet_log = logs.get("vae", {}), logs.get("unet", {})
+    tune_logs = {k: v for k, v in logs.items() if k.startswith("tune")}
+    dec_logs = {k: v for k, v in logs.items() if k.startswith("decoder")}
+    unet_batch, loss_weight = unet_log.get("batch", unet_batch), unet_log.get("loss_weight", loss_weight)
+    decoder_lines = "".join(decoder_line(name, log, vae_batch) for name, log in dec_logs.items())
+    schedule = f" ({schedule})" if schedule else ""
+    tune_lines = "".join(tune_line(name, log, unet_batch, WEIGHTINGS) for name, log in tune_logs.items())
+    return f"""## Training (reproducible: `{recipe}`, docs/training.md)
+- Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
+  {vae_log.get('minutes', '?')} minutes.{decoder_lines}
+- Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
+  warm-up and cosine decay{schedule}, v-prediction with {WEIGHTINGS[loss_weight]}{text_aux_words(unet_log)}, EMA of the weights (the EMA is what ships);
+  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_lines}
+{hardware_line(logs)}
+- Data: rendered on the fly from a per-step seed (nothing downloaded, nothing stored)."""
+
+
 def limits_words(results: dict, below: float = 0.8) -> str:
     """The categories the model gets wrong (model score under `below`), each with its score and the ceiling."""
     scores = {k: r for k, r in results.items() if k != "_meta"}
@@ -212,16 +254,6 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
     sample_grid(pipe, model / "samples.png")
     (model / "evaluation.json").write_text(json.dumps({"model": results, "autoencoder_reconstructions": ae}, indent=1))
     logs = phase_summaries(run, model)
-    vae_log, unet_log = logs.get("vae", {}), logs.get("unet", {})
-    tune_logs = {k: v for k, v in logs.items() if k.startswith("tune")}
-    dec_logs = {k: v for k, v in logs.items() if k.startswith("decoder")}
-    unet_batch, loss_weight = unet_log.get("batch", unet_batch), unet_log.get("loss_weight", loss_weight)
-    decoder_lines = "".join(decoder_line(name, log, vae_batch) for name, log in dec_logs.items())
-    pooled = ('pooled text into the time embedding (`class_embed_type="projection"`)'
-              if pipe.unet.config.class_embed_type == "projection" else
-              "no pooled text (the caption enters through cross-attention only: `--no-pooled-text`)")
-    attention = attention_words(pipe.unet.config)
-    params = {n: sum(p.numel() for p in getattr(pipe, n).parameters()) / 1e6 for n in ("text_encoder", "unet", "vae")}
     meta = results["_meta"]
     targets = {"single: colour": 0.95, "single: shape": 0.9, "single: background": 0.95, "position": 0.8,
                "count 1": 0.8, "count 2": 0.8, "count 3": 0.8}
@@ -234,11 +266,6 @@ def write_card(run: Path, model: Path, prompts: int, seeds: int, threads: int,
         target_rows += (f"\n| autoencoder, every category (lowest: {low}) | {ceiling[low]:.2f} | 0.97 | "
                         f"{'met' if ceiling[low] >= 0.97 else 'not met'} |")
     ae_rows = "\n".join(f"| {k} | {v:.3f} |" for k, v in ae.items())
-    schedule = f" ({schedule})" if schedule else ""
-    weightings = {"min-snr": "min-SNR-5 weighting",
-                  "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}
-    weighting = weightings[loss_weight]
-    tune_lines = "".join(tune_line(name, log, unet_batch, weightings) for name, log in tune_logs.items())
     on_cpu = " on CPU" if not any(v.get("device") for v in logs.values()) else ""
     card = f"""# Shapes world: a text-to-image diffusion model trained from scratch{on_cpu}
 
@@ -290,22 +317,9 @@ Autoencoder reconstructions of 512 random world pictures (PSNR in dB, then judge
 {ae_rows}
 
 ## Parts
-| part | what | parameters |
-|---|---|---|
-| tokenizer | CLIP BPE (vocab.json + merges.txt), {len(pipe.tokenizer)} tokens, window {pipe.tokenizer.model_max_length} | – |
-| text_encoder | `CLIPTextModel`, {pipe.text_encoder.config.num_hidden_layers} layers, width {pipe.text_encoder.config.hidden_size} | {params['text_encoder']:.2f} M |
-| unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, {attention}, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
-| vae | `AutoencoderKL`, 32×32×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
-| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{shift_words(pipe.scheduler)}; every sampler is derived from it | – |
+{parts_table(pipe)}
 
-## Training (reproducible: `training/recipes/bundled.sh`, docs/training.md)
-- Autoencoder: {vae_log.get('steps', '?')} steps of {vae_batch} images, L1 + MSE + edge (image-gradient) loss + 1e-6 KL;
-  {vae_log.get('minutes', '?')} minutes.{decoder_lines}
-- Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
-  warm-up and cosine decay{schedule}, v-prediction with {weighting}{text_aux_words(unet_log)}, EMA of the weights (the EMA is what ships);
-  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_lines}
-{hardware_line(logs)}
-- Data: rendered on the fly from a per-step seed (nothing downloaded, nothing stored).
+{training_section("training/recipes/bundled.sh", logs, vae_batch, unet_batch, schedule, loss_weight)}
 
 Card written by `training/model_card.py` in {time.time() - t0:.0f} s.
 """
