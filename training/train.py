@@ -146,7 +146,7 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
     if args.mix is not None:
         try:
-            scene_shares(args.world or "shapes", args.mix)
+            scene_shares(chosen_world(args, Path(args.out)), args.mix)  # the run's world, kept in world.json
         except ValueError as e:
             ap.error(f"argument --mix: {e}")
     if args.steps is None:

@@ -464,6 +464,19 @@ def test_a_bad_scene_mix_is_refused_in_words(mix, message, capsys):
     assert message in capsys.readouterr().err
 
 
+def test_a_scene_mix_is_read_in_the_run_s_own_world(tmp_path, capsys):
+    """A later phase of a v2 run (no --world: world.json says v2) takes the v2 world's scene kinds."""
+    (tmp_path / "world.json").write_text('{"world": "v2"}')
+    args = train.parse_args(["--phase", "unet", "--out", str(tmp_path), "--mix", "lean=0.5,hand=0.5"])
+    assert args.mix == {"lean": 0.5, "hand": 0.5}
+    with pytest.raises(SystemExit):
+        train.parse_args(["--phase", "unet", "--out", str(tmp_path), "--mix", "count=0.5,shapes=0.5"])
+    assert "unknown scene kind 'shapes'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a shapes run has no hands
+        train.parse_args(["--phase", "unet", "--out", str(tmp_path / "shapes"), "--mix", "hand=1"])
+    assert "unknown scene kind 'hand'" in capsys.readouterr().err
+
+
 def test_a_tune_stage_name_outside_the_chain_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="tune, tune2, tune3"):
         run(tmp_path, "--phase", "tune", "--name", "tune_big")
