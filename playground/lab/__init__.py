@@ -1,6 +1,7 @@
 """The experiments behind the tabs, as plain data and functions: no gradio here.
 
-presets (the Limits tab's failure cases), runs (a prompt over seeds), judging (the world's judge), metrics
+presets and presets_v2 (the Limits tab's failure cases, per world), runs (a prompt over seeds; the presets' measured
+figures), judging (which world a model draws, and that world's judge), metrics
 (pixel distances, spread, saturation), counts (the count sweep), forward_process (noising to t, the schedule),
 denoise (denoising from t), guidance_strip (one seed over several guidance scales). The tabs in
 ``playground.tabs`` turn their results into gallery items, plots and markdown.

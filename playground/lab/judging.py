@@ -1,28 +1,68 @@
-"""The world's judge as the lab uses it: which models it can judge, what it saw (as ✓/✗ and as a score), and
-the scene a prompt in the world's own words asks for. No gradio here.
+"""The worlds' judges as the lab uses them: which world a model draws (and so which judge reads its pictures),
+what the judge saw (as ✓/✗ and as a score), and the scene a prompt in the shapes world's own words asks for. No
+gradio here.
 
-Only the bundled 32 x 32 model ("shapes-32", which "bundled" also names today) draws this synthetic world, so only
-its pictures can be read back against a caption here.
+Which world a model draws (``world_of``), in this order:
+- its pipeline config's ``model_description``, which ``training/export.py`` starts with the world's name: "Shapes
+  world, ..." for the 32 x 32 shapes world (``world``), "The 64 x 64 world (v2), ..." for the v2 world
+  (``world.v2``): a model exported from a run keeps its world wherever its folder goes, under any menu name;
+- else the bundled model's name: "shapes-32" draws the shapes world, "v2" the v2 world, and "bundled" whichever
+  one ``pipelines.loading.DEFAULT_BUNDLED`` names;
+- else no world (a Stable Diffusion folder, a model trained in the Train tab): nothing to judge its pictures with.
 """
 from __future__ import annotations
 
 import re
 from typing import Optional
 
+import numpy as np
 from PIL import Image
 
 import world
+from pipelines.loading import bundled_name
 
-JUDGED_MODELS = ("shapes-32", "bundled")  # the menu's name, and the name load_pipeline takes for the default
+SHAPES, V2 = "shapes", "v2"  # the worlds, by the names training.worlds gives them
+# How training/export.py starts a model's description, per world.
+WORLD_DESCRIPTIONS = {SHAPES: "Shapes world", V2: "The 64 x 64 world (v2)"}
+BUNDLED_WORLDS = {"shapes-32": SHAPES, "v2": V2}  # pipelines.loading.BUNDLED's names
+WORLD_NAMES = {SHAPES: "the 32 × 32 shapes world", V2: "the 64 × 64 world (v2)"}  # in the UI's words
 
 
-def has_judge(model_name: Optional[str]) -> bool:
-    """Only the shapes-32 model draws this world, so only its pictures can be judged."""
-    return model_name in JUDGED_MODELS
+def world_of(model_name: Optional[str], pipe=None) -> Optional[str]:
+    """The world (SHAPES or V2) the model draws, from its description or its bundled name; None for a model that
+    draws no world of ours (see the module's note)."""
+    config = getattr(pipe, "config", None)
+    description = config.get("model_description", "") if config is not None else ""
+    for name, start in WORLD_DESCRIPTIONS.items():
+        if isinstance(description, str) and description.startswith(start):
+            return name
+    bundled = bundled_name(model_name) if isinstance(model_name, str) else None
+    return BUNDLED_WORLDS.get(bundled)
 
 
-def judge_images(images, scene: world.Scene) -> list[dict[str, bool]]:
-    return [world.judge(im, scene) for im in images]
+def has_judge(model_name: Optional[str], pipe=None) -> bool:
+    """Whether a world's judge can read the model's pictures back (the model draws one of our worlds)."""
+    return world_of(model_name, pipe) is not None
+
+
+def reads_captions(model_name: Optional[str], pipe=None) -> bool:
+    """Whether a typed prompt can be judged on the model's pictures: ``read_caption`` knows the shapes world's
+    words only, so only a shapes-world model's (the Guidance and Forward tabs' judge)."""
+    return world_of(model_name, pipe) == SHAPES
+
+
+def judge(image, scene) -> dict[str, bool]:
+    """The judge of the scene's own world: ``world.judge`` for a shapes scene, ``world.v2.judge``'s for a v2 one
+    (which loads its object classifier, and torch, on first use)."""
+    if isinstance(scene, world.Scene):
+        return world.judge(image, scene)
+    from world.v2.judge import judge as judge_v2
+
+    return judge_v2(np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image), scene)
+
+
+def judge_images(images, scene) -> list[dict[str, bool]]:
+    return [judge(im, scene) for im in images]
 
 
 def ticks(judged: dict, attributes) -> str:
@@ -30,9 +70,9 @@ def ticks(judged: dict, attributes) -> str:
     return " ".join(f"{'✓' if judged.get(a) else '✗'} {a}" for a in attributes)
 
 
-def judge_ticks(image: Image.Image, scene: world.Scene) -> str:
+def judge_ticks(image: Image.Image, scene) -> str:
     """Every attribute the judge reads for the scene, ticked or crossed for the picture."""
-    judged = world.judge(image, scene)
+    judged = judge(image, scene)
     return ticks(judged, judged)
 
 

@@ -1,107 +1,34 @@
 """The Limits tab's presets: one group per limit of diffusion models, each preset a scene the judge can score.
 
-Each preset is a scene from the synthetic world (``world``), so the prompt is exactly the caption the bundled
-model was trained on and the world's judge can read a generated picture back against it. Each group says what
-to look for, why denoising by learned patterns fails there, and what was published for real models; each preset
-says how often the bundled model got its limit wrong, measured over the same seeds and settings (``MEASURE``;
-``playground.lab.runs.measure_preset`` recomputes a figure, and ``python -m playground.lab.runs`` all of them).
+Each preset is a scene from one of our synthetic worlds, so the prompt is exactly a caption the world's model was
+trained on and the world's judge can read a generated picture back against it. Each group says what to look for,
+why denoising by learned patterns fails there, and what was published for real models; each preset says how often
+the world's model got its limit wrong, measured over the same seeds and settings.
+
+Two sets, one per world (``limits_for``): this module's, for the 32 x 32 shapes world (``world``; measured on the
+shapes-32 model with ``MEASURE``, the figures written here from ``python -m playground.lab.runs``), and
+``playground.lab.presets_v2``'s for the 64 x 64 world (``world.v2``), whose figures are not written here: they are
+measured on a model by ``python -m playground.lab.runs --model v2`` into that model's folder (limits.json, read back
+by ``playground.lab.runs.read_figures``), with the autoencoder's ceiling beside each. What a preset is (the
+dataclasses, the words for what the judges score) is ``playground.lab.preset_types``.
 
 No gradio here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional
 
 from PIL import Image
 
 import world
 from pipelines import PlaygroundInputError
+from playground.lab.judging import SHAPES, V2, WORLD_NAMES
+from playground.lab.preset_types import (ATTRIBUTE_LABELS, FAILURE_WORDS, MEASURE, Figure, LimitGroup, Limits,
+                                         MeasureSettings, Preset, v2_world)
 
-ATTRIBUTE_LABELS = {
-    "count": "correct count",
-    "colour": "right colour",
-    "shape": "right shape",
-    "size": "right size",
-    "position": "right position",
-    "relation": "right relation (left/right/above/below)",
-    "colours": "both colours present",
-    "binding": "each colour on the right shape",
-    "background": "right background",
-    "sign": "a sign is there",
-    "text": "exact text",
-}
-
-
-# How the limit reads when the judge sees it wrong: "the count is wrong in 21 of 32 seeds".
-FAILURE_WORDS = {
-    "count": "the count is wrong",
-    "colour": "the colour is wrong",
-    "shape": "the shape is wrong",
-    "size": "the size is wrong",
-    "position": "the shape is not where the prompt puts it",
-    "relation": "the two shapes are not placed as the prompt says",
-    "colours": "a colour is missing",
-    "binding": "a colour sits on the wrong shape",
-    "background": "the background is wrong",
-    "sign": "there is no sign",
-    "text": "the sign does not say the word",
-}
-
-
-@dataclass(frozen=True)
-class MeasureSettings:
-    """The run behind every preset's measured figure: the same seeds and settings for all of them."""
-
-    n_seeds: int = 32
-    first_seed: int = 0
-    steps: int = 20
-    sampler: str = "DPM++ 2M"
-    guidance: float = 4.0
-    model: str = "shapes-32"  # the 32 x 32 model, whose world these presets are in
-    date: str = "2026-12-04"
-
-    def words(self) -> str:
-        return (f"seeds {self.first_seed} to {self.first_seed + self.n_seeds - 1}, {self.steps} steps, "
-                f"{self.sampler}, guidance {self.guidance:g}; measured {self.date}")
-
-
-MEASURE = MeasureSettings()
-
-
-@dataclass(frozen=True)
-class Preset:
-    key: str
-    group: str
-    scene: world.Scene
-    attributes: tuple[str, ...]  # what the judge scores, the limit's own attribute first
-    measured_wrong: int  # seeds of MEASURE in which the judge saw the limit's own attribute wrong
-    prompt_override: Optional[str] = None  # only for prompts the world cannot say (negation)
-    note: str = ""  # preset-specific words, shown under the group's explanation
-
-    def measured_text(self, settings: MeasureSettings = MEASURE) -> str:
-        """'The count is wrong in 21 of 32 seeds on the shapes-32 model (seeds 0 to 31, 20 steps, DPM++ 2M, ...)'."""
-        words = FAILURE_WORDS[self.attributes[0]]
-        return (f"{words[0].upper()}{words[1:]} in **{self.measured_wrong} of {settings.n_seeds} seeds** on the "
-                f"{settings.model} model ({settings.words()})")
-
-    @property
-    def caption(self) -> str:
-        return world.caption(self.scene)
-
-    @property
-    def prompt(self) -> str:
-        return self.prompt_override or self.caption
-
-
-@dataclass(frozen=True)
-class LimitGroup:
-    key: str
-    title: str
-    look_for: str
-    why: str
-    published: str
-    presets: tuple[Preset, ...] = field(default=())
+__all__ = ["ATTRIBUTE_LABELS", "FAILURE_WORDS", "MEASURE", "Figure", "LimitGroup", "Limits", "MeasureSettings",
+           "Preset", "PRESETS", "GROUPS", "SHAPES_LIMITS", "limits_for", "get_preset", "get_group", "explain",
+           "ceiling_text", "target_picture"]
 
 
 def _single(shape, colour, bg, size=None, position=None):
@@ -288,6 +215,23 @@ GROUPS: dict[str, LimitGroup] = {
     key: LimitGroup(key, title, look, why, published, tuple(p for p in _PRESETS if p.group == key))
     for key, title, look, why, published in _GROUP_TEXT
 }
+SHAPES_LIMITS = Limits(SHAPES, GROUPS, MEASURE, "counts")
+
+
+def limits_for(world_name: Optional[str]) -> Limits:
+    """The presets of a world (SHAPES or V2); a model that draws no world of ours gets the shapes world's, as
+    prompts to try (unjudged)."""
+    if world_name == V2:
+        from playground.lab.presets_v2 import V2_LIMITS
+
+        return V2_LIMITS
+    return SHAPES_LIMITS
+
+
+def _everything() -> tuple[dict[str, Preset], dict[str, LimitGroup]]:
+    worlds = [limits_for(w) for w in (SHAPES, V2)]
+    return ({k: p for lim in worlds for k, p in lim.presets.items()},
+            {k: g for lim in worlds for k, g in lim.groups.items()})
 
 
 def _find(table: dict, key, unknown: str):
@@ -299,28 +243,67 @@ def _find(table: dict, key, unknown: str):
 
 
 def get_preset(key: str) -> Preset:
-    return _find(PRESETS, key, "Unknown preset {key!r}. Choose one from the list.")
+    """A preset of either world by its key (the keys never clash: the v2 world's start with "v2-")."""
+    return _find(_everything()[0], key, "Unknown preset {key!r}. Choose one from the list.")
 
 
 def get_group(key: str) -> LimitGroup:
-    return _find(GROUPS, key, "Unknown limit {key!r}; choose one of: " + ", ".join(GROUPS) + ".")
+    groups = _everything()[1]
+    return _find(groups, key, "Unknown limit {key!r}; choose one of: " + ", ".join(groups) + ".")
 
 
-def explain(preset: Preset) -> str:
-    """The markdown shown for a preset: the prompt, what to look for, why it fails, published figures."""
-    group = GROUPS[preset.group]
+def ceiling_text(preset: Preset, figure: Optional[Figure]) -> str:
+    """The autoencoder's ceiling in words, and what it says about where the failure is; "" where not measured."""
+    if figure is None or not figure.pictures or figure.autoencoder_wrong is None:
+        return ""
+    n, model_n = figure.pictures, figure.settings.n_seeds
+    ae, true = figure.autoencoder_wrong, figure.true_wrong
+    head = (f"The same judge on this model's autoencoder's reconstructions of {n} true pictures of this caption "
+            f"(the world's own pictures, other layouts of this scene, through the encoder and the decoder with no "
+            f"denoising): {FAILURE_WORDS[preset.attributes[0]]} in **{ae} of {n}**"
+            + (f"; on the true pictures themselves, in {true} of {n}" if true is not None else "") + ".")
+    model_rate, ae_rate = figure.wrong / max(1, model_n), ae / n
+    if true is not None and true / n >= 0.25:
+        verdict = ("The judge itself misreads the true pictures here, so these figures say as much about the judge "
+                   "as about the model.")
+    elif model_rate - ae_rate >= 0.25:
+        verdict = ("The decoder can draw what the caption asks for; the model's failure is the denoiser's: it "
+                   "does not put the right latent there.")
+    elif ae_rate - (true or 0) / n >= 0.25:
+        verdict = "The autoencoder loses it too: part of the model's failure is the decoder's."
+    else:
+        verdict = "The model fails about as often as its autoencoder does here."
+    return f"{head} {verdict}"
+
+
+def explain(preset: Preset, figure: Optional[Figure] = None, judged: bool = True) -> str:
+    """The markdown shown for a preset: the prompt, how often it fails (``figure``: measured on the model in use;
+    else the figure written here, if any), the autoencoder's ceiling, what to look for, why it fails, published
+    figures. ``judged``: whether the model in use draws the preset's world."""
+    limits = limits_for(preset.world)
+    group = limits.groups[preset.group]
     scored = ", ".join(ATTRIBUTE_LABELS[a] for a in preset.attributes)
-    parts = [f"### {group.title}", f"**Prompt:** `{preset.prompt}`",
-             f"**How often it fails here.** {preset.measured_text()}.",
-             f"**What to look for.** {group.look_for}"]
+    if judged or preset.measured_wrong is not None:
+        how_often = preset.measured_text(limits.measure, figure)
+    else:  # a model of another world: none of its figures are this preset's
+        how_often = f"Measured only on a model that draws {WORLD_NAMES[preset.world]}"
+    parts = [f"### {group.title}", f"**Prompt:** `{preset.prompt}`", f"**How often it fails here.** {how_often}."]
+    ceiling = ceiling_text(preset, figure)
+    if ceiling:
+        parts.append(f"**The autoencoder's ceiling.** {ceiling}")
+    parts.append(f"**What to look for.** {group.look_for}")
     if preset.note:
         parts.append(f"**This prompt.** {preset.note}")
     parts += [f"**Why denoising by learned patterns fails here.** {group.why}",
-              f"**Published figures for real models.** {group.published}",
-              f"*Scored by the world's judge (bundled model only):* {scored}."]
+              f"**Published figures for real models.** {group.published}"]
+    if judged:
+        parts.append(f"*Scored by the world's judge:* {scored}.")
+    else:
+        parts.append(f"*Scored by the world's judge (only for a model that draws this world):* {scored}.")
     return "\n\n".join(parts)
 
 
 def target_picture(preset: Preset) -> Image.Image:
     """The world's own picture of the preset's caption: what a perfect answer could look like."""
-    return Image.fromarray(world.render(preset.scene))
+    render = world.render if preset.world == SHAPES else v2_world().render
+    return Image.fromarray(render(preset.scene))

@@ -16,7 +16,7 @@ from playground.components import Slider, guidance_slider, sampler_dropdown, see
 from playground.feedback import user_error, user_errors, warn
 from playground.files import load_upload, upload_path
 from playground.lab import denoise, forward_process
-from playground.lab.judging import has_judge, judge_ticks
+from playground.lab.judging import judge_ticks, reads_captions
 from playground.pictures import fit_to_size, for_gallery, gallery, view
 from playground.plots import schedule_plot
 from playground.registry import MODEL_QUEUE, ModelRegistry
@@ -239,7 +239,7 @@ def denoise_from(registry: ModelRegistry, model, example, upload, t, prompt, neg
         return
     warn(result.warnings)
     summary = result.summary()
-    if scene is not None and has_judge(name) and result.start_timestep is not None:
+    if scene is not None and reads_captions(name, pipe) and result.start_timestep is not None:
         summary += "\n\n**Judged against the example's caption:** " + judge_ticks(result.final, scene)
     yield _denoise_items(result), view(result.final), summary, gr.skip()
 
@@ -257,7 +257,7 @@ def denoise_strip(registry: ModelRegistry, model, example, upload, timesteps, pr
     with user_errors():
         name, pipe = registry.pick(model)
         image, scene = _source(pipe, example, upload)
-        judge = scene is not None and has_judge(name)
+        judge = scene is not None and reads_captions(name, pipe)
         ts = forward_process.parse_timesteps(timesteps, pipe, limit=MAX_STRIP // 2)
         for i, level in enumerate(ts):
             progress((i, len(ts)), desc=f"from t={level}")

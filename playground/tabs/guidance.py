@@ -20,7 +20,7 @@ from playground.components import (Slider, guidance_slider, sampler_dropdown, se
 from playground.feedback import user_errors, warn
 from playground.lab.guidance_strip import (DEFAULT_SCALES, DEFAULT_SCORE_SEEDS, MAX_SCORE_SEEDS, GuidanceStrip,
                                            check_strip, iter_guidance_points)
-from playground.lab.judging import has_judge, read_caption
+from playground.lab.judging import read_caption, reads_captions
 from playground.lab.runs import DEFAULT_SEEDS, check_first_seed, check_seed_count, iter_seed_batches, new_run
 from playground.parsing import number_text, parse_scales
 from playground.pictures import gallery
@@ -117,7 +117,8 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
 
 def no_score_note(prompt: str, judged_model: bool) -> str:
     if not judged_model:
-        return "No judge's score: only the bundled model draws the world the judge can read back."
+        return ("No judge's score: this tab reads prompts in the 32 × 32 shapes world's words, and only a model of "
+                "that world (shapes-32) draws what they say.")
     return (f"No judge's score: the judge reads only prompts in the world's own words (like `a red circle left of a "
             f"blue square on a white background` or `five purple triangles on a white background`), and "
             f"`{prompt[:80]}` is not one.")
@@ -150,11 +151,11 @@ def guidance_sweep(registry: ModelRegistry, model, prompt, negative, scales, see
         name, pipe = registry.pick(model)
         prompt = prompt or ""
         values = parse_scales(scales)
-        scene = read_caption(prompt) if has_judge(name) else None
+        scene = read_caption(prompt) if reads_captions(name, pipe) else None
         first, n = check_strip(seed, scene, score_seeds)
     control = RunControl()
     sampler_name = sampler or pipe.config.default_sampler
-    no_score = "" if scene is not None else no_score_note(prompt, has_judge(name))
+    no_score = "" if scene is not None else no_score_note(prompt, reads_captions(name, pipe))
     total = len(values)
     seeds_words = f", each over {n} seeds for the score" if scene is not None else ""
     yield [], f"Running: 0 of {total} scales done{seeds_words}…", None, control

@@ -1,6 +1,9 @@
 """The Limits tab: failure-case presets run over many seeds and scored by the world's judge, and the count sweep.
 
 The presets, runs, judge and count sweep are ``playground.lab``; here they become gallery items and markdown.
+The presets are those of the selected model's world (``judging.world_of``): the shapes world's for shapes-32, the
+64 x 64 world's for v2 (with the figures measured on that model, from its folder), the shapes world's, unjudged,
+for a model that draws no world of ours; switching the model switches them.
 Both runs stream their pictures as they are made, say how far they are in their text (no overlay over the
 pictures), and stop cleanly: each run's first update puts a fresh RunControl in the tab's state, the Stop buttons
 set it, and the run ends after the batch in hand with what it made scored ("Stopped at seed 8 of 16.").
@@ -15,9 +18,9 @@ from playground.bounds import MAX_SEEDS
 from playground.components import guidance_slider, sampler_dropdown, seed_box, seed_count_slider, steps_slider
 from playground.feedback import user_errors, warn
 from playground.lab import counts, presets
-from playground.lab.judging import has_judge
+from playground.lab.judging import SHAPES, V2, WORLD_NAMES, world_of
 from playground.lab.runs import (DEFAULT_SEEDS, SeedRun, check_first_seed, check_seed_count, iter_preset_batches,
-                                 new_run)
+                                 model_figures, new_run, through_autoencoder)
 from playground.pictures import gallery, view
 from playground.plots import count_plot
 from playground.registry import MODEL_QUEUE, ModelRegistry
@@ -30,21 +33,27 @@ details, spatial relations, the same thing across images and prompts that combin
 a prompt, run it over many seeds, and read how often it bites.
 """
 
-NO_JUDGE = ("**No judge for this model.** Only the bundled model draws the synthetic world that the judge can read "
-            "back, so for this model you get the grid alone: look for the limit yourself.")
+NO_JUDGE = ("**No judge for this model.** Only our own models (shapes-32, v2) draw the synthetic worlds that a judge "
+            "can read back, so for this model you get the grid alone: look for the limit yourself.")
+
+
+def other_world(preset_world: str, model_world: str) -> str:
+    return (f"**No judge for this model on this preset.** The preset is in {WORLD_NAMES[preset_world]} and this "
+            f"model draws {WORLD_NAMES[model_world]}: pick one of its own presets.")
 
 
 def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
     """The Limits tab, wired, inside the current Blocks; ``model`` is the page's model dropdown."""
     pipe = registry.get(None)
-    first_group = presets.GROUPS["counts"]
+    limits = presets.limits_for(world_of(registry.default, pipe))
+    first_group = limits.groups[limits.first_group]
     first_preset = first_group.presets[0]
-    _key, explain0, target0, _visible = preset_info(first_preset.key)
+    _key, explain0, target0, decoded0, _visible = preset_info(registry, registry.default, first_preset.key)
     with gr.Tab("Limits", id="limits", elem_id="tab_limits"):
         gr.Markdown(INTRO)
         with gr.Row():
             with gr.Column(scale=2):
-                group = gr.Radio([(g.title, g.key) for g in presets.GROUPS.values()], value=first_group.key,
+                group = gr.Radio([(g.title, g.key) for g in limits.groups.values()], value=first_group.key,
                                  label="Limit", elem_id="limit_group")
                 preset = gr.Radio([(p.prompt, p.key) for p in first_group.presets], value=first_preset.key,
                                   label="Prompt", elem_id="limit_preset")
@@ -68,6 +77,11 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                     target = gr.Image(target0, label="The world's own picture of this caption", height=160,
                                       width=160, interactive=False, format="png", elem_id="limit_target",
                                       elem_classes=["pixelated"])
+                    # the same picture through this model's autoencoder: what its decoder can draw (its ceiling)
+                    decoded = gr.Image(label="The same, through this model's autoencoder", height=160, width=160,
+                                       interactive=False, format="png", elem_id="limit_decoded",
+                                       elem_classes=["pixelated"], value=decoded0.get("value"),
+                                       visible=decoded0.get("visible", False))
                 explain = gr.Markdown(explain0, elem_id="limit_explain")
         # The RunControl of this person's latest run (either button's): what the Stop buttons stop.
         control = gr.State(None)
@@ -97,8 +111,13 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                         outputs=[sweep_plot, sweep_table, sweep_examples, control], api_name="count_sweep",
                         concurrency_id=MODEL_QUEUE, show_progress="hidden")
         sweep_stop.click(request_stop, inputs=control, queue=False, api_name=False)
-        preset.change(preset_info, inputs=preset, outputs=[key, explain, target, sweep_group], api_name=False,
+        preset.change(partial(preset_info, registry), inputs=[model, preset],
+                      outputs=[key, explain, target, decoded, sweep_group], api_name="limit_preset_info",
                       show_progress="hidden")
+        # Another model, perhaps another world: its presets (and their figures on it).
+        model.change(partial(world_presets, registry), inputs=model,
+                     outputs=[group, preset, key, explain, target, decoded, sweep_group], api_name="limit_presets",
+                     show_progress="hidden")
 
 
 # --------------------------------------------------------------------------- handlers
@@ -110,21 +129,53 @@ def group_choices(group_key):
     return gr.update(choices=[(p.prompt, p.key) for p in group.presets], value=group.presets[0].key)
 
 
-def preset_info(preset_key):
-    """(key, explanation markdown, the world's picture of the caption, count-sweep row visibility) for a preset."""
+def judge_note(preset: presets.Preset, model_world) -> str:
+    """What stands between the judge and this model's pictures of the preset, or "" (it draws the preset's world)."""
+    if model_world is None:
+        return NO_JUDGE
+    return "" if model_world == preset.world else other_world(preset.world, model_world)
+
+
+def preset_info(registry: ModelRegistry, model, preset_key):
+    """(key, explanation markdown, the world's picture of the caption, that picture through the model's autoencoder,
+    count-sweep row visibility) for a preset, with the figures measured on the selected model where it has them
+    (the v2 presets). The autoencoder's picture is shown for the v2 presets on a model of their world: the
+    failures there are small details, which a decoder could lose."""
     with user_errors():
+        name, pipe = registry.pick(model)
         preset = presets.get_preset(preset_key)
-    return (preset.key, presets.explain(preset), view(presets.target_picture(preset)),
-            gr.update(visible=preset.group == "counts"))
+    model_world = world_of(name, pipe)
+    figure = model_figures(pipe, preset.world).get(preset.key) if model_world == preset.world else None
+    note = judge_note(preset, model_world)
+    text = presets.explain(preset, figure, judged=not note)
+    target = presets.target_picture(preset)
+    decoded = through_autoencoder(pipe, target) if model_world == preset.world == V2 else None
+    return (preset.key, note + "\n\n" + text if note else text, view(target),
+            gr.update(value=None if decoded is None else view(decoded), visible=decoded is not None),
+            gr.update(visible=preset.group == "counts" and preset.world == SHAPES))
 
 
-def run_summary(run: SeedRun, judged: bool, stopped: str = "") -> str:
-    """The scores of a finished (or stopped) run: per attribute how often right, the seeds where it went wrong."""
+def world_presets(registry: ModelRegistry, model):
+    """The tab for another model: its world's limit groups and presets (the first of each selected), the first
+    preset's key, explanation and picture, and the count sweep's visibility."""
+    with user_errors():
+        name, pipe = registry.pick(model)
+    limits = presets.limits_for(world_of(name, pipe))
+    group = limits.groups[limits.first_group]
+    first = group.presets[0]
+    return (gr.update(choices=[(g.title, g.key) for g in limits.groups.values()], value=group.key),
+            gr.update(choices=[(p.prompt, p.key) for p in group.presets], value=first.key),
+            *preset_info(registry, name, first.key))
+
+
+def run_summary(run: SeedRun, judged: bool, stopped: str = "", no_judge: str = NO_JUDGE, not_judged: str = "") -> str:
+    """The scores of a finished (or stopped) run: per attribute how often right, the seeds where it went wrong;
+    ``no_judge``, unjudged, says why; ``not_judged``: the limit the judge cannot read even so."""
     head = f"**{run.n} seeds** ({run.seeds[0]}..{run.seeds[-1]}) of `{run.prompt}`."
     if stopped:
         head = f"**{stopped}** " + head
     if not judged:
-        body = NO_JUDGE
+        body = no_judge
     else:
         lines = []
         for line, attribute in zip(run.score_lines(), run.attributes):
@@ -132,6 +183,8 @@ def run_summary(run: SeedRun, judged: bool, stopped: str = "") -> str:
             lines.append(f"- **{line}**" + (f" (wrong: seed{'s' if len(wrong) > 1 else ''} "
                                             f"{', '.join(map(str, wrong))})" if wrong else ""))
         body = "**Scores from the world's judge:**\n\n" + "\n".join(lines)
+        if not_judged:
+            body += f"\n\n**Not judged:** {not_judged}. Look for it yourself in the grid."
     return "\n\n".join([head, body, run.spread_markdown()])
 
 
@@ -143,10 +196,11 @@ def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, 
     """Run a preset over N seeds; yields (grid, summary, run control) as batches finish, until done or stopped."""
     with user_errors():
         name, pipe = registry.pick(model)
-        judged = has_judge(name)
         preset = presets.get_preset(preset_key)
         n = check_seed_count(n_seeds)
         check_first_seed(first_seed, n)
+    note = judge_note(preset, world_of(name, pipe))
+    judged = not note
     control = RunControl()
     what = f"`{preset.prompt}`"
     yield [], running_text(0, n, "seed", what), control
@@ -164,7 +218,7 @@ def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, 
             batches.close()
     warn(run.warnings)
     stopped = stopped_text(run.n, n, "seed") if run.n < n else ""
-    yield gallery(run.items()), run_summary(run, judged, stopped), control
+    yield gallery(run.items()), run_summary(run, judged, stopped, note, preset.not_judged), control
 
 
 def sweep_target(preset_key) -> tuple[str, str, str]:
@@ -191,7 +245,7 @@ def count_sweep(registry: ModelRegistry, model, preset_key, n_seeds, first_seed,
     shape, colour, background = sweep_target(preset_key)
     with user_errors():
         name, pipe = registry.pick(model)
-        judged = has_judge(name)
+        judged = world_of(name, pipe) == SHAPES  # the sweep draws the shapes world's counts
         sweep = counts.new_sweep(shape, colour, background, n_seeds, first_seed)
     control = RunControl()
     total = len(counts.COUNTS)

@@ -55,8 +55,10 @@ def test_run_preset_refuses_more_than_64_seeds(client):
         client.predict("bundled", "count-3-red-circles", 65, 0, 2, "Euler", 4.0, api_name="/run_preset")
 
 
-def test_preset_info_explains_and_shows_the_target():
-    key, text, target, _row = limits_tab.preset_info("left-red-circle-blue-square")
+def test_preset_info_explains_and_shows_the_target(served_app):
+    key, text, target, decoded, _row = limits_tab.preset_info(served_app.registry, "bundled",
+                                                              "left-red-circle-blue-square")
+    assert decoded["visible"] is False  # the shapes presets show the world's picture alone
     assert key == "left-red-circle-blue-square"
     assert "GenEval position" in text and "T2I-CompBench" in text
     assert target.size == (256, 256)
