@@ -28,7 +28,7 @@ from training.model_card import parts_table, phase_summaries, training_section
 from training.worlds import WORLDS
 from world import v2
 from world.v2 import vocabulary as vocab
-from world.v2.captions import _BACKDROP_PHRASES, _LIGHT_PHRASES, _NOUNS
+from world.v2.captions import BACKDROP_PHRASES, LIGHT_PHRASES, NOUNS
 from world.v2.scenes import SCENE_MIX, sample_scene
 
 RECIPE = "training/recipes/v2.sh"
@@ -76,12 +76,12 @@ def vocabulary() -> dict[str, list[str]]:
 def vocabulary_words() -> str:
     """The card's "What it knows" list, one line per group of vocabulary()."""
     groups = vocabulary()
-    scenic = [f'{b} ("{_BACKDROP_PHRASES[b][0]}")' for b in groups["scenic backdrops"]]
-    sides = [f'{s} ("{_LIGHT_PHRASES[s][0]}")' for s in groups["light sides"]]
-    times = [f'{t} ("{_LIGHT_PHRASES[t][0]}")' if t in _LIGHT_PHRASES else f"{t} (unsaid)" for t in groups["times of day"]]
+    scenic = [f'{b} ("{BACKDROP_PHRASES[b][0]}")' for b in groups["scenic backdrops"]]
+    sides = [f'{s} ("{LIGHT_PHRASES[s][0]}")' for s in groups["light sides"]]
+    times = [f'{t} ("{LIGHT_PHRASES[t][0]}")' if t in LIGHT_PHRASES else f"{t} (unsaid)" for t in groups["times of day"]]
     kinds = []
     for k in groups["kinds of things"]:
-        also = "".join(f'; also "{n}"' for n in _NOUNS.get(k, [k])[1:])
+        also = "".join(f'; also "{n}"' for n in NOUNS.get(k, [k])[1:])
         kinds.append(f"{k} ({', '.join(vocab.KINDS[k])}{also})")
     only = "; ".join(f"{k}s only {_words(sorted(set(c)))}" for k, c in vocab.KIND_COLOURS.items())
     chars = [f"{n} ({looks['body']} shirt, {looks['hair']} hair, {looks['hat'] + ' hat' if looks['hat'] else 'no hat'}, "

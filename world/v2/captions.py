@@ -18,7 +18,7 @@ _POSITION_PHRASES = {
     "top": ["at the top", "on top"], "bottom": ["at the bottom", "on the bottom"],
     "centre": ["in the centre", "in the center", "in the middle"],
 }
-_BACKDROP_PHRASES = {
+BACKDROP_PHRASES = {
     "sky": ["under the open sky", "outdoors under the sky", "under a wide sky"],
     "grass": ["on grass", "on the grass", "in a grassy field"],
     "sand": ["on the beach", "on sand", "on a sandy beach"],
@@ -27,14 +27,14 @@ _BACKDROP_PHRASES = {
     "wooden wall": ["in front of a wooden wall", "by a wooden wall", "against a wooden wall"],
     "wooden floor": ["on a wooden floor", "in a room with a wooden floor", "on wooden floorboards"],
 }
-_LIGHT_PHRASES = {
+LIGHT_PHRASES = {
     "left": ["lit from the left", "with light from the left", "in light coming from the left"],
     "right": ["lit from the right", "with light from the right", "in light coming from the right"],
     "above": ["lit from above", "with light from above", "in light from overhead"],
     "sunset": ["at sunset", "at dusk", "in the evening light"],
     "night": ["at night", "at nighttime", "in the dark of night"],
 }
-_NOUNS = {"bicycle": ["bicycle", "bike"], "mug": ["mug", "cup"], "person": ["person"], "car": ["car"]}
+NOUNS = {"bicycle": ["bicycle", "bike"], "mug": ["mug", "cup"], "person": ["person"], "car": ["car"]}
 
 
 def _a(word: str) -> str:
@@ -80,7 +80,7 @@ def noun_phrase(o: Obj, choose: _Phrasing, article: bool = True) -> str:
         return choose([f"a person in {shirt} with {' and '.join(looks)}",
                        f"a person with {' and '.join(looks)} in {shirt}",
                        f"a person with {', '.join(looks)} and {shirt}"])
-    noun = f"{o.colour} {choose(_NOUNS.get(o.kind, [o.kind]))}"
+    noun = f"{o.colour} {choose(NOUNS.get(o.kind, [o.kind]))}"
     if o.kind == "house":
         noun += f" with {_a(paint(o, 'roof'))} {paint(o, 'roof')} roof"
     return f"{_a(noun)} {noun}" if article else noun
@@ -94,9 +94,9 @@ def _setting(text: str, scene: Scene, choose: _Phrasing) -> str:
             text = choose([f"{text} on {_a(bg)} {bg} background", f"{text}, {bg} background", f"{text} on {bg}",
                            f"{text} with {_a(bg)} {bg} background"])
         elif not (scene.kind == "lean" and bg in text):
-            text = f"{text} {choose(_BACKDROP_PHRASES[bg])}"
+            text = f"{text} {choose(BACKDROP_PHRASES[bg])}"
     if scene.mention_light and scene.light != "flat":
-        light = choose(_LIGHT_PHRASES[scene.light if scene.time == "day" else scene.time])
+        light = choose(LIGHT_PHRASES[scene.light if scene.time == "day" else scene.time])
         text = choose([f"{text}, {light}", f"{text} {light}"])
     return text
 
@@ -114,7 +114,7 @@ def caption(scene: Scene, rng: Optional[np.random.Generator] = None) -> str:
         return _setting(text, scene, choose)
     if scene.kind in ("count", "group"):
         o, n = objs[0], scene.count
-        noun = choose(_NOUNS.get(o.kind, [o.kind]))
+        noun = choose(NOUNS.get(o.kind, [o.kind]))
         text = f"{choose.number(n)} {o.colour} {noun if n == 1 else _plural(noun)}"
         if o.kind == "house":
             text += f" with {paint(o, 'roof')} roof{'s' * (n > 1)}"
