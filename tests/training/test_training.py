@@ -729,3 +729,23 @@ def test_pictures_rendered_by_worker_processes_train_the_same_run(tmp_path, worl
                    "--workers", workers)
         losses[workers] = (vae, unet)
     assert losses["0"] == losses["2"]
+
+
+def test_latent_stats_of_sampled_latents_scale_what_the_unet_is_trained_on():
+    """The UNet trains on latents drawn from the posterior; where a channel carries little (its posterior's std
+    ~1, its means close together, as an untrained autoencoder's every channel), statistics of the means alone would
+    scale those latents to a variance far above 1. Sampled statistics give ~1; the shapes world keeps the means'."""
+    import world.v2
+    from training.phases.unet import latent_stats
+
+    torch.manual_seed(0)
+    vae = models.make_vae(models.ModelConfig.tiny()).eval()
+    _, spread_of_means = latent_stats(vae, seed=3, n=64, source=world)
+    mean, std = latent_stats(vae, seed=3, n=64, source=world, sampled=True)
+    assert max(spread_of_means) < 0.5 and min(std) > 0.8, (spread_of_means, std)
+    images, _, _ = world.sample_batch(3, 64)
+    with torch.no_grad():
+        d = vae.encode(to_tensor(images)).latent_dist
+    z = (d.mean + d.std * torch.randn(d.mean.shape) - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
+    assert 0.8 < float(z.std()) < 1.2
+    assert latent_stats(vae, seed=3, n=64, source=world, sampled=True) == (mean, std)  # deterministic in its seed
