@@ -21,6 +21,7 @@ from playground.components import Slider, guidance_slider, sampler_dropdown, see
 from playground.feedback import shorten, user_error, user_errors
 from playground.files import out_dir, save_png, steps_gif, unique_stamp, upload_path
 from playground.parsing import parse_seed
+from playground.lab.judging import SHAPES, V2, world_of
 from playground.lab.live import PREVIEWS, LiveRun, step_views
 from playground.pictures import view
 from playground.plots import settling_plot
@@ -35,8 +36,8 @@ prompt. Watch both pictures as it runs: **x_t** is what the sampler holds now (n
 **x̂0** is the model's current guess of the finished image, which firms up long before the noise is gone.
 """
 
-# What the model knows and where it fails: (label, prompt, sampler, steps, guidance, seed).
-EXAMPLES = [
+# What the model knows and where it fails, per world: (label, prompt, sampler, steps, guidance, seed).
+EXAMPLES = [  # the 32 x 32 shapes world (shapes-32)
     ("counting", "three red circles on a blue background", "DPM++ 2M", 25, 4.0, 7),
     ("position", "a yellow triangle on the left, white background", "DPM++ 2M", 25, 4.0, 7),
     ("relation", "a green square above a purple circle on a gray background", "DPM++ 2M", 25, 4.0, 3),
@@ -46,6 +47,24 @@ EXAMPLES = [
     ("limit: written words", 'a sign that says "HI"', "DPM++ 2M", 25, 4.0, 7),
     ("limit: words it never saw", "a red bicycle leaning against a brick wall", "DPM++ 2M", 25, 4.0, 7),
 ]
+EXAMPLES_V2 = [  # the 64 x 64 world (v2): the lesson's own prompt first (issue 33)
+    ("the lesson's prompt", "a red bicycle leaning against a brick wall", "DPM++ 2M", 25, 4.0, 7),
+    ("texture and light", "a yellow car on grass, at sunset", "DPM++ 2M", 25, 4.0, 7),
+    ("objects and relations", "a blue mug on top of a red square by the water", "DPM++ 2M", 25, 4.0, 7),
+    ("a character", "Pip on the beach", "DPM++ 2M", 25, 4.0, 7),
+    ("the old world", "three red circles on a blue background", "DPM++ 2M", 25, 4.0, 7),
+    ("limit: five fingers", "a hand with five fingers by the water", "DPM++ 2M", 25, 4.0, 7),
+    ("limit: the word on a sign", 'a red sign that says "PARK" on the beach', "DPM++ 2M", 25, 4.0, 7),
+    ("limit: counts past 5", "seven orange triangles on a green background", "DPM++ 2M", 25, 4.0, 7),
+]
+WORLD_EXAMPLES = {SHAPES: EXAMPLES, V2: EXAMPLES_V2}
+
+
+def examples_world(registry: ModelRegistry, model) -> str:
+    """Whose examples the tab shows for a model: its world's; a model of no world of ours gets the shapes world's."""
+    name, pipe = registry.pick(model)
+    return world_of(name, pipe) or SHAPES
+
 
 SETTLING_INTRO = """\
 Diffusion is said to settle **broad composition first and small details last**. Measured on this model: the world's
@@ -62,13 +81,15 @@ PREVIEW_CHOICES = [("decoded by the autoencoder (what the result will look like)
 def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
     """The Generate tab, wired, inside the current Blocks; ``model`` is the page's model dropdown."""
     pipe = registry.get(None)
+    shown = examples_world(registry, None)  # the default model's world: its examples, its first one in the box
+    first_prompt = WORLD_EXAMPLES[shown][0][1]
     with gr.Tab("Generate", id="generate", elem_id="tab_generate"):
         gr.Markdown(INTRO)
         with gr.Row():
             with gr.Column(scale=2):
-                prompt = gr.Textbox(label="Prompt", value="three red circles on a blue background", lines=2,
-                                    max_length=MAX_PROMPT_CHARS, elem_id="prompt")
-                tokens = gr.Markdown(token_summary(pipe, "three red circles on a blue background"), elem_id="tokens")
+                prompt = gr.Textbox(label="Prompt", value=first_prompt, lines=2, max_length=MAX_PROMPT_CHARS,
+                                    elem_id="prompt")
+                tokens = gr.Markdown(token_summary(pipe, first_prompt), elem_id="tokens")
                 negative = gr.Textbox(label="Negative prompt (what to steer away from)", value="",
                                       max_length=MAX_PROMPT_CHARS, elem_id="negative")
                 with gr.Row():
@@ -104,9 +125,12 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                 final = gr.Gallery(label="Result (PNGs carry their settings)", columns=4, fit_columns=False,
                                    height=230, elem_id="final", format="png", interactive=False,
                                    object_fit="contain")
-        gr.Examples([list(e[1:]) for e in EXAMPLES], inputs=[prompt, sampler, steps, guidance, seed],
-                    example_labels=[f"{e[0]}: {e[1]}" for e in EXAMPLES], elem_id="examples",
-                    label="Examples: what the model knows, and where it fails")
+        example_sets = [gr.Examples([list(e[1:]) for e in rows], inputs=[prompt, sampler, steps, guidance, seed],
+                                    example_labels=[f"{e[0]}: {e[1]}" for e in rows], elem_id=f"examples_{name}",
+                                    label="Examples: what the model knows, and where it fails", visible=name == shown)
+                        for name, rows in WORLD_EXAMPLES.items()]
+        model.change(partial(examples_shown, registry), inputs=model, outputs=[e.dataset for e in example_sets],
+                     api_name=False, show_progress="hidden", queue=False)
         gr.Markdown("### Every step of the last run (x_t over x̂0; the scrubbed step is framed)")
         strip = gr.Image(label="Every step", elem_id="strip", interactive=False, show_label=False, format="png")
         with gr.Row():
@@ -144,6 +168,13 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
 
 def random_seed() -> int:
     return random.randint(0, MAX_SEED)
+
+
+def examples_shown(registry: ModelRegistry, model) -> list:
+    """One visibility update per world's examples: the chosen model's world's are shown, the others hidden."""
+    with user_errors():
+        shown = examples_world(registry, model)
+    return [gr.update(visible=name == shown) for name in WORLD_EXAMPLES]
 
 
 def coarse_to_fine_view(registry: ModelRegistry, model):

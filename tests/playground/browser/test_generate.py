@@ -120,12 +120,12 @@ def test_stop_keeps_the_partial_run(page):
 
 
 def test_examples_fill_the_prompt_and_the_token_line_names_unknown_words(page):
-    page.locator("#examples").get_by_text("limit: words it never saw", exact=False).click()
+    page.locator("#examples_shapes").get_by_text("limit: words it never saw", exact=False).click()
     page.wait_for_function("() => document.querySelector('#prompt textarea').value.includes('bicycle')")
     page.wait_for_function("() => document.querySelector('#tokens').innerText.includes('vocabulary')")
     tokens = page.locator("#tokens").inner_text()
     assert "bicycle" in tokens and "brick" in tokens and "red" not in tokens.split("vocabulary")[1]
-    page.locator("#examples").get_by_text("counting", exact=False).click()
+    page.locator("#examples_shapes").get_by_text("counting", exact=False).click()
     page.wait_for_function("() => !document.querySelector('#tokens').innerText.includes('vocabulary')")
     assert "`three`" in page.locator("#tokens").inner_text() or "three" in page.locator("#tokens").inner_text()
 
