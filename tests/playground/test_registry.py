@@ -79,8 +79,9 @@ def test_app_loads_the_bundled_models_here_unless_told(monkeypatch, saved_pixel)
     assert started_with(monkeypatch, ["--model", "shapes-32"]) == ["shapes-32"]
     assert started_with(monkeypatch, ["--model", "x", "--model", "bundled"]) == ["x", "bundled"]
     assert started_with(monkeypatch, []) == loading.bundled_models()
-    if not (loading.BUNDLED["v2"] / "model_index.json").is_file():
-        assert started_with(monkeypatch, []) == [loading.DEFAULT_BUNDLED]  # only one here: just that one
+    with monkeypatch.context() as m:
+        m.setitem(loading.BUNDLED, "v2", saved_pixel.parent / "no-v2-here")
+        assert started_with(m, []) == [loading.DEFAULT_BUNDLED]  # only one here: just that one
     monkeypatch.setitem(loading.BUNDLED, "v2", saved_pixel)
     monkeypatch.setitem(loading.BUNDLED, "shapes-32", saved_pixel)
     others = [n for n in ("shapes-32", "v2") if n != loading.DEFAULT_BUNDLED]
@@ -94,8 +95,7 @@ def test_app_help_names_the_bundled_models(capsys):
     assert "shapes-32, v2" in help_text and f"'bundled' is the default, {loading.DEFAULT_BUNDLED}" in help_text
 
 
-def test_app_refuses_v2_until_it_ships():
-    if (loading.BUNDLED["v2"] / "model_index.json").is_file():
-        pytest.skip("this checkout has v2")
+def test_app_refuses_v2_where_it_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setitem(loading.BUNDLED, "v2", tmp_path / "v2")
     with pytest.raises(SystemExit, match="error: The v2 model is not in this checkout yet"):
         app.main(["--model", "v2"])
