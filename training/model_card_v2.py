@@ -30,6 +30,7 @@ from world import v2
 from world.v2 import vocabulary as vocab
 from world.v2.captions import BACKDROP_PHRASES, LIGHT_PHRASES, NOUNS
 from world.v2.scenes import SCENE_MIX, sample_scene
+from world.v2.scenes import scene_shares as v2_scene_shares
 
 RECIPE = "training/recipes/v2.sh"
 LESSON_PROMPT = "a red bicycle leaning against a brick wall"
@@ -46,6 +47,13 @@ TARGETS: dict[str, Optional[float]] = {
     "object class": 0.9, "object colour": 0.9, "backdrop texture": 0.9, "light side": 0.8, "directions": 0.8,
     LESSON: 0.75, "in front of": None, "leaning against": None, "on top of": None,
 }
+
+
+def run_mix(run: Path) -> Optional[dict]:
+    """The scene kinds' shares the run's UNet phase trained on (its --mix, in <run>/unet/args.json), or None."""
+    args = Path(run) / "unet" / "args.json"
+    mix = json.loads(args.read_text()).get("mix") if args.exists() else None
+    return v2_scene_shares(mix) if mix else None
 
 
 def _words(items) -> str:
@@ -73,8 +81,9 @@ def vocabulary() -> dict[str, list[str]]:
     }
 
 
-def vocabulary_words() -> str:
-    """The card's "What it knows" list, one line per group of vocabulary()."""
+def vocabulary_words(mix: Optional[dict] = None) -> str:
+    """The card's "What it knows" list, one line per group of vocabulary(); the scene kinds' shares are ``mix``'s
+    (the UNet phase's --mix, as shares) where the run had one, else the world's defaults."""
     groups = vocabulary()
     scenic = [f'{b} ("{BACKDROP_PHRASES[b][0]}")' for b in groups["scenic backdrops"]]
     sides = [f'{s} ("{LIGHT_PHRASES[s][0]}")' for s in groups["light sides"]]
@@ -86,7 +95,7 @@ def vocabulary_words() -> str:
     only = "; ".join(f"{k}s only {_words(sorted(set(c)))}" for k, c in vocab.KIND_COLOURS.items())
     chars = [f"{n} ({looks['body']} shirt, {looks['hair']} hair, {looks['hat'] + ' hat' if looks['hat'] else 'no hat'}, "
              f"{looks['skin'].split()[-1]} skin)" for n, looks in vocab.CHARACTERS.items()]
-    scene_kinds = [f"{k} {share:.0%}" for k, share in SCENE_MIX.items()]
+    scene_kinds = [f"{k} {share:.0%}" for k, share in (mix or SCENE_MIX).items()]
     lines = [
         f"- **plain backdrops** (flat light, as the 32 × 32 world): {_words(groups['plain backdrops'])}",
         f"- **scenic backdrops** (textures and a ground to stand on): {_words(scenic)}",
@@ -248,7 +257,7 @@ asks for, so the limits below are measured, not guessed. It is the sequel of the
 words it keeps.
 
 ## What it knows
-{vocabulary_words()}
+{vocabulary_words(run_mix(run))}
 
 Captions vary in phrasing (a number as a word or a digit, "bike" or "bicycle", three ways to say each backdrop and
 light); some leave out the backdrop or the light, and 10 % are empty during training so classifier-free guidance
