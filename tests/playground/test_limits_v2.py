@@ -10,6 +10,7 @@ be: its pictures are noise, so only wording, counts and wiring are asserted on i
 import json
 import os
 import shutil
+import socket
 import tempfile
 from collections import OrderedDict
 from dataclasses import replace
@@ -198,7 +199,6 @@ def v2_app(tiny_v2, latent_pipe, pixel_pipe, tmp_path_factory):
     (its folder, with two presets measured into it), the tiny latent model as shapes-32 and the pixel one (no
     world)."""
     import app
-    from conftest import free_port
     from playground.app_ui import CSS, build_demo
     from playground.registry import ModelRegistry
 
@@ -209,7 +209,9 @@ def v2_app(tiny_v2, latent_pipe, pixel_pipe, tmp_path_factory):
     registry = ModelRegistry(OrderedDict([("v2-tiny", registry.get("v2-tiny")), ("shapes-32", latent_pipe),
                                           ("pixel", pixel_pipe)]))
     demo = build_demo(registry).queue(default_concurrency_limit=2, max_size=app.QUEUE_SIZE)
-    port = free_port()
+    with socket.socket() as probe:  # a free port (tests/conftest.py's helper; "conftest" names two modules here)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS,
                 **app.LAUNCH_OPTIONS)
     yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", registry=registry)
