@@ -21,12 +21,16 @@ from training.worlds import run_world
 
 @torch.no_grad()
 def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 2048,
-                       source=world) -> list[list[float]]:
+                       source=world, sampled: bool = False) -> list[list[float]]:
     """Least-squares linear map from normalised latents (+1 bias row) to the mean RGB of each latent cell, over
-    pictures of the world ``source``."""
+    pictures of the world ``source``: of the posterior's means, or (``sampled``) of latents drawn from it, as a UNet
+    trained on sampled latents makes them (a nearly unused channel is noise there, and a map fit on the means gives
+    it a large weight: the preview turned to coloured squares)."""
     images, _, _ = source.sample_batch(seed, n)
     x = to_tensor(images)
-    z = (vae.encode(x).latent_dist.mean - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
+    d = vae.encode(x).latent_dist
+    z = d.mean + d.std * torch.randn(d.mean.shape, generator=torch.Generator().manual_seed(seed)) if sampled else d.mean
+    z = (z - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
     f = x.shape[-1] // z.shape[-1]
     rgb = F.avg_pool2d(x, f)
     a = torch.cat([z, torch.ones_like(z[:, :1])], 1).permute(0, 2, 3, 1).reshape(-1, z.shape[1] + 1)
@@ -62,7 +66,7 @@ def export(args, cfg: ModelConfig) -> None:
         default_guidance_scale=args.guidance,
         default_sampler="DPM++ 2M",
         latent_rgb_factors=latent_rgb_factors(vae, stats["latents_mean"], stats["latents_std"],
-                                              source=pictures),
+                                              source=pictures, sampled=pictures is not world),  # as the UNet phase
         model_description=f"{'Shapes world' if pictures is world else 'The 64 x 64 world (v2)'}, trained from scratch "
                           f"by training/train.py",
     )
