@@ -16,7 +16,7 @@ import world
 from training.data import to_tensor
 from training.models import ModelConfig, make_scheduler, schedule_of
 from training.stages import decoder_stages, noise_schedule, stage_match, stage_number, tune_stages, weights_mtime
-from training.worlds import run_world
+from training.worlds import keep_world, run_world, world_of_size
 
 
 @torch.no_grad()
@@ -103,6 +103,7 @@ def import_model(args, cfg: ModelConfig) -> None:
     tunes = sorted((k for k in training if stage_match(k, "tune")), key=stage_number)
     stage = tunes[-1] if tunes else "unet"
     shutil.copytree(src / "tokenizer", out / "tokenizer")
+    keep_world(out, world_of_size(vae.config.sample_size))  # the tune draws the pictures the model was trained on
     vae.save_pretrained(out / "vae" / "final")
     (out / "unet").mkdir(parents=True)
     (out / "unet" / "latent_stats.json").write_text(json.dumps({"latents_mean": list(vae.config.latents_mean),

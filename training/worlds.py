@@ -21,6 +21,21 @@ def scene_shares(name: str, mix: dict[str, float] | None) -> dict[str, float]:
     return world.scene_shares(mix) if name == "shapes" else v2_scene_shares(mix)
 
 
+def world_of_size(size: int) -> str:
+    """The name of the world whose pictures are ``size`` pixels a side (a saved model's autoencoder says it)."""
+    for name, module in WORLDS.items():
+        if module.SIZE == size:
+            return name
+    raise SystemExit(f"no world of ours draws {size} x {size} pictures (shapes: {world.SIZE}, v2: {world.v2.SIZE})")
+
+
+def keep_world(out: Path, name: str) -> None:
+    """Record ``name`` as the world of the run in ``out`` (world.json), for its phases to read."""
+    path = Path(out) / "world.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"world": name}))
+
+
 def chosen_world(args, out: Path) -> str:
     """The name of the world of the run in ``out``: the one its first phase chose with ``--world`` (kept in
     world.json), else ``--world``, else shapes. A phase that names another world than its run's is refused."""
@@ -37,8 +52,6 @@ def chosen_world(args, out: Path) -> str:
 def run_world(args, out: Path) -> ModuleType:
     """The world module of the run in ``out`` (``chosen_world``), kept in world.json for the phases after."""
     name = chosen_world(args, out)
-    path = Path(out) / "world.json"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"world": name}))
+    if not (Path(out) / "world.json").exists():
+        keep_world(out, name)
     return WORLDS[name]

@@ -349,6 +349,7 @@ def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, t
 
     run(again, "--phase", "import", "--model", str(tmp_path / "model"))
     assert json.loads((again / "unet" / "noise_schedule.json").read_text()) == {"snr_shift": 1.0, "zero_terminal_snr": True}
+    assert json.loads((again / "world.json").read_text()) == {"world": "shapes"}
     run(again, "--phase", "export", "--export-to", str(tmp_path / "back"))
     for part, name in (("unet", "diffusion_pytorch_model"), ("text_encoder", "model"), ("vae", "diffusion_pytorch_model")):
         a = load_file(tmp_path / "model" / part / f"{name}.safetensors")
@@ -713,6 +714,8 @@ def test_the_v2_world_trains_through_every_phase_into_a_64_pixel_model(tmp_path)
     for part in ("vae/final", "unet/final/unet", "unet/final/text_encoder"):
         (weights,) = (tmp_path / "again" / part).glob("*.safetensors")
         assert {t.dtype for t in load_file(weights).values()} == {torch.float32}, part
+    assert json.loads((tmp_path / "again" / "world.json").read_text()) == {"world": "v2"}  # the tune draws v2
+    run(tmp_path / "again", "--phase", "tune", "--steps", "2", "--mix", "lean=0.5,hand=0.5")  # v2's own kinds
     with pytest.raises(SystemExit, match="shapes world alone"):
         run(tmp_path, "--phase", "tune", "--count-pairs", "0.5", "--steps", "2")
 
