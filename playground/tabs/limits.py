@@ -152,7 +152,7 @@ def preset_info(registry: ModelRegistry, model, preset_key):
     decoded = through_autoencoder(pipe, target) if model_world == preset.world == V2 else None
     return (preset.key, note + "\n\n" + text if note else text, view(target),
             gr.update(value=None if decoded is None else view(decoded), visible=decoded is not None),
-            gr.update(visible=preset.group == "counts" and preset.world == SHAPES))
+            gr.update(visible=preset.group in COUNT_GROUPS))
 
 
 def world_presets(registry: ModelRegistry, model):
@@ -221,13 +221,20 @@ def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, 
     yield gallery(run.items()), run_summary(run, judged, stopped, note, preset.not_judged), control
 
 
-def sweep_target(preset_key) -> tuple[str, str, str]:
-    """(shape, colour, background) of the selected counting preset; red circles on blue for any other."""
-    preset = presets.PRESETS.get(preset_key) if isinstance(preset_key, str) else None
-    if preset is not None and preset.scene.kind == "count":
-        o = preset.scene.objects[0]
-        return o.shape, o.colour, preset.scene.background
-    return "circle", "red", "blue"
+COUNT_GROUPS = ("counts", "v2-counts")  # the limit groups whose presets show the count sweep
+SWEEP_DEFAULTS = {SHAPES: ("circle", "red", "blue"), V2: ("house", "yellow", "sand")}  # (kind, colour, backdrop)
+
+
+def sweep_target(preset_key, world_name=SHAPES) -> tuple[str, str, str]:
+    """(kind, colour, backdrop) of the selected counting preset of the model's world; else the world's default
+    (red circles on blue; yellow houses on the beach in v2)."""
+    chosen = presets.limits_for(world_name).presets.get(preset_key) if isinstance(preset_key, str) else None
+    if chosen is None or chosen.scene.kind not in ("count", "group"):
+        return SWEEP_DEFAULTS[world_name]
+    thing = chosen.scene.objects[0]
+    if world_name == V2:
+        return thing.kind, thing.colour, chosen.scene.backdrop
+    return thing.shape, thing.colour, chosen.scene.background
 
 
 def sweep_note(sweep: counts.CountSweep, stopped: str = "") -> str:
@@ -242,17 +249,19 @@ def count_sweep(registry: ModelRegistry, model, preset_key, n_seeds, first_seed,
     Yields (plot or None, markdown, one example picture per count, run control) as each count finishes, until done
     or stopped.
     """
-    shape, colour, background = sweep_target(preset_key)
     with user_errors():
         name, pipe = registry.pick(model)
-        judged = world_of(name, pipe) == SHAPES  # the sweep draws the shapes world's counts
-        sweep = counts.new_sweep(shape, colour, background, n_seeds, first_seed)
+        drawn = world_of(name, pipe)
+        judged = drawn is not None  # the sweep counts in the model's world; another model's, unjudged, in shapes
+        world_name = drawn or SHAPES
+        shape, colour, background = sweep_target(preset_key, world_name)
+        sweep = counts.new_sweep(shape, colour, background, n_seeds, first_seed, world_name)
     control = RunControl()
     total = len(counts.COUNTS)
     what = f"the count sweep ({colour} {shape}s)"
     yield None, running_text(0, total, "count", what), [], control
     results = counts.iter_count_results(pipe, shape, colour, background, sweep.n_per_count, sweep.seeds[0], steps,
-                                        sampler, guidance, judge=judged)
+                                        sampler, guidance, judge=judged, world_name=world_name)
     with user_errors():
         try:
             for result in results:

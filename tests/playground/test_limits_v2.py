@@ -27,6 +27,7 @@ from playground.lab import judging, presets, runs  # noqa: E402
 from playground.lab.judging import SHAPES, V2, world_of  # noqa: E402
 from playground.lab.presets_v2 import V2_LIMITS  # noqa: E402
 from world import v2  # noqa: E402
+from world.v2.vocabulary import NUMBER_WORDS  # noqa: E402
 
 FAILURES = ["v2-fingers", "v2-sign", "v2-counts", "v2-trio", "v2-character"]
 
@@ -275,3 +276,30 @@ def test_run_preset_judges_the_v2_model_with_the_v2_judge(client):
     assert len(grid) == 1 and "No judge for this model on this preset" in summary
     grid, summary = client.predict("shapes-32", "v2-pip-beach", 1, 0, 1, "Euler", 4.0, api_name="/run_preset")
     assert "✓" not in grid[0]["caption"] and "✗" not in grid[0]["caption"] and "No judge" in summary
+
+
+# --------------------------------------------------------------------------- the count sweep in the v2 world
+
+def test_the_v2_count_sweep_asks_in_v2_words_and_counts_true_pictures_right():
+    """A v2 model's count sweep asks for n things of the counting preset's kind on its backdrop, and the count it
+    reports per picture is the v2 judge's: exact on the world's own pictures, every count 1 to 9."""
+    from playground.lab import counts
+    from playground.tabs.limits import sweep_target
+
+    assert sweep_target("v2-six-mugs-floor", V2) == ("mug", "blue", "wooden floor")
+    assert sweep_target("v2-five-fingers-floor", V2) == ("house", "yellow", "sand")  # not a count: the default
+    assert sweep_target("count-5-purple-triangles", SHAPES) == ("triangle", "purple", "white")
+    for n in range(1, 10):
+        scene = counts.count_scene(n, "mug", "blue", "wooden floor", V2)
+        assert v2.caption(scene).startswith(f"{NUMBER_WORDS[n]} blue mug")
+        assert counts.detected_count(v2.render(scene), "blue", scene) == n
+        assert judging.judge(v2.render(scene), scene)["count"]
+
+
+@pytest.mark.slow
+def test_the_count_sweep_on_a_v2_model_is_judged_in_its_world(client):
+    plot, table, examples = client.predict("v2-tiny", "v2-six-mugs-floor", 1, 0, 1, "Euler", 4.0,
+                                           api_name="/count_sweep")
+    assert plot is not None and len(examples) == 9 and "No judge" not in table
+    assert "blue mugs on wooden floor" in table and table.count("of 1 |") == 9
+    assert examples[5]["caption"].startswith("asked for 6 · ")
