@@ -12,10 +12,12 @@ A superset of today's 32 x 32 world (``world``, which stays as it is for today's
 - named characters (Pip, Bo, Kit) who always look the same.
 
 ``vocabulary`` (words, paints, font) <- ``scenes`` (specs, sampling) <- ``sprites`` (parts drawn) and
-``backdrops`` (textures) <- ``render`` (pictures, masks); ``captions`` (words) <- ``batches`` (training data).
+``backdrops`` (textures) <- ``render`` (pictures, masks); ``captions`` (words) <- ``batches`` (training data);
+``reading`` (words back into the scene they ask for).
 """
 from .batches import sample_batch
 from .captions import caption
+from .reading import read_caption
 from .render import object_mask, render, render_with_masks
 from .scenes import (SCENE_MIX, Obj, Scene, character, lesson_scene, make_count, make_lean, make_object, make_pair,
                      make_relation, make_single, make_text, make_trio, paint, sample_scene, thing)
@@ -27,5 +29,5 @@ __all__ = [
     "CHARACTERS", "FONT", "LETTERS", "WORDS",
     "Obj", "Scene", "SCENE_MIX", "sample_scene", "thing", "character", "paint", "make_single", "make_count",
     "make_pair", "make_text", "make_object", "make_relation", "make_trio", "make_lean", "lesson_scene",
-    "render", "render_with_masks", "object_mask", "caption", "sample_batch",
+    "render", "render_with_masks", "object_mask", "caption", "read_caption", "sample_batch",
 ]

@@ -13,11 +13,12 @@ import numpy as np
 from .scenes import Obj, Scene, paint
 from .vocabulary import NUMBER_WORDS, PLAIN
 
-_POSITION_PHRASES = {
+POSITION_PHRASES = {
     "left": ["on the left", "at the left"], "right": ["on the right", "at the right"],
     "top": ["at the top", "on top"], "bottom": ["at the bottom", "on the bottom"],
     "centre": ["in the centre", "in the center", "in the middle"],
 }
+PLAIN_FORMS = [" on {a} {bg} background", ", {bg} background", " on {bg}", " with {a} {bg} background"]  # after the text
 BACKDROP_PHRASES = {
     "sky": ["under the open sky", "outdoors under the sky", "under a wide sky"],
     "grass": ["on grass", "on the grass", "in a grassy field"],
@@ -91,8 +92,7 @@ def _setting(text: str, scene: Scene, choose: _Phrasing) -> str:
     bg = scene.backdrop
     if scene.mention_backdrop:
         if bg in PLAIN:
-            text = choose([f"{text} on {_a(bg)} {bg} background", f"{text}, {bg} background", f"{text} on {bg}",
-                           f"{text} with {_a(bg)} {bg} background"])
+            text = text + choose(PLAIN_FORMS).format(a=_a(bg), bg=bg)
         elif not (scene.kind == "lean" and bg in text):
             text = f"{text} {choose(BACKDROP_PHRASES[bg])}"
     if scene.mention_light and scene.light != "flat":
@@ -110,7 +110,7 @@ def caption(scene: Scene, rng: Optional[np.random.Generator] = None) -> str:
         noun = f"{scene.size} {o.colour} {o.kind}" if scene.size else f"{o.colour} {o.kind}"
         text = choose([f"{_a(noun)} {noun}", f"one {noun}", f"{noun}"])
         if scene.position:
-            text = f"{text} {choose(_POSITION_PHRASES[scene.position])}"
+            text = f"{text} {choose(POSITION_PHRASES[scene.position])}"
         return _setting(text, scene, choose)
     if scene.kind in ("count", "group"):
         o, n = objs[0], scene.count
