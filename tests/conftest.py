@@ -49,6 +49,28 @@ def ztsnr_pipe(pixel_pipe):
     return tiny_models.on_zero_terminal_snr(pixel_pipe)
 
 
+@pytest.fixture(scope="session")
+def v2_pipe():
+    """The bundled v2 model (assets/v2) as the app loads it; the tests using it skip where a checkout lacks it."""
+    from pipelines import load_pipeline
+    from pipelines.loading import BUNDLED
+
+    if not (BUNDLED["v2"] / "model_index.json").exists():
+        pytest.skip("the bundled v2 model is not in this checkout")
+    pipe = load_pipeline("v2")
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+@pytest.fixture
+def v2_registry(v2_pipe, latent_pipe, pixel_pipe):
+    """The real v2 model first (the page's default), the tiny latent model as shapes-32 and the tiny pixel one
+    (no world)."""
+    from playground.registry import ModelRegistry
+
+    return ModelRegistry(OrderedDict([("v2", v2_pipe), ("shapes-32", latent_pipe), ("pixel", pixel_pipe)]))
+
+
 @pytest.fixture(params=["pixel", "latent"])
 def any_pipe(request):
     """Each test using this runs once per pipeline kind."""

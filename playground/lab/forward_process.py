@@ -4,6 +4,10 @@ The forward process q(x_t | x_0) = N(sqrt(ᾱ_t) x_0, (1 - ᾱ_t) I) is the mode
 (its scheduler config's betas); for latent models it runs on the VAE latents of the picture, as in
 training, and the result is shown both through the VAE (exact) and through the cheap linear preview the
 step gallery uses. Denoising from a noised picture is ``playground.lab.denoise``.
+
+The example pictures are per world (``WORLD_EXAMPLES``): a model's tab shows its own world's (32 x 32 shapes for
+shapes-32, 64 x 64 v2 scenes for v2), each named by its caption, which is also the prompt "denoise from t" is judged
+against.
 """
 from __future__ import annotations
 
@@ -15,17 +19,19 @@ import torch
 from PIL import Image
 
 import world
+import world.v2
 from pipelines import PlaygroundInputError
 from pipelines.limits import MAX_SEED
 from pipelines.preview import to_pil
 from playground.bounds import MAX_STRIP
+from playground.lab.judging import SHAPES, V2
 from playground.parsing import parse_number_list, whole_number
 from playground.pictures import fit_to_size
 
 DEFAULT_STRIP = (0, 100, 250, 500, 750, 999)
 DEFAULT_DENOISE_STRIP = (200, 400, 600, 800, 999)
 
-EXAMPLES: dict[str, world.Scene] = {
+EXAMPLES: dict[str, world.Scene] = {  # the shapes world's (32 x 32)
     world.caption(s): s for s in (
         world.make_single(None, "circle", "red", "white", size="big"),
         world.make_count(None, 3, "square", "blue", "yellow"),
@@ -34,20 +40,43 @@ EXAMPLES: dict[str, world.Scene] = {
         world.make_single(None, "triangle", "orange", "black", size="small", position="top"),
     )
 }
+EXAMPLES_V2: dict[str, world.v2.Scene] = {  # the v2 world's (64 x 64): the lesson's scene first, as v2 reads its words
+    caption: world.v2.read_caption(caption) for caption in (
+        world.v2.caption(world.v2.lesson_scene()),  # "a red bicycle leaning against a brick wall"
+        "a yellow house with a red roof on grass",
+        "a hand with three fingers in front of a wooden wall",
+        'a red sign that says "PARK" on the beach',
+        "a blue car on grass, at sunset",
+        "three red circles on a blue background",  # today's words, in the new world
+    )
+}
+WORLD_EXAMPLES = {SHAPES: EXAMPLES, V2: EXAMPLES_V2}
 
 
 # --------------------------------------------------------------------------- example pictures
 
-def example_names() -> list[str]:
-    return list(EXAMPLES)
+def example_names(world_name: str | None = SHAPES) -> list[str]:
+    """The example pictures' names (their captions) of a world; a model of no world of ours gets the shapes world's."""
+    return list(WORLD_EXAMPLES.get(world_name, EXAMPLES))
+
+
+def example_world(name) -> str | None:
+    """The world an example picture is from (SHAPES or V2), or None for a name that is no example."""
+    return next((w for w, examples in WORLD_EXAMPLES.items() if isinstance(name, str) and name in examples), None)
+
+
+def example_scene(name):
+    """The scene an example picture shows (a shapes or a v2 scene: what the judge reads it against), or None."""
+    world_name = example_world(name)
+    return None if world_name is None else WORLD_EXAMPLES[world_name][name]
 
 
 def example_image(name: str) -> Image.Image:
-    """One of the bundled example pictures, rendered from the synthetic world (32x32)."""
-    scene = EXAMPLES.get(name) if isinstance(name, str) else None
+    """One of the bundled example pictures, rendered from its world (32 x 32 shapes, or 64 x 64 v2)."""
+    scene = example_scene(name)
     if scene is None:
         raise PlaygroundInputError(f"Unknown example {str(name)[:60]!r}; choose one of the examples.")
-    return Image.fromarray(world.render(scene))
+    return Image.fromarray(world.render(scene) if isinstance(scene, world.Scene) else world.v2.render(scene))
 
 
 # --------------------------------------------------------------------------- the schedule

@@ -7,9 +7,10 @@ At g = 0 only the unconditional branch is used (the prompt is ignored); at g = 1
 model; above 1 the difference is exaggerated, which follows the prompt harder and, pushed far, saturates
 colours and breaks pictures. (The seed grid, one prompt over many seeds, is ``playground.lab.runs``.)
 
-When the prompt is in the world's own words and the model is the bundled one, each scale is also run over a few
-more seeds and judged: the mean score (the share of the prompt's stated attributes the judge sees right) against
-guidance shows how far more guidance helps. The strip's picture at a scale is the first of those seeds.
+When the prompt is in the words of the world the model draws (``judging.read_caption``: the shapes world's or
+v2's), each scale is also run over a few more seeds and judged by that world's judge: the mean score (the share of
+the prompt's stated attributes the judge sees right) against guidance shows how far more guidance helps. The
+strip's picture at a scale is the first of those seeds.
 """
 from __future__ import annotations
 
@@ -18,9 +19,8 @@ from typing import Iterator, Optional
 
 from PIL import Image
 
-import world
 from pipelines import PlaygroundInputError
-from playground.lab.judging import judge_images, score
+from playground.lab.judging import AnyScene, judge_images, score
 from playground.lab.metrics import saturation
 from pipelines.limits import MAX_SEED
 from playground.lab.runs import add_new, iter_over_seeds, last
@@ -53,7 +53,7 @@ def check_score_seeds(n) -> int:
     return value
 
 
-def check_strip(seed, scene: Optional[world.Scene], score_seeds=DEFAULT_SCORE_SEEDS) -> tuple[int, int]:
+def check_strip(seed, scene: Optional[AnyScene], score_seeds=DEFAULT_SCORE_SEEDS) -> tuple[int, int]:
     """(first seed, seeds per scale) of a strip: one seed, or ``score_seeds`` of them when judged."""
     n = check_score_seeds(score_seeds) if scene is not None else 1
     return whole_number(seed, "Seed", 0, MAX_SEED - n + 1), n
@@ -88,7 +88,7 @@ class GuidancePoint:
 class GuidanceStrip:
     prompt: str
     seed: int
-    scene: Optional[world.Scene] = None  # what the judge reads the pictures against; None: not judged
+    scene: Optional[AnyScene] = None  # what the judge reads the pictures against; None: not judged
     points: list[GuidancePoint] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -143,7 +143,7 @@ class GuidanceStrip:
 
 
 def iter_guidance_points(pipe, prompt: str, negative_prompt: str = "", seed=0, scales=DEFAULT_SCALES, sampler=None,
-                         steps=20, scene: Optional[world.Scene] = None,
+                         steps=20, scene: Optional[AnyScene] = None,
                          score_seeds=DEFAULT_SCORE_SEEDS) -> Iterator[GuidancePoint]:
     """The prompt at each guidance scale from ``seed``; with a ``scene``, over ``score_seeds`` seeds from ``seed``,
     judged. One GuidancePoint per scale; a caller that stops iterating stops after the scale in hand."""
@@ -160,7 +160,7 @@ def iter_guidance_points(pipe, prompt: str, negative_prompt: str = "", seed=0, s
 
 
 def iter_guidance_strip(pipe, prompt: str, negative_prompt: str = "", seed=0, scales=DEFAULT_SCALES, sampler=None,
-                        steps=20, scene: Optional[world.Scene] = None,
+                        steps=20, scene: Optional[AnyScene] = None,
                         score_seeds=DEFAULT_SCORE_SEEDS) -> Iterator[GuidanceStrip]:
     """The prompt at each guidance scale, same seed; yields the growing strip after each scale."""
     strip = GuidanceStrip(prompt, seed, scene)
@@ -171,7 +171,7 @@ def iter_guidance_strip(pipe, prompt: str, negative_prompt: str = "", seed=0, sc
 
 
 def guidance_strip(pipe, prompt: str, negative_prompt: str = "", seed=0, scales=DEFAULT_SCALES, sampler=None,
-                   steps=20, scene: Optional[world.Scene] = None,
+                   steps=20, scene: Optional[AnyScene] = None,
                    score_seeds=DEFAULT_SCORE_SEEDS) -> GuidanceStrip:
     return last(iter_guidance_strip(pipe, prompt, negative_prompt, seed, scales, sampler, steps, scene,
                                     score_seeds))

@@ -1,6 +1,6 @@
 """The worlds' judges as the lab uses them: which world a model draws (and so which judge reads its pictures),
-what the judge saw (as ✓/✗ and as a score), and the scene a prompt in the shapes world's own words asks for. No
-gradio here.
+what the judge saw (as ✓/✗ and as a score), and the scene a prompt in a world's own words asks for
+(``read_caption``: the shapes world's words read here, v2's by ``world.v2.reading``). No gradio here.
 
 Which world a model draws (``world_of``), in this order:
 - its pipeline config's ``model_description``, which ``training/export.py`` starts with the world's name: "Shapes
@@ -13,12 +13,13 @@ Which world a model draws (``world_of``), in this order:
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 from PIL import Image
 
 import world
+import world.v2
 from pipelines.loading import bundled_name
 
 SHAPES, V2 = "shapes", "v2"  # the worlds, by the names training.worlds gives them
@@ -26,6 +27,7 @@ SHAPES, V2 = "shapes", "v2"  # the worlds, by the names training.worlds gives th
 WORLD_DESCRIPTIONS = {SHAPES: "Shapes world", V2: "The 64 x 64 world (v2)"}
 BUNDLED_WORLDS = {"shapes-32": SHAPES, "v2": V2}  # pipelines.loading.BUNDLED's names
 WORLD_NAMES = {SHAPES: "the 32 × 32 shapes world", V2: "the 64 × 64 world (v2)"}  # in the UI's words
+AnyScene = Union[world.Scene, world.v2.Scene]  # a scene of either world: what its own judge reads
 
 
 def world_of(model_name: Optional[str], pipe=None) -> Optional[str]:
@@ -46,9 +48,9 @@ def has_judge(model_name: Optional[str], pipe=None) -> bool:
 
 
 def reads_captions(model_name: Optional[str], pipe=None) -> bool:
-    """Whether a typed prompt can be judged on the model's pictures: ``read_caption`` knows the shapes world's
-    words only, so only a shapes-world model's (the Guidance and Forward tabs' judge)."""
-    return world_of(model_name, pipe) == SHAPES
+    """Whether a typed prompt can be judged on the model's pictures (the Guidance and Forward tabs' judge): the
+    model draws one of our worlds, whose words ``read_caption`` reads."""
+    return world_of(model_name, pipe) in (SHAPES, V2)
 
 
 def judge(image, scene) -> dict[str, bool]:
@@ -117,8 +119,17 @@ _SINGLE = re.compile(rf"^(?:an? |one )?(?:(?P<size>small|big) )?(?P<c>{_COLOUR})
                      rf"(?: (?P<pos>{_POSITION}))?$")
 
 
-def read_caption(prompt) -> Optional[world.Scene]:
-    """The scene a prompt in the world's own words asks for (any phrasing ``world.caption`` writes), or None.
+def read_caption(prompt, world_name: Optional[str] = SHAPES) -> Optional[AnyScene]:
+    """The scene a prompt in ``world_name``'s own words asks for (a ``world.Scene`` for the shapes world, a
+    ``world.v2.Scene`` for v2; any phrasing the world's ``caption`` writes), or None: for words the world cannot
+    say, and for a model of no world of ours (``world_name`` None)."""
+    if world_name == V2:
+        return world.v2.read_caption(prompt)
+    return read_shapes_caption(prompt) if world_name == SHAPES else None
+
+
+def read_shapes_caption(prompt) -> Optional[world.Scene]:
+    """The scene a prompt in the shapes world's own words asks for (any phrasing ``world.caption`` writes), or None.
 
     Only what the judge checks is read: the kind, colours, shapes, count, size, position, relation, word and
     background. A prompt the world cannot say ("a red bicycle") gives None: nothing to judge it against.

@@ -16,7 +16,7 @@ from playground.components import Slider, guidance_slider, sampler_dropdown, see
 from playground.feedback import user_error, user_errors, warn
 from playground.files import load_upload, upload_path
 from playground.lab import denoise, forward_process
-from playground.lab.judging import judge_ticks, reads_captions
+from playground.lab.judging import SHAPES, judge_ticks, world_of
 from playground.pictures import fit_to_size, for_gallery, gallery, view
 from playground.plots import schedule_plot
 from playground.registry import MODEL_QUEUE, ModelRegistry
@@ -65,7 +65,7 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
     """The Forward diffusion tab, wired, inside the current Blocks; ``model`` is the page's model dropdown."""
     pipe = registry.get(None)
     top_t = forward_process.num_train_timesteps(pipe) - 1
-    examples = forward_process.example_names()
+    examples = forward_process.example_names(examples_world(registry, None))  # the default model's world's
     init_t = min(250, top_t)
     original0, noisy0, preview0, info0 = forward(registry, None, examples[0], None, init_t, 0)
     with gr.Tab("Forward diffusion", id="forward", elem_id="tab_forward"):
@@ -112,7 +112,10 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                   api_name="noise_schedule", show_progress="hidden")
         model.change(partial(noise_schedule, registry), inputs=[model, t], outputs=schedule, api_name=False,
                      show_progress="hidden")
-        model.change(show, inputs=show_inputs, outputs=show_outputs, api_name=False, show_progress="hidden")
+        # the model's world's example pictures (its first, if the one picked is another world's), then the picture
+        model.change(partial(examples_shown, registry), inputs=[model, example], outputs=example, api_name=False,
+                     show_progress="hidden", queue=False).then(show, inputs=show_inputs, outputs=show_outputs,
+                                                               api_name=False, show_progress="hidden")
         gr.Markdown(SCHEDULE_EXPLAINER)
 
         gr.Markdown("### Denoise from here")
@@ -166,12 +169,32 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
 
 # --------------------------------------------------------------------------- handlers
 
+def examples_world(registry: ModelRegistry, model) -> str:
+    """Whose example pictures the tab shows for a model: its world's; a model of no world of ours gets the shapes
+    world's."""
+    name, pipe = registry.pick(model)
+    return world_of(name, pipe) or SHAPES
+
+
+def examples_shown(registry: ModelRegistry, model, example):
+    """The example choices for the model's world, keeping the one picked if it is among them (else their first)."""
+    with user_errors():
+        names = forward_process.example_names(examples_world(registry, model))
+    return gr.update(choices=names, value=example if example in names else names[0])
+
+
 def _source(pipe, example, upload) -> tuple[Image.Image, object]:
     """The picture to noise (model-sized) and its scene when it is a bundled example (for the judge)."""
     if upload:
         return load_upload(upload_path(upload), pipe.default_size), None
     image = forward_process.example_image(example)
-    return fit_to_size(image, pipe.default_size), forward_process.EXAMPLES[example]
+    return fit_to_size(image, pipe.default_size), forward_process.example_scene(example)
+
+
+def _judged(name, pipe, example, scene) -> bool:
+    """Whether the judge reads what came back: the picture is an example of the world the model draws (its
+    caption is in that world's words)."""
+    return scene is not None and forward_process.example_world(example) == world_of(name, pipe)
 
 
 def forward(registry: ModelRegistry, model, example, upload, t, seed):
@@ -239,7 +262,7 @@ def denoise_from(registry: ModelRegistry, model, example, upload, t, prompt, neg
         return
     warn(result.warnings)
     summary = result.summary()
-    if scene is not None and reads_captions(name, pipe) and result.start_timestep is not None:
+    if _judged(name, pipe, example, scene) and result.start_timestep is not None:
         summary += "\n\n**Judged against the example's caption:** " + judge_ticks(result.final, scene)
     yield _denoise_items(result), view(result.final), summary, gr.skip()
 
@@ -257,7 +280,7 @@ def denoise_strip(registry: ModelRegistry, model, example, upload, timesteps, pr
     with user_errors():
         name, pipe = registry.pick(model)
         image, scene = _source(pipe, example, upload)
-        judge = scene is not None and reads_captions(name, pipe)
+        judge = _judged(name, pipe, example, scene)
         ts = forward_process.parse_timesteps(timesteps, pipe, limit=MAX_STRIP // 2)
         for i, level in enumerate(ts):
             progress((i, len(ts)), desc=f"from t={level}")

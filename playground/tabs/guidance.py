@@ -20,7 +20,7 @@ from playground.components import (Slider, guidance_slider, sampler_dropdown, se
 from playground.feedback import user_errors, warn
 from playground.lab.guidance_strip import (DEFAULT_SCALES, DEFAULT_SCORE_SEEDS, MAX_SCORE_SEEDS, GuidanceStrip,
                                            check_strip, iter_guidance_points)
-from playground.lab.judging import read_caption, reads_captions
+from playground.lab.judging import SHAPES, V2, WORLD_NAMES, read_caption, world_of
 from playground.lab.runs import DEFAULT_SEEDS, check_first_seed, check_seed_count, iter_seed_batches, new_run
 from playground.parsing import number_text, parse_scales
 from playground.pictures import gallery
@@ -46,9 +46,19 @@ own pipelines switch guidance off at 1 or less, so there 0.5 gives the same pict
 followed better.
 **High values (10 and up)** exaggerate that difference: colours saturate, edges harden, and far enough the picture
 breaks. The table under the strip gives each picture's mean colour saturation (0 = grey, 1 = pure colour) and, for
-a prompt in the world's own words on the bundled model, **the judge's score**: over several seeds, the share of
-what the prompt states (colours, shapes, count, place) that the pictures got right, plotted against guidance.
+a prompt in the world's own words on a model of that world, **the judge's score**: over several seeds, the share of
+what the prompt states (colours, things, count, place, backdrop, light) that the pictures got right, plotted
+against guidance.
 """
+
+# The prompt box's first words, per world the model draws: a prompt its judge reads (a model of no world gets the
+# shapes world's). Switching models changes the box only while it holds one of these.
+DEFAULT_PROMPTS = {SHAPES: "three red circles on a blue background", V2: "a red car on grass"}
+# Prompts the judge reads, per world, for the note that says why a prompt got no score.
+JUDGED_EXAMPLES = {SHAPES: ("a red circle left of a blue square on a white background",
+                            "five purple triangles on a white background"),
+                   V2: ("a red car on grass", "three yellow houses with red roofs on the beach",
+                        "a hand with five fingers by the water")}
 
 
 def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
@@ -58,8 +68,9 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         gr.Markdown(INTRO)
         with gr.Row():
             with gr.Column(scale=2):
-                prompt = gr.Textbox("three red circles on a blue background", label="Prompt",
-                                    elem_id="g_prompt")
+                prompt = gr.Textbox(default_prompt(registry, None), label="Prompt", elem_id="g_prompt")
+                model.change(partial(prompt_for_model, registry), inputs=[model, prompt], outputs=prompt,
+                             api_name=False, show_progress="hidden", queue=False)
                 negative = gr.Textbox("", label="Negative prompt", elem_id="g_negative")
                 with gr.Row():
                     sampler = sampler_dropdown(pipe.config.default_sampler, "g_sampler")
@@ -115,13 +126,29 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
 
 # --------------------------------------------------------------------------- handlers
 
-def no_score_note(prompt: str, judged_model: bool) -> str:
-    if not judged_model:
-        return ("No judge's score: this tab reads prompts in the 32 × 32 shapes world's words, and only a model of "
-                "that world (shapes-32) draws what they say.")
-    return (f"No judge's score: the judge reads only prompts in the world's own words (like `a red circle left of a "
-            f"blue square on a white background` or `five purple triangles on a white background`), and "
-            f"`{prompt[:80]}` is not one.")
+def default_prompt(registry: ModelRegistry, model) -> str:
+    """The prompt box's first words for a model: one its world's judge reads."""
+    name, pipe = registry.pick(model)
+    return DEFAULT_PROMPTS[world_of(name, pipe) or SHAPES]
+
+
+def prompt_for_model(registry: ModelRegistry, model, prompt):
+    """On a change of model: the new model's world's default prompt, if the box holds a world's default (or
+    nothing); what the person typed stays."""
+    if (prompt or "").strip() and prompt not in DEFAULT_PROMPTS.values():
+        return gr.skip()
+    with user_errors():
+        return default_prompt(registry, model)
+
+
+def no_score_note(prompt: str, world_name) -> str:
+    """Why a strip has no judge's score, in the words of the model's world (``world_name``; None: no world)."""
+    if world_name not in JUDGED_EXAMPLES:
+        return ("No judge's score: this model draws none of the playground's worlds (the 32 × 32 shapes world of "
+                "shapes-32, the 64 × 64 world of v2), so no judge reads its pictures.")
+    examples = " or ".join(f"`{e}`" for e in JUDGED_EXAMPLES[world_name])
+    return (f"No judge's score: the judge of {WORLD_NAMES[world_name]} reads only prompts in that world's own words, "
+            f"like {examples}, and `{prompt[:80]}` is not one.")
 
 
 def strip_summary(strip: GuidanceStrip, sampler: str, steps, stopped: str = "", no_score: str = "") -> str:
@@ -151,11 +178,12 @@ def guidance_sweep(registry: ModelRegistry, model, prompt, negative, scales, see
         name, pipe = registry.pick(model)
         prompt = prompt or ""
         values = parse_scales(scales)
-        scene = read_caption(prompt) if reads_captions(name, pipe) else None
+        world_name = world_of(name, pipe)
+        scene = read_caption(prompt, world_name)
         first, n = check_strip(seed, scene, score_seeds)
     control = RunControl()
     sampler_name = sampler or pipe.config.default_sampler
-    no_score = "" if scene is not None else no_score_note(prompt, reads_captions(name, pipe))
+    no_score = "" if scene is not None else no_score_note(prompt, world_name)
     total = len(values)
     seeds_words = f", each over {n} seeds for the score" if scene is not None else ""
     yield [], f"Running: 0 of {total} scales done{seeds_words}…", None, control

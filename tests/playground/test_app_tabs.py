@@ -141,6 +141,39 @@ def test_guidance_sweep(client):
         client.predict("bundled", "x", "", "0,1,2,3,4,5,6,7,8", 4, "Euler", 2, api_name="/guidance_sweep")
 
 
+def test_guidance_sweep_on_the_v2_model_reads_v2_s_words(v2_registry):
+    from playground.lab.judging import read_caption
+    from playground.tabs.guidance import (DEFAULT_PROMPTS, JUDGED_EXAMPLES, default_prompt, guidance_sweep,
+                                          prompt_for_model)
+
+    for world_name, prompts in JUDGED_EXAMPLES.items():  # what the tab offers, each world's judge reads
+        assert all(read_caption(p, world_name) is not None for p in (DEFAULT_PROMPTS[world_name], *prompts))
+    assert default_prompt(v2_registry, None) == DEFAULT_PROMPTS["v2"] == "a red car on grass"
+    *_, (strip, note, plot, _control) = guidance_sweep(v2_registry, "v2", "a red car on grass", "", "0, 4", 3,
+                                                       "DPM++ 2M", 6, 2)
+    assert [c.split(" · ")[0] for _, c in strip] == ["guidance 0", "guidance 4"] and strip[0][0].size == (GALLERY_SIDE,) * 2
+    assert plot is not None and "over seeds 3..4" in note and "No judge's score" not in note
+    assert re.search(r"\| 4 \| pushed to the prompt \| [0-9.]+ \| [0-9.]+ \| \d of 2 \|", note)
+    *_, (_strip, note, plot, _control) = guidance_sweep(v2_registry, "v2", "a photo of a dog", "", "4", 3,
+                                                        "DPM++ 2M", 2, 2)
+    assert plot is None and "the judge of the 64 × 64 world (v2) reads only prompts" in note
+    assert "`a red car on grass`" in note and "`a photo of a dog` is not one" in note
+    # the shapes world's words on a shapes model, and no judge on a model of no world
+    *_, (_strip, note, _plot, _control) = guidance_sweep(v2_registry, "shapes-32", "a red car on grass", "", "4", 3,
+                                                         "Euler", 1, 2)
+    assert "the judge of the 32 × 32 shapes world reads only" in note and "`five purple triangles" in note
+    *_, (_strip, note, _plot, _control) = guidance_sweep(v2_registry, "pixel", "a red circle", "", "4", 3, "Euler",
+                                                         1, 2)
+    assert "this model draws none of the playground's worlds" in note
+    # switching models changes the prompt box only while it holds a world's default prompt
+    assert prompt_for_model(v2_registry, "shapes-32", "a red car on grass") == DEFAULT_PROMPTS["shapes"]
+    assert prompt_for_model(v2_registry, "v2", DEFAULT_PROMPTS["shapes"]) == "a red car on grass"
+    assert prompt_for_model(v2_registry, "v2", "") == "a red car on grass"
+    assert prompt_for_model(v2_registry, "pixel", "a red car on grass") == DEFAULT_PROMPTS["shapes"]
+    kept = prompt_for_model(v2_registry, "shapes-32", "my own prompt")
+    assert not isinstance(kept, str)  # gr.skip(): what was typed stays
+
+
 def test_seed_grid(client):
     grid, spread = client.predict("pixel", "a red circle", "", 5, 10, "Euler", 1, 4.0, api_name="/seed_grid")
     assert [g["caption"] for g in grid] == [f"seed {s}" for s in range(10, 15)]

@@ -115,6 +115,39 @@ def test_the_judge_reads_back_any_caption_the_world_writes():
         assert judging.read_caption(other) is None, other
 
 
+def test_a_prompt_is_read_in_the_words_of_the_model_s_world():
+    import world.v2
+
+    shapes, v2 = judging.read_caption("three red circles on a blue background"), judging.read_caption(
+        "three red circles on a blue background", judging.V2)
+    assert isinstance(shapes, world.Scene) and isinstance(v2, world.v2.Scene) and shapes.count == v2.count == 3
+    assert judging.read_caption("a red car on grass", judging.V2).objects[0].kind == "car"
+    assert judging.read_caption("a red car on grass") is None  # not the shapes world's words
+    assert judging.read_caption("a red circle on a white background", None) is None  # a model of no world
+    lesson = world.v2.lesson_scene()
+    assert judging.read_caption(world.v2.caption(lesson), judging.V2) == lesson
+    assert all(judging.judge(world.v2.render(lesson), lesson).values())  # v2's judge, by the scene's world
+
+
+def test_the_example_pictures_are_per_world_named_by_their_captions():
+    import world.v2
+
+    shapes, v2 = forward_process.example_names(judging.SHAPES), forward_process.example_names(judging.V2)
+    assert shapes == forward_process.example_names() == forward_process.example_names(None) == list(
+        forward_process.EXAMPLES)
+    assert v2[0] == world.v2.caption(world.v2.lesson_scene()) and not set(shapes) & set(v2)
+    for name in shapes + v2:
+        scene, image = forward_process.example_scene(name), forward_process.example_image(name)
+        own = world.v2 if forward_process.example_world(name) == judging.V2 else world
+        assert isinstance(scene, own.Scene) and own.caption(scene) == name
+        assert image.size == ((64, 64) if own is world.v2 else (32, 32))
+        assert all(judging.judge(image, scene).values()), name  # the judge reads the true picture right
+    assert {forward_process.example_scene(n).kind for n in v2} >= {"lean", "object", "hand", "sign"}
+    assert forward_process.example_scene("a photo of a dog") is None
+    with pytest.raises(PlaygroundInputError, match="Unknown example"):
+        forward_process.example_image("a photo of a dog")
+
+
 def test_captions_name_the_limit_and_only_what_else_went_wrong():
     attributes = ("count", "colour", "shape")
     assert judging.ticks_short({"count": True, "colour": True, "shape": True}, attributes) == "✓ count"

@@ -50,8 +50,8 @@ def test_a_model_s_world_comes_from_its_description_then_its_bundled_name():
     assert world_of("sd15", _pipe("Stable Diffusion v1-5")) is None
     assert world_of("x", _pipe("a copy of the shapes world")) is None  # only the start says
     assert judging.has_judge("v2") and judging.has_judge("shapes-32") and not judging.has_judge("sd15")
-    # the Guidance and Forward tabs read typed prompts in the shapes world's words only
-    assert judging.reads_captions("shapes-32") and not judging.reads_captions("v2")
+    # the Guidance and Forward tabs read typed prompts in the words of the model's world
+    assert judging.reads_captions("shapes-32") and judging.reads_captions("v2") and not judging.reads_captions("sd15")
 
 
 @pytest.mark.slow
