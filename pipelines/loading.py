@@ -23,7 +23,7 @@ ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
 BUNDLED_DIR = ASSETS_DIR / "bundled"  # the 32x32 model's folder (its name predates v2; the files stay where they are)
 # The bundled models by name, and the one "bundled" means: switching the default is the one line DEFAULT_BUNDLED.
 BUNDLED = {"shapes-32": BUNDLED_DIR, "v2": ASSETS_DIR / "v2"}
-DEFAULT_BUNDLED = "shapes-32"
+DEFAULT_BUNDLED = "v2"
 REQUIRED_PARTS = ("tokenizer", "text_encoder", "unet", "scheduler")
 WEIGHT_PARTS = ("text_encoder", "unet", "vae")
 PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth")

@@ -43,6 +43,17 @@ def latent_pipe(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def shapes_pipe(latent_pipe):
+    """The tiny latent pipeline standing in for the shapes-32 model under any name (as "bundled" in the served tiny
+    app, whatever model "bundled" means): its description names the shapes world, so its pictures are judged there."""
+    from pipelines import PlaygroundPipeline
+
+    pipe = PlaygroundPipeline(**latent_pipe.components, model_description="Shapes world: the tiny latent test model")
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+@pytest.fixture(scope="session")
 def ztsnr_pipe(pixel_pipe):
     """The tiny pixel pipeline on a zero-terminal-SNR schedule (the 16x16 bundled model's kind): its first
     sigma is 4096, pure noise."""
@@ -84,15 +95,16 @@ def free_port() -> int:
 
 
 def _registry(kind: str, request):
+    from pipelines.loading import BUNDLED_DIR, bundled_models
     from playground.registry import ModelRegistry
-    from pipelines.loading import BUNDLED_DIR
 
     latent = request.getfixturevalue("latent_pipe")
     if kind == "tiny":
-        return ModelRegistry(OrderedDict(bundled=latent, pixel=request.getfixturevalue("pixel_pipe")))
-    if kind == "bundled":  # the model people get; the tiny latent one where a checkout lacks its weights
-        if (BUNDLED_DIR / "model_index.json").exists():
-            return ModelRegistry.load(["bundled"])
+        return ModelRegistry(OrderedDict(bundled=request.getfixturevalue("shapes_pipe"),
+                                         pixel=request.getfixturevalue("pixel_pipe")))
+    if kind == "bundled":  # the models people get, as `python app.py` loads them (the default first); the tiny
+        if (BUNDLED_DIR / "model_index.json").exists():  # latent one where a checkout lacks their weights
+            return ModelRegistry.load(bundled_models())
         return ModelRegistry(OrderedDict(tiny=latent))
     raise ValueError(f"no app of kind {kind!r}")
 

@@ -84,9 +84,9 @@ def test_bundled_models_lists_those_here_the_default_first(monkeypatch, saved_pi
     monkeypatch.setitem(loading.BUNDLED, "v2", saved_pixel)
     assert loading.bundled_models() == ["v2"]  # only one here: just that one
     monkeypatch.setitem(loading.BUNDLED, "shapes-32", saved_pixel)
+    assert loading.bundled_models() == ["v2", "shapes-32"]  # v2 is the default (issue 33)
+    monkeypatch.setattr(loading, "DEFAULT_BUNDLED", "shapes-32")
     assert loading.bundled_models() == ["shapes-32", "v2"]
-    monkeypatch.setattr(loading, "DEFAULT_BUNDLED", "v2")
-    assert loading.bundled_models() == ["v2", "shapes-32"]
 
 
 def test_shapes_32_by_name_is_the_bundled_model():

@@ -201,12 +201,12 @@ def test_the_info_line_says_how_the_model_evaluations_add_up(pixel_pipe, ztsnr_p
 # --------------------------------------------------------------------------- Stop (the handlers as Gradio runs them)
 
 @pytest.fixture
-def tiny_registry(latent_pipe, pixel_pipe):
+def tiny_registry(shapes_pipe, pixel_pipe):
     from collections import OrderedDict
 
     from playground.registry import ModelRegistry
 
-    return ModelRegistry(OrderedDict(bundled=latent_pipe, pixel=pixel_pipe))
+    return ModelRegistry(OrderedDict(bundled=shapes_pipe, pixel=pixel_pipe))
 
 
 def _stop_after_first(updates):

@@ -80,8 +80,9 @@ def test_app_loads_the_bundled_models_here_unless_told(monkeypatch, saved_pixel)
     assert started_with(monkeypatch, ["--model", "x", "--model", "bundled"]) == ["x", "bundled"]
     assert started_with(monkeypatch, []) == loading.bundled_models()
     with monkeypatch.context() as m:
-        m.setitem(loading.BUNDLED, "v2", saved_pixel.parent / "no-v2-here")
-        assert started_with(m, []) == [loading.DEFAULT_BUNDLED]  # only one here: just that one
+        m.setitem(loading.BUNDLED, "v2", saved_pixel)
+        m.setitem(loading.BUNDLED, "shapes-32", saved_pixel.parent / "no-shapes-32-here")
+        assert started_with(m, []) == ["v2"]  # only one here: just that one
     monkeypatch.setitem(loading.BUNDLED, "v2", saved_pixel)
     monkeypatch.setitem(loading.BUNDLED, "shapes-32", saved_pixel)
     others = [n for n in ("shapes-32", "v2") if n != loading.DEFAULT_BUNDLED]

@@ -1,7 +1,9 @@
 """Helpers of the browser tests (fixtures: conftest.py)."""
 from pathlib import Path
 
-from pipelines.loading import BUNDLED_DIR
+from pipelines.loading import BUNDLED, DEFAULT_BUNDLED
+
+DEFAULT_DIR = BUNDLED[DEFAULT_BUNDLED]  # the folder of the model the page opens on
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
@@ -25,8 +27,8 @@ def heun_evals(steps: int) -> int:
     from pipelines.pipeline_playground import PURE_NOISE_SIGMA
     from pipelines.samplers import top_sigma
 
-    bundled = (BUNDLED_DIR / "model_index.json").exists()
-    from_noise = bundled and top_sigma(DDPMScheduler.from_pretrained(BUNDLED_DIR / "scheduler")) > PURE_NOISE_SIGMA
+    bundled = (DEFAULT_DIR / "model_index.json").exists()
+    from_noise = bundled and top_sigma(DDPMScheduler.from_pretrained(DEFAULT_DIR / "scheduler")) > PURE_NOISE_SIGMA
     return 2 * steps - (2 if from_noise else 1)
 
 

@@ -1,8 +1,7 @@
 """The Model tab in Chromium (fixtures and helpers: conftest.py)."""
 from PIL import Image
 
-from browser_helpers import shot, wait_images
-from pipelines.loading import BUNDLED_DIR
+from browser_helpers import DEFAULT_DIR, shot, wait_images
 
 TOP = "(sel) => document.querySelector(sel).getBoundingClientRect().top + window.scrollY"
 HEADING_TOP = """(text) => { const h = [...document.querySelectorAll('#model_card h2')].find(e => e.innerText.startsWith(text));
@@ -16,7 +15,7 @@ def test_model_tab_shows_the_card(page):
     wait_images(page, "#model_card", 1)  # the card's sample grid (samples.png in the model folder) shows
     size = page.evaluate("() => { const i = document.querySelector('#model_samples img'); "
                          "return [i.naturalWidth, i.naturalHeight]; }")
-    assert size == list(Image.open(BUNDLED_DIR / "samples.png").size)
+    assert size == list(Image.open(DEFAULT_DIR / "samples.png").size)
     shot(page, "model")
 
 
