@@ -33,7 +33,7 @@ import numpy as np
 
 from world import v2
 from world.v2.judge import judge
-from world.v2.scenes import SIZE_RANGES, colour_for, lighting, make_character, make_object, pick
+from world.v2.scenes import SIZE_RANGES, TRIO_KINDS, colour_for, lighting, make_character, make_object, pick
 from world.v2.vocabulary import (CHARACTERS, KINDS, LEANERS, LIGHT_SIDES, OLD_COLOURS, OLD_WORDS, PLAIN,
                                  RELATIONS, SCENIC, SHAPES, SMALL_KINDS, SUPPORTS, TOP)
 
@@ -48,10 +48,7 @@ FAILURES = ["five fingers", "sign word", "counts ≥ 5", "trio binding", "same c
 CATEGORIES = TODAY + NEW + [LESSON] + FAILURES
 
 ALL = "all"  # score_key for the lesson: every category the judge reads in its picture
-NOT_JUDGED = {
-    "trio binding": "the judge finds each asked colour and each asked kind in a trio, not which thing has which "
-                    "colour nor their left-to-right order",
-}
+NOT_JUDGED: dict[str, str] = {}  # category -> why the judge cannot read it yet (every category is read today)
 
 NOTES = {  # how a judged category is read, where that is less than its name says
     LESSON: "every category the judge reads in the picture (the thing's kind and colour, the wall); the lean "
@@ -59,6 +56,8 @@ NOTES = {  # how a judged category is read, where that is less than its name say
     "same character": "per picture, the named character's shirt, hair, skin and hat in their places; 'all seeds': "
                       "the same character in every seed of a prompt",
     "object class": "the kinds the caption asks for are found (a classifier), not how many nor where",
+    "trio binding": "each asked colour on a thing of its asked kind (the classifier looks at the thing around each "
+                    "colour's blob); the left-to-right order is not read",
 }
 
 _ANYTHING = ["circle", "square", "triangle", "house", "tree", "car", "bicycle", "mug", "person", "sign"]
@@ -109,7 +108,7 @@ def _trio(rng) -> v2.Scene:
     light, when = lighting(rng, bg)
     things = []
     for _ in range(3):  # three colours apart where the kind comes in enough of them
-        kind = pick(rng, SMALL_KINDS + ["person", "bicycle"])
+        kind = pick(rng, TRIO_KINDS)
         try:
             things.append(v2.thing(rng, kind, bg, avoid=tuple(t.colour for t in things)))
         except (IndexError, ValueError):
@@ -256,7 +255,8 @@ def score_key(category: str) -> Optional[str]:
             "written words": "text", "object class": "object", "object colour": "colour",
             "backdrop texture": "backdrop", "light side": "light", "time of day": "light", "directions": "relation",
             "in front of": "relation", "leaning against": "relation", "on top of": "relation", LESSON: ALL,
-            "five fingers": "fingers", "sign word": "text", "same character": "character"}[category]
+            "five fingers": "fingers", "sign word": "text", "trio binding": "binding",
+            "same character": "character"}[category]
 
 
 def judged(image, scene: v2.Scene, key: Optional[str]) -> Optional[bool]:

@@ -28,10 +28,6 @@ from world.v2.scenes import SIZE_RANGES, make_character
 # as the shapes presets; the date, model and guidance used are kept with the figures in the model's limits.json.
 V2_MEASURE = MeasureSettings(guidance=None, model="v2", date=None)
 
-TRIO_NOT_JUDGED = ("the judge finds each asked colour and each asked kind of thing in a trio, not which thing has "
-                   "which colour nor their left-to-right order (training/evaluate_v2.py, NOT_JUDGED)")
-
-
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng([33, seed])  # 33: the issue; a stream of its own
 
@@ -117,9 +113,9 @@ _GROUP_TEXT = [
      "**0.35**, SD 2.1 **0.44**, SDXL **0.39** of images correct (djghosh13/geneval README): with five and more it "
      "is worse. DrawBench has a *counting* category and PartiPrompts a *quantity* aspect."),
     ("v2-trio", "Binding with three objects",
-     "Three things side by side: is each colour on the thing the caption gives it, named left to right? The judge "
-     "cannot read that yet (below): it checks that each asked colour and each asked kind is there, and you check "
-     "which is which. The last preset, two shapes, is binding the judge can read.",
+     "Three things side by side: is each colour on the thing the caption gives it? The judge finds each asked "
+     "colour and asks its classifier what kind of thing wears it; the left-to-right order the caption names them "
+     "in is not read, so check that yourself. The last preset, two shapes, is binding as the shapes world reads it.",
      "With several things the model has to bind each colour to the right thing. It learned that \"yellow\", "
      "\"car\", \"purple\" and \"mug\" go with yellow pixels, car shapes, purple pixels and mug shapes, but not "
      "reliably which word modifies which: the prompt's encoding is a blend in which \"a yellow car and a purple mug\" "
@@ -176,7 +172,7 @@ _GROUP_TEXT = [
 _HAND = ("fingers", "object")
 _SIGN = ("text", "object")
 _COUNT = ("count", "colour", "object")
-_TRIO = ("colour", "object")
+_TRIO = ("binding", "colour", "object")
 _CHARACTER = ("character", "object")
 _RELATION = ("relation", "colour", "object")
 _THING = ("object", "colour")
@@ -205,15 +201,14 @@ _PRESETS = [
     Preset("v2-five-purple-triangles", "v2-counts", _group(4, 5, "triangle", "purple", "white"),
            ("count", "colour", "shape"), None, world=V2,
            note="The shapes world's weakest count (five purple triangles), on the 64 × 64 model."),
-    # binding with three objects (the judge cannot read which colour is on which thing: not_judged says so)
+    # binding with three objects (the judge reads which colour is on which kind of thing, not the order)
     Preset("v2-trio-car-mug-car", "v2-trio", _trio(1, [("car", "yellow"), ("mug", "purple"), ("car", "white")],
-                                                   "brick wall"), _TRIO, None, world=V2, not_judged=TRIO_NOT_JUDGED),
+                                                   "brick wall"), _TRIO, None, world=V2),
     Preset("v2-trio-circle-house-tree", "v2-trio",
            _trio(2, [("circle", "red"), ("house", "blue"), ("tree", "yellow")], "grass", "right"), _TRIO, None,
-           world=V2, not_judged=TRIO_NOT_JUDGED),
+           world=V2),
     Preset("v2-trio-three-mugs", "v2-trio", _trio(3, [("mug", "green"), ("mug", "orange"), ("mug", "pink")],
                                                   "wooden floor"), _TRIO, None, world=V2,
-           not_judged=TRIO_NOT_JUDGED,
            note="Three of one kind: the colours are all that tells them apart."),
     Preset("v2-binding-two-shapes", "v2-trio", v2.make_pair(_rng(4), ("circle", "purple"), ("square", "orange"),
                                                             "and", "gray"), ("binding", "colours"), None, world=V2,

@@ -271,7 +271,8 @@ def measure_figures(pipe, limits: Limits, settings: MeasureSettings, keys=None, 
 
 def read_figures(folder, world_name: Optional[str]) -> dict[str, Figure]:
     """A model folder's measured figures (FIGURES_FILE) by preset key, for the presets of ``world_name``; {} where
-    there is no file, it is unreadable, or it measured another world."""
+    there is no file, it is unreadable, or it measured another world. A figure of another attribute than the one its
+    preset now scores first (measured before the judge read it) is left out: that preset is not measured yet."""
     if folder is None or world_name is None:
         return {}
     try:
@@ -281,10 +282,11 @@ def read_figures(folder, world_name: Optional[str]) -> dict[str, Figure]:
         settings = replace(limits_for(world_name).measure, model=str(data["model"]), date=data.get("date"),
                            **{k: data["settings"][k] for k in ("n_seeds", "first_seed", "steps", "sampler",
                                                                 "guidance")})
+        scored = {key: p.attributes[0] for key, p in limits_for(world_name).presets.items()}
         return {key: Figure(int(f["wrong"]), settings, int(data["ceiling_pictures"]),
                             None if f.get("autoencoder_wrong") is None else int(f["autoencoder_wrong"]),
                             None if f.get("true_wrong") is None else int(f["true_wrong"]))
-                for key, f in data["presets"].items()}
+                for key, f in data["presets"].items() if key not in scored or f.get("attribute") in (None, scored[key])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 

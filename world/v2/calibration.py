@@ -4,7 +4,8 @@ docs/world-v2.md.
 Columns: true pictures judged right; the same softened as a decoder's output is (a 3 x 3 box blur and gaussian
 noise of 4/255: the stand-in for the v2 autoencoder's reconstructions until there is one); and how often the
 category is wrongly accepted on pure noise and on the picture of a hard negative (``negatives``; for "object",
-every thing of the first thing's kind turned into a kind the scene does not hold)."""
+every thing of the first thing's kind turned into a kind the scene does not hold; for a trio's binding, its colours
+moved between things of other kinds). A trio's binding has a row of its own, "binding (trio)"."""
 from __future__ import annotations
 
 import sys
@@ -19,6 +20,7 @@ from .render import render
 from .scenes import SCENE_MIX, sample_scene
 
 COLUMNS = ("true", "soft", "noise", "negative")
+ROWS = {("trio", "binding"): "binding (trio)"}  # (scene kind, category) counted apart from the category's row
 
 
 def soften(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -40,13 +42,13 @@ def calibrate(n: int, seed: int = 0) -> dict[str, dict[str, tuple[int, int]]]:
                         "noise": rng.integers(0, 256, img.shape, dtype=np.uint8)}
             for column, picture in pictures.items():
                 for category, ok in judge(picture, scene).items():
-                    counts[category][column][0] += ok
-                    counts[category][column][1] += 1
+                    counts[ROWS.get((kind, category), category)][column][0] += ok
+                    counts[ROWS.get((kind, category), category)][column][1] += 1
             for category in judge(img, scene):
                 negative = hard_negative(scene, category, kinds_rng if category == "object" else rng)
                 ok = judge(render(negative), scene)[category]
-                counts[category]["negative"][0] += ok
-                counts[category]["negative"][1] += 1
+                counts[ROWS.get((kind, category), category)]["negative"][0] += ok
+                counts[ROWS.get((kind, category), category)]["negative"][1] += 1
     return {k: {c: tuple(v) for c, v in cols.items()} for k, cols in counts.items()}
 
 

@@ -222,6 +222,14 @@ def kind_scores(image) -> dict[str, float]:
     return dict(zip(KINDS, scores(net, as_array(image)[None])[0].tolist()))
 
 
+def kind_scores_many(images) -> tuple[list[dict[str, float]], dict[str, float]]:
+    """Per picture (a sequence of 64 x 64 uint8 pictures, read in one batch), how sure the shipped classifier is
+    of each kind; and its per-kind thresholds."""
+    net, config = _shipped()
+    s = scores(net, np.stack([as_array(im) for im in images])) if len(images) else np.zeros((0, len(KINDS)))
+    return [dict(zip(KINDS, row.tolist())) for row in s], dict(config["thresholds"])
+
+
 def kinds_seen(image, net_config: Optional[tuple[Net, dict]] = None) -> set[str]:
     """The kinds the shipped classifier (or ``net_config``) finds in the picture, each above its threshold."""
     net, config = net_config or _shipped()

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .scenes import Scene, fit_within, character, make_count, make_relation, pick, thing
+from .scenes import TRIO_KINDS, Obj, Scene, fit_within, character, make_count, make_relation, pick, thing
 from .vocabulary import (CHARACTERS, COLOURS, FLIPPED, KIND_COLOURS, KINDS, LEANERS, LETTERS, LIGHT_SIDES,
                          OBJECT_COLOURS, PLAIN, SCENIC, SHAPES, SIZES, TIMES)
 
@@ -34,6 +34,23 @@ def swap_kind(scene: Scene, rng: np.random.Generator) -> Scene:
     return replace(scene, objects=tuple(objs))
 
 
+def swap_colours(scene: Scene) -> Scene:
+    """A trio with its colours moved between its things so that some kind wears another colour (the first of: each
+    colour one thing on, one thing back, then two things swapping theirs, that does); where none does (three of one
+    kind or of one colour), its first thing turned into the first kind a trio may hold that it does not, in that
+    thing's colour and place, no bigger. Drawn without an rng: the calibration's other scenes stay the same."""
+    objs = scene.objects
+    asked = sorted((o.kind, o.colour) for o in objs)
+    for order in ((1, 2, 0), (2, 0, 1), (1, 0, 2), (0, 2, 1), (2, 1, 0)):
+        moved = tuple(replace(o, colour=objs[j].colour) for o, j in zip(objs, order))
+        if sorted((o.kind, o.colour) for o in moved) != asked:
+            return replace(scene, objects=moved)
+    o = objs[0]
+    new = next(k for k in TRIO_KINDS if k not in {x.kind for x in objs})
+    other = fit_within(Obj(new, o.colour, o.size, 0, 0), o.width, o.size)
+    return replace(scene, objects=(replace(other, x=o.x, y=o.y, shadow=o.shadow),) + objs[1:])
+
+
 def hard_negative(scene: Scene, category: str, rng: np.random.Generator) -> Scene:
     """``scene`` with what ``category`` (a key of ``judge``'s answer for it) reads changed."""
     o = scene.objects[0]
@@ -54,6 +71,8 @@ def hard_negative(scene: Scene, category: str, rng: np.random.Generator) -> Scen
     if category == "count":  # one too many (one too few from nine)
         n = scene.count + 1 if scene.count < 9 else 8
         return replace(make_count(rng, n, o.kind, o.colour, scene.backdrop, scene.light, scene.time), kind=scene.kind)
+    if category == "binding" and scene.kind == "trio":
+        return swap_colours(scene)
     if category == "binding":  # colours swapped; alike shapes would not tell, so one changes its shape
         a, b = scene.objects
         if a.kind == b.kind:

@@ -96,6 +96,8 @@ SIZE_RANGES = {"circle": (14, 30), "square": (14, 30), "triangle": (14, 30), "ho
                "person": (32, 46), "sign": (28, 40)}  # heights an object alone is drawn at
 DARK = {"black", "blue", "purple", "brown", "red", "green"}  # boards whose letters are white
 
+TRIO_KINDS = SMALL_KINDS + ["person", "bicycle"]  # what a trio's things may be
+
 SCENE_MIX = {"single": 0.12, "count": 0.10, "pair": 0.08, "text": 0.05,  # today's four, on plain backdrops
              "object": 0.15, "relation": 0.15, "group": 0.08, "trio": 0.05, "hand": 0.06, "character": 0.08,
              "sign": 0.05, "lean": 0.03}
@@ -252,7 +254,7 @@ def sample_scene(rng: np.random.Generator, kind: Optional[str] = None,
         what = pick(rng, SMALL_KINDS)
         return make_count(rng, int(rng.integers(1, 10)), what, colour_for(rng, what, bg), bg, light, time, **mention)
     if kind == "trio":
-        kinds = [pick(rng, SMALL_KINDS + ["person", "bicycle"]) for _ in range(3)]
+        kinds = [pick(rng, TRIO_KINDS) for _ in range(3)]
         return make_trio(rng, [thing(rng, k, bg) for k in kinds], bg, light, time, **mention)
     if kind == "character":
         name = pick(rng, list(CHARACTERS))
