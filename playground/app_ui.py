@@ -33,10 +33,15 @@ TABS = (generate, compare, limits, forward, guidance, train, model)  # the order
 
 def build_demo(registry: ModelRegistry) -> gr.Blocks:
     with gr.Blocks(title="Diffusion playground") as demo:
-        gr.Markdown("# Diffusion playground\nSee how text-to-image diffusion works, step by step, on a model "
-                    "small enough to run on a laptop CPU.")
-        model_dropdown = gr.Dropdown(registry.names, value=registry.default, label="Model", elem_id="model",
-                                     visible=len(registry.names) > 1)
+        # the model menu beside the title, not under it: a row less above every tab (Compare's grid and its
+        # scrubber fit above the fold of a 1000 px high screen)
+        with gr.Row(equal_height=True):
+            with gr.Column(scale=3):
+                gr.Markdown("# Diffusion playground\nSee how text-to-image diffusion works, step by step, on a model "
+                            "small enough to run on a laptop CPU.")
+            with gr.Column(scale=1, min_width=220, visible=len(registry.names) > 1):
+                model_dropdown = gr.Dropdown(registry.names, value=registry.default, label="Model", elem_id="model",
+                                             visible=len(registry.names) > 1)
         for tab in TABS:
             end_session = tab.build(registry, model_dropdown)  # a tab with per-session resources says how to free them
             if end_session is not None:

@@ -4,7 +4,8 @@ A card is markdown with `## ` sections in whatever order its author chose; the b
 Hub's Stable Diffusion cards open with details and put the training log in the middle. The tab leads with what a
 person asks first - what the model knows, what it draws, where it fails and how that was measured - and ends with
 how it was trained. `arrange` sorts the sections by their headings into those parts, keeping the card's own order
-inside each part, and splits the measured section's tables into columns so they sit side by side.
+inside each part, and splits the measured section's tables into columns so they sit side by side. A card with no
+samples section of its own still gets its sample sheet shown as one: the picture, wherever it sits, moves there.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ _KINDS = (
     ("log", re.compile(r"train|hardware|environmental|compute|carbon|history|changelog", re.I)),
 )
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*(\n|\Z)", re.S)
+# A block that is picture(s) alone, and a sample sheet by its alt text or file name: "![samples](samples.png)".
+_PICTURES = re.compile(r"(?:!\[([^\]]*)\]\(([^)\s]*)\)\s*)+")
+_SHEET = re.compile(r"sample|example|gallery|showcase", re.I)
 
 
 @dataclass(frozen=True)
@@ -114,12 +118,54 @@ def into_columns(chunks: list[str], columns: int) -> tuple[str, ...]:
     return tuple("\n\n".join(g) for g in groups)
 
 
+def _is_sample_sheet(block: str) -> bool:
+    if not _PICTURES.fullmatch(block):
+        return False
+    return any(_SHEET.search(alt) or (not target.startswith("data:") and _SHEET.search(target))
+               for alt, target in re.findall(r"!\[([^\]]*)\]\(([^)\s]*)\)", block))
+
+
+def _is_paragraph(block: str) -> bool:
+    return not re.match(r"\s*(#|[-*+] |\d+[.)] |\||```|~~~|>|!\[)", block)
+
+
+def pull_sample_sheets(text: str) -> tuple[str, list[str]]:
+    """(text without its sample-sheet pictures, [each picture with the paragraph after it, its caption]). A card
+    without a samples section may show its sample sheet inside another one (the 64 x 64 card: under "What it
+    knows"); the tab shows it in the samples column all the same. Text without one is returned as it is."""
+    blocks = _blocks(text)
+    if not any(_is_sample_sheet(b) for b in blocks):
+        return text, []
+    kept: list[str] = []
+    sheets: list[str] = []
+    i = 0
+    while i < len(blocks):
+        if _is_sample_sheet(blocks[i]):
+            sheet = [blocks[i]]
+            if i + 1 < len(blocks) and _is_paragraph(blocks[i + 1]) and not _is_sample_sheet(blocks[i + 1]):
+                sheet.append(blocks[i + 1])
+                i += 1
+            sheets.append("\n\n".join(sheet))
+        else:
+            kept.append(blocks[i])
+        i += 1
+    return "\n\n".join(kept), sheets
+
+
 def arrange(card: str, columns: int = 3) -> CardView:
-    """The card's sections sorted into the tab's parts (see the module docstring)."""
+    """The card's sections sorted into the tab's parts (see the module docstring). A card with no samples section
+    has its sample-sheet pictures (``pull_sample_sheets``) moved from the other parts into the samples part."""
     preamble, sections = split_sections(card)
     parts: dict[str, list[str]] = {"knows": [], "limits": [], "samples": [], "scores": [], "other": [], "log": []}
     for heading, text in sections:
         parts[section_kind(heading)].append(text)
+    if not parts["samples"]:
+        preamble, sheets = pull_sample_sheets(preamble)
+        parts["samples"] += sheets
+        for kind in ("knows", "limits", "other", "log"):
+            pulled = [pull_sample_sheets(text) for text in parts[kind]]
+            parts[kind] = [text for text, _ in pulled]
+            parts["samples"] += [sheet for _, found in pulled for sheet in found]
     scores, tables = split_tables("\n\n".join(parts["scores"]))
     return CardView(
         about="\n\n".join([preamble] + parts["knows"] + parts["limits"]).strip(),

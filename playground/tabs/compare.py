@@ -130,14 +130,16 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
     """Run every sampler at every step count on the same prompt and seed, all cells together, round by round.
 
     Yields updates of (grid picture, gallery, plot, state, note, scrubber, run control): first a fresh RunControl
-    (the Stop button stops it), then the grid as it fills in, then its results, then the plot. A
+    (the Stop button stops it), then the grid as it fills in (its first picture still under "Starting…", then
+    "Round k of n"), then its results, then the plot. A
     stopped run ends with what it made: "Stopped at round k of n.", the grid and the scrubber on the partial run.
     """
     pipe = registry.get(model)
     samplers, counts, seed = check_request(samplers, step_counts, seed)
     control = streaming.RunControl()
     size = f"{plural(len(samplers), 'sampler')} × {plural(len(counts), 'step count')}"
-    yield _update(gallery=[], plot=None, note=f"Starting {size}…", scrub=100, control=control)
+    starting = f"Starting {size}…"
+    yield _update(gallery=[], plot=None, note=starting, scrub=100, control=control)
 
     live = CompareResult(samplers, counts, [Cell(name, n, SAMPLERS[name].stochastic)
                                             for name in samplers for n in counts])
@@ -149,10 +151,15 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
         last = None
         for made in streaming.ahead(grid.rounds(), control, every=UPDATE_EVERY):
             if made:
+                # The note says "Round ..." from the second picture on: the browser fetches a new picture after its
+                # update has come, so the first one (with nothing under it yet) would leave the box empty under a
+                # note that already counts rounds; later ones replace a picture that is there.
+                note = starting if last is None else (
+                    f"Round {made[-1].round} of {made[-1].total} · {size}, their model calls batched together. "
+                    "Each cell shows its newest x̂0 (the model's guess).")
                 last = made[-1]
                 advance_live(pipe, live, last)
-                yield _update(picture=result_image(live), note=f"Round {last.round} of {last.total} · {size}, "
-                              "their model calls batched together. Each cell shows its newest x̂0 (the model's guess).")
+                yield _update(picture=result_image(live), note=note)
         outs = grid.outputs()
     result = finished_result(pipe, live, outs, last)
     if not grid.finished:

@@ -48,7 +48,7 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
     limits = presets.limits_for(world_of(registry.default, pipe))
     first_group = limits.groups[limits.first_group]
     first_preset = first_group.presets[0]
-    _key, explain0, target0, decoded0, _visible = preset_info(registry, registry.default, first_preset.key)
+    _key, explain0, target0, decoded0, sweep0 = preset_info(registry, registry.default, first_preset.key)
     with gr.Tab("Limits", id="limits", elem_id="tab_limits"):
         gr.Markdown(INTRO)
         with gr.Row():
@@ -93,7 +93,8 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                   outputs=[grid, scores, control], api_name="run_preset", concurrency_id=MODEL_QUEUE,
                   show_progress="hidden")
         stop.click(request_stop, inputs=control, queue=False, api_name=False)
-        with gr.Group(visible=True, elem_id="count_group") as sweep_group:
+        # shown for the counting presets only, as preset_info says (v2's first preset counts fingers: not shown)
+        with gr.Group(visible=sweep0.get("visible", True), elem_id="count_group") as sweep_group:
             gr.Markdown("**Count sweep.** The same counting prompt for every count from 1 to 9, each over the seeds "
                         "below, with the share that came out exactly right.")
             with gr.Row(equal_height=True):

@@ -99,3 +99,25 @@ def test_into_columns_keeps_the_order_and_balances():
     assert all(into_columns(["a"] * 5, 4))  # no column left empty while there are chunks for it
     with pytest.raises(ValueError):
         into_columns(["a"], 0)
+
+
+def test_the_v2_card_shows_its_sample_sheet_in_the_samples_part():
+    """The 64 x 64 card puts its sample sheet under "What it knows" (no samples section): the tab still shows it in
+    the samples column, with its caption, and not twice."""
+    from pipelines.loading import BUNDLED
+
+    view = arrange((BUNDLED["v2"] / "README.md").read_text(encoding="utf-8"))
+    assert view.samples.startswith("![samples](samples.png)") and "Rows (4 seeds each" in view.samples
+    assert "![samples]" not in view.about and "Rows (4 seeds each" not in view.about
+    assert view.about.index("## What it knows") < view.about.index("## Limits")
+    assert "Words outside this vocabulary" in view.about  # the section's own text stays
+    assert view.markdown().count("![samples]") == 1
+
+
+def test_a_picture_that_is_no_sample_sheet_stays_where_it_is():
+    card = "# M\n\n## What it knows\n- circles\n\n![loss curve](loss.png)\n\nThe loss fell.\n\n## Limits\nText."
+    view = arrange(card)
+    assert view.samples == "" and "![loss curve](loss.png)\n\nThe loss fell." in view.about
+    card = card.replace("![loss curve](loss.png)", "![examples](grid.png)")
+    view = arrange(card)
+    assert view.samples == "![examples](grid.png)\n\nThe loss fell." and "grid.png" not in view.about

@@ -3,6 +3,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from playground import streaming
 from playground.plots import convergence_plot
@@ -50,6 +51,16 @@ def test_a_comparison_streams_the_grid_then_the_results_the_plot_and_the_scrubbe
     assert [caption.split(" · ")[4] for _, caption in half_gallery[:2]] == ["step 2/2", "step 3/4"]
     assert all(" · σ=" in caption for _, caption in half_gallery)
     assert half.size == picture.size and np.asarray(half).tobytes() != np.asarray(picture).tobytes()
+
+
+def test_the_note_counts_rounds_only_after_the_first_grid_picture(registry):
+    """A browser fetches a picture after the update that names it: the note that counts rounds comes one update
+    after the first grid picture (which still says "Starting"), so it never sits over an empty box."""
+    updates = _run(registry, "2, 4, 8")
+    pictures = [i for i, u in enumerate(updates) if isinstance(u[0], Image.Image)]
+    rounds = [i for i, u in enumerate(updates) if str(u[4]).startswith("Round ")]
+    assert pictures and rounds and updates[pictures[0]][4].startswith("Starting 3 samplers × 3 step counts")
+    assert pictures[0] < rounds[0] and all(isinstance(updates[i][0], Image.Image) for i in rounds)
 
 
 def test_stop_ends_with_the_partial_grid_and_a_scrubber_on_it(registry):

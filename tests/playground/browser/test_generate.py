@@ -4,8 +4,9 @@ import time
 
 from PIL import Image
 
-from browser_helpers import pick, shot, text_of, wait_images, wait_text
+from browser_helpers import DEFAULT_BUNDLED, pick, shot, text_of, wait_images, wait_text
 from playground.pngmeta import Settings, png_bytes_with_parameters
+from playground.tabs.generate import EXAMPLES_V2
 
 
 def info_text(page) -> str:
@@ -120,14 +121,33 @@ def test_stop_keeps_the_partial_run(page):
 
 
 def test_examples_fill_the_prompt_and_the_token_line_names_unknown_words(page):
-    page.locator("#examples_shapes").get_by_text("limit: words it never saw", exact=False).click()
-    page.wait_for_function("() => document.querySelector('#prompt textarea').value.includes('bicycle')")
+    # the page opens on v2: its examples, the lesson's own prompt first, every word of it known to the model
+    assert not page.locator("#examples_shapes").is_visible()
+    lesson = EXAMPLES_V2[0]
+    page.locator("#examples_v2").get_by_text(f"{lesson[0]}: ", exact=False).click()  # its label ends cut ("...")
+    page.wait_for_function("(p) => document.querySelector('#prompt textarea').value === p", arg=lesson[1])
+    page.wait_for_function("() => document.querySelector('#tokens').innerText.includes('bicycle')")
+    assert "vocabulary" not in page.locator("#tokens").inner_text()
+    # words it never saw are named under the prompt as it is typed
+    page.locator("#prompt textarea").fill("a red dragon next to a castle on grass")
     page.wait_for_function("() => document.querySelector('#tokens').innerText.includes('vocabulary')")
-    tokens = page.locator("#tokens").inner_text()
-    assert "bicycle" in tokens and "brick" in tokens and "red" not in tokens.split("vocabulary")[1]
-    page.locator("#examples_shapes").get_by_text("counting", exact=False).click()
+    unknown = page.locator("#tokens").inner_text().split("vocabulary")[1]
+    assert "dragon" in unknown and "castle" in unknown and "red" not in unknown and "grass" not in unknown
+    page.locator("#examples_v2").get_by_text("the old world", exact=False).click()
     page.wait_for_function("() => !document.querySelector('#tokens').innerText.includes('vocabulary')")
-    assert "`three`" in page.locator("#tokens").inner_text() or "three" in page.locator("#tokens").inner_text()
+    assert "three" in page.locator("#tokens").inner_text()
+    # shapes-32 shows its own examples; the lesson's words are not its words
+    pick(page, "model", "shapes-32")
+    try:
+        page.locator("#examples_shapes").wait_for(state="visible")
+        assert not page.locator("#examples_v2").is_visible()
+        page.locator("#examples_shapes").get_by_text("limit: words it never saw", exact=False).click()
+        page.wait_for_function("() => document.querySelector('#tokens').innerText.includes('vocabulary')")
+        unknown = page.locator("#tokens").inner_text().split("vocabulary")[1]
+        assert "bicycle" in unknown and "brick" in unknown and "red" not in unknown
+    finally:
+        pick(page, "model", DEFAULT_BUNDLED)
+        page.locator("#examples_v2").wait_for(state="visible")
 
 
 def test_a_long_prompt_is_explained_in_the_info_line_not_a_lasting_toast(page):
