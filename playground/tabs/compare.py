@@ -16,7 +16,9 @@ from playground.feedback import user_errors
 from playground.lab.metrics import rmse
 from playground.pictures import for_gallery
 from playground.plots import convergence_plot
+from playground.lab.judging import SHAPES, V2
 from playground.registry import MODEL_QUEUE, ModelRegistry
+from playground.world_prompts import default_prompt, prompt_for_model
 from playground.sampler_grid import Cell, CompareResult, cell_view, cost_caption, frames_of, result_image
 
 INTRO = """\
@@ -39,6 +41,8 @@ at 50 on real models (LuChengTHU/dpm-solver README).
 
 REFERENCE_SAMPLER, REFERENCE_STEPS = "DPM++ 2M", 100
 SHOW_X0, SHOW_XT = "x̂0 (model's guess)", "x_t (noisy sample)"
+# the default prompt per world: one thing whose shape settles at a different step under each sampler
+DEFAULT_PROMPTS = {SHAPES: "a yellow triangle on the left, white background", V2: "a yellow house with a red roof on grass"}
 UPDATE_EVERY = 0.25  # seconds between two pictures of a running grid: the model never waits for them
 
 
@@ -49,8 +53,10 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         gr.Markdown(INTRO)
         with gr.Row():
             with gr.Column(scale=2, min_width=360):
-                prompt = gr.Textbox(label="Prompt", value="a yellow triangle on the left, white background",
+                prompt = gr.Textbox(label="Prompt", value=default_prompt(registry, None, DEFAULT_PROMPTS),
                                     elem_id="c_prompt")
+                model.change(partial(prompt_for_model, registry, DEFAULT_PROMPTS), inputs=[model, prompt],
+                             outputs=prompt, api_name=False, show_progress="hidden")
                 negative = gr.Textbox(label="Negative prompt", value="", elem_id="c_negative")
                 samplers = gr.Dropdown(list(SAMPLERS), value=["Euler", "Euler a", "Heun", "DPM++ 2M"],
                                        multiselect=True, label="Samplers", elem_id="c_samplers")

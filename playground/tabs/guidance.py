@@ -26,6 +26,7 @@ from playground.parsing import number_text, parse_scales
 from playground.pictures import gallery
 from playground.plots import guidance_score_plot
 from playground.registry import MODEL_QUEUE, ModelRegistry
+from playground.world_prompts import default_prompt, prompt_for_model
 from playground.streaming import RunControl, request_stop, stopped_text
 
 INTRO = """\
@@ -68,8 +69,8 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         gr.Markdown(INTRO)
         with gr.Row():
             with gr.Column(scale=2):
-                prompt = gr.Textbox(default_prompt(registry, None), label="Prompt", elem_id="g_prompt")
-                model.change(partial(prompt_for_model, registry), inputs=[model, prompt], outputs=prompt,
+                prompt = gr.Textbox(default_prompt(registry, None, DEFAULT_PROMPTS), label="Prompt", elem_id="g_prompt")
+                model.change(partial(prompt_for_model, registry, DEFAULT_PROMPTS), inputs=[model, prompt], outputs=prompt,
                              api_name=False, show_progress="hidden", queue=False)
                 negative = gr.Textbox("", label="Negative prompt", elem_id="g_negative")
                 with gr.Row():
@@ -125,21 +126,6 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
 
 
 # --------------------------------------------------------------------------- handlers
-
-def default_prompt(registry: ModelRegistry, model) -> str:
-    """The prompt box's first words for a model: one its world's judge reads."""
-    name, pipe = registry.pick(model)
-    return DEFAULT_PROMPTS[world_of(name, pipe) or SHAPES]
-
-
-def prompt_for_model(registry: ModelRegistry, model, prompt):
-    """On a change of model: the new model's world's default prompt, if the box holds a world's default (or
-    nothing); what the person typed stays."""
-    if (prompt or "").strip() and prompt not in DEFAULT_PROMPTS.values():
-        return gr.skip()
-    with user_errors():
-        return default_prompt(registry, model)
-
 
 def no_score_note(prompt: str, world_name) -> str:
     """Why a strip has no judge's score, in the words of the model's world (``world_name``; None: no world)."""

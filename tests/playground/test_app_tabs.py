@@ -143,12 +143,13 @@ def test_guidance_sweep(client):
 
 def test_guidance_sweep_on_the_v2_model_reads_v2_s_words(v2_registry):
     from playground.lab.judging import read_caption
-    from playground.tabs.guidance import (DEFAULT_PROMPTS, JUDGED_EXAMPLES, default_prompt, guidance_sweep,
-                                          prompt_for_model)
+    from playground.tabs.guidance import DEFAULT_PROMPTS, JUDGED_EXAMPLES, guidance_sweep
+    from playground.tabs.compare import DEFAULT_PROMPTS as COMPARE_PROMPTS
+    from playground.world_prompts import default_prompt, prompt_for_model
 
     for world_name, prompts in JUDGED_EXAMPLES.items():  # what the tab offers, each world's judge reads
         assert all(read_caption(p, world_name) is not None for p in (DEFAULT_PROMPTS[world_name], *prompts))
-    assert default_prompt(v2_registry, None) == DEFAULT_PROMPTS["v2"] == "a red car on grass"
+    assert default_prompt(v2_registry, None, DEFAULT_PROMPTS) == DEFAULT_PROMPTS["v2"] == "a red car on grass"
     *_, (strip, note, plot, _control) = guidance_sweep(v2_registry, "v2", "a red car on grass", "", "0, 4", 3,
                                                        "DPM++ 2M", 6, 2)
     assert [c.split(" · ")[0] for _, c in strip] == ["guidance 0", "guidance 4"] and strip[0][0].size == (GALLERY_SIDE,) * 2
@@ -166,12 +167,16 @@ def test_guidance_sweep_on_the_v2_model_reads_v2_s_words(v2_registry):
                                                          1, 2)
     assert "this model draws none of the playground's worlds" in note
     # switching models changes the prompt box only while it holds a world's default prompt
-    assert prompt_for_model(v2_registry, "shapes-32", "a red car on grass") == DEFAULT_PROMPTS["shapes"]
-    assert prompt_for_model(v2_registry, "v2", DEFAULT_PROMPTS["shapes"]) == "a red car on grass"
-    assert prompt_for_model(v2_registry, "v2", "") == "a red car on grass"
-    assert prompt_for_model(v2_registry, "pixel", "a red car on grass") == DEFAULT_PROMPTS["shapes"]
-    kept = prompt_for_model(v2_registry, "shapes-32", "my own prompt")
+    assert prompt_for_model(v2_registry, DEFAULT_PROMPTS, "shapes-32", "a red car on grass") == DEFAULT_PROMPTS["shapes"]
+    assert prompt_for_model(v2_registry, DEFAULT_PROMPTS, "v2", DEFAULT_PROMPTS["shapes"]) == "a red car on grass"
+    assert prompt_for_model(v2_registry, DEFAULT_PROMPTS, "v2", "") == "a red car on grass"
+    assert prompt_for_model(v2_registry, DEFAULT_PROMPTS, "pixel", "a red car on grass") == DEFAULT_PROMPTS["shapes"]
+    kept = prompt_for_model(v2_registry, DEFAULT_PROMPTS, "shapes-32", "my own prompt")
     assert not isinstance(kept, str)  # gr.skip(): what was typed stays
+    # Compare's prompt follows the model the same way, each default read by its world's judge
+    assert default_prompt(v2_registry, None, COMPARE_PROMPTS) == COMPARE_PROMPTS["v2"]
+    assert prompt_for_model(v2_registry, COMPARE_PROMPTS, "shapes-32", COMPARE_PROMPTS["v2"]) == COMPARE_PROMPTS["shapes"]
+    assert all(read_caption(p, w) is not None for w, p in COMPARE_PROMPTS.items())
 
 
 def test_seed_grid(client):
