@@ -48,14 +48,14 @@ EXAMPLES = [  # the 32 x 32 shapes world (shapes-32)
     ("limit: words it never saw", "a red bicycle leaning against a brick wall", "DPM++ 2M", 25, 4.0, 7),
 ]
 EXAMPLES_V2 = [  # the 64 x 64 world (v2): the lesson's own prompt first (issue 33)
-    ("the lesson's prompt", "a red bicycle leaning against a brick wall", "DPM++ 2M", 25, 4.0, 7),
+    ("the lesson", "a red bicycle leaning against a brick wall", "DPM++ 2M", 25, 4.0, 7),
     ("texture and light", "a yellow car on grass, at sunset", "DPM++ 2M", 25, 4.0, 7),
-    ("objects and relations", "a blue mug on top of a red square by the water", "DPM++ 2M", 25, 4.0, 7),
+    ("relations", "a blue mug on top of a red square by the water", "DPM++ 2M", 25, 4.0, 7),
     ("a character", "Pip on the beach", "DPM++ 2M", 25, 4.0, 7),
     ("the old world", "three red circles on a blue background", "DPM++ 2M", 25, 4.0, 7),
     ("limit: five fingers", "a hand with five fingers by the water", "DPM++ 2M", 25, 4.0, 7),
-    ("limit: the word on a sign", 'a red sign that says "PARK" on the beach', "DPM++ 2M", 25, 4.0, 7),
-    ("limit: counts past 5", "seven orange triangles on a green background", "DPM++ 2M", 25, 4.0, 7),
+    ("limit: words", 'a red sign that says "PARK" on the beach', "DPM++ 2M", 25, 4.0, 7),
+    ("limit: counts", "seven orange triangles on a green background", "DPM++ 2M", 25, 4.0, 7),
 ]
 WORLD_EXAMPLES = {SHAPES: EXAMPLES, V2: EXAMPLES_V2}
 

@@ -124,7 +124,7 @@ def test_examples_fill_the_prompt_and_the_token_line_names_unknown_words(page):
     # the page opens on v2: its examples, the lesson's own prompt first, every word of it known to the model
     assert not page.locator("#examples_shapes").is_visible()
     lesson = EXAMPLES_V2[0]
-    page.locator("#examples_v2").get_by_text(f"{lesson[0]}: ", exact=False).click()  # its label ends cut ("...")
+    page.locator("#examples_v2").get_by_text(f"{lesson[0]}: ", exact=False).click()
     page.wait_for_function("(p) => document.querySelector('#prompt textarea').value === p", arg=lesson[1])
     page.wait_for_function("() => document.querySelector('#tokens').innerText.includes('bicycle')")
     assert "vocabulary" not in page.locator("#tokens").inner_text()
