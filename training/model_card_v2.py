@@ -19,6 +19,7 @@ from typing import Optional
 
 import numpy as np
 import torch
+from PIL import Image
 
 from training.check_vae import reconstruction_scores
 from training.evaluate import sample_grid
@@ -222,22 +223,34 @@ def weights_words(model: Path) -> str:
 
 def write_card(run: Path, model: Path, prompts: int = 24, seeds: int = 4, threads: int = 2,
                ae_pictures: int = 512, vae_batch: int = 32, unet_batch: int = 32, schedule: str = "",
-               loss_weight: str = "uniform", steps: int = 20, sheet_seeds: int = SHEET_SEEDS) -> str:
+               loss_weight: str = "uniform", steps: int = 20, sheet_seeds: int = SHEET_SEEDS,
+               reuse: bool = False) -> str:
     """Measure the model in ``model`` (trained in ``run``) and write its card and files there; returns the card.
     ``prompts`` x ``seeds`` a category, ``steps`` of DPM++ 2M (the issue's: 24 x 4, 20 steps); the autoencoder
-    on ``ae_pictures`` world pictures; the sample sheet ``sheet_seeds`` wide."""
+    on ``ae_pictures`` world pictures; the sample sheet ``sheet_seeds`` wide. With ``reuse``, the measurements
+    already in the folder (evaluation.json, samples.png) are written up again, nothing is measured."""
     from pipelines import load_pipeline
 
     torch.set_num_threads(threads)
     pipe = load_pipeline(str(model))
     t0 = time.time()
-    results = evaluate(pipe, prompts=prompts, seeds=seeds, sampler="DPM++ 2M", steps=steps)
-    ae = reconstruction_scores(pipe.vae, n=ae_pictures, source=WORLDS["v2"], truth=True)
-    rows = sheet_prompts()
-    sample_grid(pipe, model / "samples.png", seed=SHEET_SEED, prompts=rows, seeds=sheet_seeds, sampler="DPM++ 2M",
-                scale=SHEET_SCALE, steps=steps)
-    (model / "evaluation.json").write_text(json.dumps(
-        {"model": results, "autoencoder_reconstructions": ae, "samples": rows}, indent=1, ensure_ascii=False))
+    if reuse:
+        kept = json.loads((model / "evaluation.json").read_text())
+        results, ae, rows = kept["model"], kept["autoencoder_reconstructions"], kept["samples"]
+        steps = results["_meta"]["steps"]  # the sheet's too, and its width in pictures
+        ae_pictures = kept.get("autoencoder_pictures", ae_pictures)
+        sheet_seeds = Image.open(model / "samples.png").width // (pipe.vae.config.sample_size * SHEET_SCALE)
+    else:
+        results = evaluate(pipe, prompts=prompts, seeds=seeds, sampler="DPM++ 2M", steps=steps)
+        ae = reconstruction_scores(pipe.vae, n=ae_pictures, source=WORLDS["v2"], truth=True)
+        rows = sheet_prompts()
+        sample_grid(pipe, model / "samples.png", seed=SHEET_SEED, prompts=rows, seeds=sheet_seeds,
+                    sampler="DPM++ 2M", scale=SHEET_SCALE, steps=steps)
+        (model / "evaluation.json").write_text(json.dumps(
+            {"model": results, "autoencoder_reconstructions": ae, "autoencoder_pictures": ae_pictures, "samples": rows},
+            indent=1, ensure_ascii=False))
+    written = ("Card written again from the measurements in evaluation.json by `training/model_card_v2.py --reuse`."
+               if reuse else f"Card written by `training/model_card_v2.py` in {time.time() - t0:.0f} s.")
     logs = phase_summaries(run, model)
     vae_batch = logs.get("vae", {}).get("batch", vae_batch)
     examples = {c: v2.caption(category_scenes(c, 1, results["_meta"]["seed"])[0]) for c in CATEGORIES if c in results}
@@ -300,7 +313,7 @@ kind and key, on the reconstructions and on the true pictures (`training/check_v
 
 {training_section(RECIPE, logs, vae_batch, unet_batch, schedule, loss_weight)}
 
-Card written by `training/model_card_v2.py` in {time.time() - t0:.0f} s.
+{written}
 """
     (model / "README.md").write_text(card)
     return card
@@ -320,9 +333,12 @@ def main() -> None:
     ap.add_argument("--unet-batch", type=int, default=32, help="the UNet's --batch, where its log does not say")
     ap.add_argument("--loss-weight", choices=["min-snr", "uniform"], default="uniform", help="the UNet's --loss-weight")
     ap.add_argument("--schedule", default="", help="how the UNet's lr schedule ran, if not in one go (a phrase)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="write the card again from the folder's evaluation.json and samples.png (no measuring)")
     args = ap.parse_args()
     print(write_card(Path(args.run), Path(args.model), args.prompts, args.seeds, args.threads, args.ae_pictures,
-                     args.vae_batch, args.unet_batch, args.schedule, args.loss_weight, args.steps, args.sheet_seeds))
+                     args.vae_batch, args.unet_batch, args.schedule, args.loss_weight, args.steps, args.sheet_seeds,
+                     args.reuse))
 
 
 if __name__ == "__main__":

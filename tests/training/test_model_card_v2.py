@@ -57,6 +57,11 @@ def test_the_v2_card_of_a_tiny_run_leads_with_what_it_knows_and_ends_with_traini
     run(tmp_path, "--phase", "export", "--export-to", str(model))
     card = card_v2.write_card(tmp_path, model, prompts=1, seeds=1, threads=1, ae_pictures=16, steps=2, sheet_seeds=2)
     assert (model / "README.md").read_text() == card
+    # written again from its measurements (--reuse): the same card but its last line, nothing measured anew
+    sheet_bytes, kept = (model / "samples.png").read_bytes(), (model / "evaluation.json").read_text()
+    again = card_v2.write_card(tmp_path, model, threads=1, reuse=True)
+    assert again.splitlines()[:-1] == card.splitlines()[:-1] and "--reuse" in again.splitlines()[-1]
+    assert (model / "samples.png").read_bytes() == sheet_bytes and (model / "evaluation.json").read_text() == kept
 
     # title and paragraph, then the sections in the order: what it knows and its limits first, training last
     assert card.startswith("# The 64 × 64 world")
