@@ -45,6 +45,16 @@ train --phase unet --steps 2600 --batch 64 --loss-weight uniform --zero-terminal
     --unet-channels 32,64,128 --unet-attention-levels 2 \
     --mix single=0.12,count=0.10,pair=0.08,text=0.04,object=0.15,relation=0.14,group=0.08,trio=0.04,hand=0.06,character=0.08,sign=0.05,lean=0.06
 
+# 3b. The UNet and text encoder continued (the second v2 model, 2026-12-05; it ran in a folder made by
+#     `--phase import --model assets/v2`, which holds the same weights as unet/final here): lr 5e-4 over a cosine
+#     of 4,000 steps, the lean scenes' share up to 0.10. The session's time cut it: stopped at step 2,451 and
+#     resumed with --steps 3200, so the schedule annealed over the last 749 steps. 81 minutes on 1-2 threads.
+tune_mix=single=0.10,count=0.10,pair=0.08,text=0.02,object=0.15,relation=0.14,group=0.08,trio=0.04,hand=0.06,character=0.08,sign=0.05,lean=0.10
+train --phase tune --init unet --name tune --steps 4000 --batch 64 --lr 5e-4 --loss-weight uniform \
+    --mix "$tune_mix" --stop-after 2451
+train --phase tune --init unet --name tune --steps 3200 --batch 64 --lr 5e-4 --loss-weight uniform \
+    --mix "$tune_mix" --resume
+
 # 4. Export: the EMA weights, the autoencoder, the tokenizer and the noise schedule as a diffusers pipeline folder,
 #    weights in fp16 (load_pipeline upcasts them).
 train --phase export --export-to "$model"
