@@ -223,12 +223,12 @@ def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, 
 
 
 COUNT_GROUPS = ("counts", "v2-counts")  # the limit groups whose presets show the count sweep
-SWEEP_DEFAULTS = {SHAPES: ("circle", "red", "blue"), V2: ("house", "yellow", "sand")}  # (kind, colour, backdrop)
+SWEEP_DEFAULTS = {SHAPES: ("circle", "red", "blue"), V2: ("mug", "blue", "wooden floor")}  # (kind, colour, backdrop)
 
 
 def sweep_target(preset_key, world_name=SHAPES) -> tuple[str, str, str]:
     """(kind, colour, backdrop) of the selected counting preset of the model's world; else the world's default
-    (red circles on blue; yellow houses on the beach in v2)."""
+    (red circles on blue; blue mugs on a wooden floor in v2: yellow on sand reads as sand)."""
     chosen = presets.limits_for(world_name).presets.get(preset_key) if isinstance(preset_key, str) else None
     if chosen is None or chosen.scene.kind not in ("count", "group"):
         return SWEEP_DEFAULTS[world_name]

@@ -294,7 +294,7 @@ def test_the_v2_count_sweep_asks_in_v2_words_and_counts_true_pictures_right():
     from playground.tabs.limits import sweep_target
 
     assert sweep_target("v2-six-mugs-floor", V2) == ("mug", "blue", "wooden floor")
-    assert sweep_target("v2-five-fingers-floor", V2) == ("house", "yellow", "sand")  # not a count: the default
+    assert sweep_target("v2-five-fingers-floor", V2) == ("mug", "blue", "wooden floor")  # not a count: the default
     assert sweep_target("count-5-purple-triangles", SHAPES) == ("triangle", "purple", "white")
     for n in range(1, 10):
         scene = counts.count_scene(n, "mug", "blue", "wooden floor", V2)
