@@ -1,6 +1,6 @@
-"""A tab's prompt box that follows the chosen model's world: each world has the tab's default prompt (one its judge
-reads, in its own words); on a change of model the box takes the new world's default while it still holds a
-world's default (or nothing), and what a person typed stays."""
+"""What a tab offers follows the chosen model's world (``examples_world``), and so does a tab's prompt box: each
+world has the tab's default prompt (one its judge reads, in its own words); on a change of model the box takes the
+new world's default while it still holds a world's default (or nothing), and what a person typed stays."""
 from __future__ import annotations
 
 import gradio as gr
@@ -10,10 +10,16 @@ from playground.lab.judging import SHAPES, world_of
 from playground.registry import ModelRegistry
 
 
+def examples_world(registry: ModelRegistry, model) -> str:
+    """Whose words and pictures a tab offers for a model: its world's; a model of no world of ours gets the shapes
+    world's."""
+    name, pipe = registry.pick(model)
+    return world_of(name, pipe) or SHAPES
+
+
 def default_prompt(registry: ModelRegistry, model, defaults: dict[str, str]) -> str:
     """The prompt box's first words for a model: its world's default (a model of no world: the shapes world's)."""
-    name, pipe = registry.pick(model)
-    return defaults[world_of(name, pipe) or SHAPES]
+    return defaults[examples_world(registry, model)]
 
 
 def prompt_for_model(registry: ModelRegistry, defaults: dict[str, str], model, prompt):

@@ -16,10 +16,11 @@ from playground.components import Slider, guidance_slider, sampler_dropdown, see
 from playground.feedback import user_error, user_errors, warn
 from playground.files import load_upload, upload_path
 from playground.lab import denoise, forward_process
-from playground.lab.judging import SHAPES, judge_ticks, world_of
+from playground.lab.judging import judge_ticks, world_of
 from playground.pictures import fit_to_size, for_gallery, gallery, view
 from playground.plots import schedule_plot
 from playground.registry import MODEL_QUEUE, ModelRegistry
+from playground.world_prompts import examples_world
 from playground.streaming import RunControl, ahead, request_stop, stopped_text
 
 INTRO = """\
@@ -168,13 +169,6 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
 
 
 # --------------------------------------------------------------------------- handlers
-
-def examples_world(registry: ModelRegistry, model) -> str:
-    """Whose example pictures the tab shows for a model: its world's; a model of no world of ours gets the shapes
-    world's."""
-    name, pipe = registry.pick(model)
-    return world_of(name, pipe) or SHAPES
-
 
 def examples_shown(registry: ModelRegistry, model, example):
     """The example choices for the model's world, keeping the one picked if it is among them (else their first)."""

@@ -21,12 +21,13 @@ from playground.components import Slider, guidance_slider, sampler_dropdown, see
 from playground.feedback import shorten, user_error, user_errors
 from playground.files import out_dir, save_png, steps_gif, unique_stamp, upload_path
 from playground.parsing import parse_seed
-from playground.lab.judging import SHAPES, V2, world_of
+from playground.lab.judging import SHAPES, V2
 from playground.lab.live import PREVIEWS, LiveRun, step_views
 from playground.pictures import view
 from playground.plots import settling_plot
 from playground.pngmeta import Settings, SettingsParseError, read_png_settings
 from playground.registry import MODEL_QUEUE, ModelRegistry
+from playground.world_prompts import examples_world
 from playground.streaming import ahead, later, request_stop, stopped_text
 from training import coarse_to_fine
 
@@ -58,12 +59,6 @@ EXAMPLES_V2 = [  # the 64 x 64 world (v2): the lesson's own prompt first (issue 
     ("limit: counts", "seven orange triangles on a green background", "DPM++ 2M", 25, 4.0, 7),
 ]
 WORLD_EXAMPLES = {SHAPES: EXAMPLES, V2: EXAMPLES_V2}
-
-
-def examples_world(registry: ModelRegistry, model) -> str:
-    """Whose examples the tab shows for a model: its world's; a model of no world of ours gets the shapes world's."""
-    name, pipe = registry.pick(model)
-    return world_of(name, pipe) or SHAPES
 
 
 SETTLING_INTRO = """\
