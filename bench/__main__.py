@@ -36,6 +36,9 @@ def parse_args(argv=None):
                     help="seconds allowed for the torch.compile probe; 0 skips it (default: 300 on a GPU, "
                          "0 on CPU, where compiling alone takes minutes and would break the 5-minute budget)")
     ap.add_argument("--no-cold-start", action="store_true", help="skip the cold-start subprocess")
+    ap.add_argument("--record", default=None, metavar="FILE",
+                    help="also add the tables (their heading names the model and device, the line under it the "
+                         "machine) to FILE, newest first: e.g. bench/RESULTS.md, the performance history")
     return ap.parse_args(argv)
 
 
@@ -86,7 +89,7 @@ def main(argv=None) -> None:
     cold = None
     if not args.no_cold_start:
         log("cold start")
-        cold = subprocs.cold_start(args.model, args.device, args.threads)
+        cold = subprocs.cold_start_or_note(args.model, args.device, args.threads)
 
     h, w = pipe.default_size
     header = {
@@ -96,7 +99,11 @@ def main(argv=None) -> None:
         "date": datetime.date.today().isoformat(), "repeats": repeats, "guidance": ctx.guidance,
         "size": f"{w}×{h} px", "took_s": time.perf_counter() - began, "default_sampler": default_sampler,
     }
-    print(report.markdown(header, rows, trajectory, grid, cold, peak_rss_mib(), levers, compiled))
+    table = report.markdown(header, rows, trajectory, grid, cold, peak_rss_mib(), levers, compiled)
+    print(table)
+    if args.record:
+        report.record(args.record, table)
+        log(f"tables added to {args.record}")
 
 
 if __name__ == "__main__":

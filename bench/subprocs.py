@@ -7,6 +7,7 @@ the child side is `child_cold` / `child_compile` below.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -47,6 +48,18 @@ def cold_start(model: str, device: str, threads: int | None, timeout: float = 24
     if proc.returncode != 0 or first_image is None:
         raise RuntimeError(f"cold start run failed: {proc.stderr.read()[-2000:]}")
     return {"seconds": first_image, **result}
+
+
+def cold_start_or_note(model: str, device: str, threads: int | None) -> dict:
+    """cold_start, or {'skipped': why} where it cannot run: the app's cold start needs gradio (a GPU machine may
+    have torch alone), and a failed child is reported in a line rather than ending the benchmark."""
+    if importlib.util.find_spec("gradio") is None:
+        return {"skipped": "not measured: gradio is not installed in this Python (the app's cold start builds its UI)"}
+    try:
+        return cold_start(model, device, threads)
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        last = (str(error).strip().splitlines() or ["no output"])[-1][:160]
+        return {"skipped": f"not measured: the cold-start process failed ({last})"}
 
 
 def compile_probe(model: str, device: str, threads: int | None, calls: int, repeats: int, timeout: float) -> dict:

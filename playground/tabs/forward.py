@@ -108,7 +108,9 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
                            outputs=strip, api_name="forward_strip")
         strip_levels.submit(partial(forward_strip, registry), inputs=[model, example, upload, strip_levels, noise_seed],
                             outputs=strip, api_name=False)
-        schedule = gr.Plot(schedule_plot(pipe, init_t), label="Noise schedule", elem_id="fwd_schedule")
+        # drawn when the page opens (a load event), not while the app starts: matplotlib's first figure costs ~0.5 s
+        schedule = gr.Plot(partial(noise_schedule, registry), inputs=[model, t], label="Noise schedule",
+                           elem_id="fwd_schedule")
         t.release(partial(noise_schedule, registry), inputs=[model, t], outputs=schedule,
                   api_name="noise_schedule", show_progress="hidden")
         model.change(partial(noise_schedule, registry), inputs=[model, t], outputs=schedule, api_name=False,

@@ -132,12 +132,12 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
             gif_btn = gr.Button("Download the steps as an animated GIF", elem_id="gif_button", scale=0)
             gif_file = gr.File(label="GIF", elem_id="gif_file", interactive=False, visible=False)
         gr.Markdown("### Coarse to fine, measured: when each kind of structure settles in x̂0")
-        first_plot, first_text = coarse_to_fine_view(registry, None)
         with gr.Row():
-            settling = gr.Plot(first_plot, label="Share settled by step", show_label=False, elem_id="settling_plot",
-                               scale=3)
+            # drawn when the page opens (a load event with the menu's model), not while the app starts
+            settling = gr.Plot(partial(coarse_to_fine_plot, registry), inputs=[model], label="Share settled by step",
+                               show_label=False, elem_id="settling_plot", scale=3)
             with gr.Column(scale=2):
-                settling_text = gr.Markdown(first_text, elem_id="settling_text")
+                settling_text = gr.Markdown(coarse_to_fine_text(registry, None), elem_id="settling_text")
         model.change(partial(coarse_to_fine_view, registry), inputs=model, outputs=[settling, settling_text],
                      api_name="coarse_to_fine", show_progress="hidden")
         run_state = gr.State(None)
@@ -175,14 +175,28 @@ def examples_shown(registry: ModelRegistry, model) -> list:
 def coarse_to_fine_view(registry: ModelRegistry, model):
     """The model's measured coarse-to-fine curve (its folder's coarse_to_fine.json) and the words beside it: which
     kinds of structure settle first and last, and what "settled" means. Without the file: no plot, one line."""
+    return coarse_to_fine_plot(registry, model), coarse_to_fine_text(registry, model)
+
+
+def _settling(registry: ModelRegistry, model):
     with user_errors():
         _name, pipe = registry.pick(model)
-    result = coarse_to_fine.read(coarse_to_fine.model_folder(pipe))
+    return coarse_to_fine.read(coarse_to_fine.model_folder(pipe))
+
+
+def coarse_to_fine_plot(registry: ModelRegistry, model):
+    """The curve alone (None without a measured one). The page draws it when it opens, not when the app starts:
+    drawing it is a third of a second of matplotlib that nobody waits on below the fold."""
+    result = _settling(registry, model)
+    return None if result is None else settling_plot(result)
+
+
+def coarse_to_fine_text(registry: ModelRegistry, model) -> str:
+    result = _settling(registry, model)
     if result is None:
-        return None, NO_SETTLING
-    return settling_plot(result), (
-        f"{SETTLING_INTRO}\n{coarse_to_fine.summary(result)}\n\n*Settled:* {coarse_to_fine.DEFINITION}; "
-        f"{coarse_to_fine.COUNTED}.")
+        return NO_SETTLING
+    return (f"{SETTLING_INTRO}\n{coarse_to_fine.summary(result)}\n\n*Settled:* {coarse_to_fine.DEFINITION}; "
+            f"{coarse_to_fine.COUNTED}.")
 
 
 def cap_text(text, label: str, notes: list) -> str:

@@ -12,13 +12,62 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # a whole benchmark run in a subprocess
 
 
+HISTORY = "# Benchmark results\n\nIntro.\n\n## An earlier run\n\nIts tables.\n"
+
+
 @pytest.fixture(scope="module")
-def table():
+def recorded(tmp_path_factory):
+    """One quick run on the tiny model, recorded into a copy of a performance history: (stdout, the history)."""
+    history = tmp_path_factory.mktemp("bench") / "RESULTS.md"
+    history.write_text(HISTORY)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--model", "tiny", "--repeats", "1", "--threads", "1"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--model", "tiny", "--repeats", "1", "--threads", "1",
+                           "--record", str(history)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
+    return done.stdout, history.read_text()
+
+
+@pytest.fixture(scope="module")
+def table(recorded):
+    return recorded[0]
+
+
+def test_record_puts_the_run_first_in_the_history_under_a_heading_naming_the_machine(recorded):
+    stdout, history = recorded
+    assert history.startswith("# Benchmark results\n\nIntro.\n\n## tiny random (smoke run) model on cpu: ")
+    assert stdout.strip() in history and history.index(stdout.strip()) < history.index("## An earlier run")
+    assert history.rstrip().endswith("Its tables.")
+    heading = history.splitlines()[4]
+    machine = stdout.splitlines()[2].split(" · ")[0]
+    assert machine and machine in heading
+
+
+def test_the_cold_start_row_says_why_where_it_cannot_run(monkeypatch):
+    """A GPU machine may have torch and no gradio; a broken child is a note, not the end of the benchmark."""
+    import importlib.util
+
+    from bench import report, subprocs
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gradio" else real(name, *a))
+    note = subprocs.cold_start_or_note("tiny", "cpu", 1)
+    assert note == {"skipped": "not measured: gradio is not installed in this Python (the app's cold start builds "
+                               "its UI)"}
+    monkeypatch.setattr(importlib.util, "find_spec", real)
+    broken = subprocs.cold_start_or_note(str(ROOT / "no-such-model"), "cpu", 1)
+    assert broken["skipped"].startswith("not measured: the cold-start process failed (")
+    assert "no-such-model" in broken["skipped"]
+    rows = _rows(report.markdown(*_minimal_report_args(note)))
+    assert rows["cold start: process start to first image, s"][1:] == ["–", "≤ 8", note["skipped"]]
+
+
+def _minimal_report_args(cold):
+    header = {"model": "m", "device": "cpu", "machine": "box", "torch": "t", "threads": "1", "date": "d",
+              "repeats": 1, "guidance": 4.0, "size": "8×8 px", "took_s": 1.0, "default_sampler": "Euler"}
+    row = {"sampler": "DPM++ 2M", "steps": 25, "nfe": 25, "ms": 10.0, "floor_ms": 9.0, "ratio": 1.1}
+    trajectory = {"sampler": "DPM++ 2M", "steps": 25, "on": 10.0, "off": 10.0, "ratio": 1.0}
+    grid = {"cells": 8, "steps": 20, "batched": 1.0, "one_by_one": 2.0, "ratio": 0.5, "identical": 8}
+    return header, [row], trajectory, grid, cold, 100.0, [], {"skipped": "no"}
 
 
 def _rows(text: str) -> dict[str, list[str]]:

@@ -26,6 +26,19 @@ def blank_share(png: bytes) -> float:
     return page_like / (im.width * im.height)
 
 
+def test_the_figures_are_drawn_when_the_page_opens(page):
+    """The coarse-to-fine curve and Forward's noise schedule are not drawn while the app starts (a second of its
+    cold start): the page's load event draws them with the menu's model, and both show without a click."""
+    wait_images(page, "#settling_plot", 1)
+    assert "first" in text_of(page, "settling_text")
+    page.get_by_role("tab", name="Forward diffusion").click()
+    wait_images(page, "#fwd_schedule", 1)
+    size = page.evaluate("() => { const i = document.querySelector('#fwd_schedule img'); "
+                         "return [i.naturalWidth, i.naturalHeight]; }")
+    assert size[0] > 600 and size[1] > 200  # three panels side by side
+    page.get_by_role("tab", name="Generate").click()
+
+
 def test_generate_tab_streams_steps_scrubs_and_exports(page):
     page.locator("#prompt textarea").fill("a yellow triangle on the left, white background")
     pick(page, "sampler", "Euler")
