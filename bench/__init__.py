@@ -6,4 +6,7 @@
 
 Modules: measure.py (timers, the model, the UNet floor), figures.py (what is measured),
 subprocs.py (cold start and torch.compile, each in its own process), report.py (the tables).
+sd_compare.py (`python -m bench.sd_compare --out DIR`: the playground against diffusers' StableDiffusionPipeline on
+an SD-1.5-shaped random model, to files); gpu_session.sh runs it and the bench on a GPU machine (gpu_wheels.sh
+fetches the wheels that machine lacks; docs/performance.md, "GPU session: how to run").
 """

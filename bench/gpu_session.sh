@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The GPU session's one command (issue 34), run from the repo root with $OUT set, carrying .whl (bench/gpu_wheels.sh):
+#
+#   bash bench/gpu_session.sh                       # BENCH_ARGS="--repeats 3" for the full bench instead of --quick
+#
+# A dry run on a CPU: OUT=/tmp/gs DEVICE=cpu SD_ARGS="--size tiny --device cpu --dtype fp32 --repeats 1" \
+#   BENCH_ARGS="--quick --model tiny" bash bench/gpu_session.sh
+#
+# Every step is guarded: one that fails or runs out of time leaves the others' files. What comes back, 6 files at
+# most 2 folders down:
+#   $OUT/session.txt           nvidia-smi, the Python packages used, each step's exit status and seconds
+#   $OUT/sd/sd_compare.json    python -m bench.sd_compare: playground vs diffusers on SD-1.5-shaped fp16 512x512
+#   $OUT/sd/sd_compare.md      the same as a markdown table
+#   $OUT/sd/sd_compare.log     its progress and any traceback
+#   $OUT/bench.md              python -m bench --device cuda --quick: the bundled model's tables
+#   $OUT/bench.log             its progress
+# The random SD model (2 GB in fp16) is built in /tmp/sd15, outside $OUT, and removed after its step.
+set -u -o pipefail
+: "${OUT:?set OUT to the folder whose files come back}"
+cd "$(dirname "$0")/.."
+mkdir -p "$OUT/sd"
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False
+PY=${PYTHON:-python3}
+SESSION="$OUT/session.txt"
+SD_TIMEOUT=${SD_TIMEOUT:-300}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-180}
+DEVICE=${DEVICE:-cuda}
+SD_ARGS=${SD_ARGS:---device $DEVICE --dtype fp16}
+BENCH_ARGS=${BENCH_ARGS:---quick}
+
+note() { echo "$*" | tee -a "$SESSION"; }
+
+step() {  # step NAME COMMAND...: run, note its exit status and seconds
+  local name=$1 start rc
+  shift
+  start=$(date +%s)
+  "$@"
+  rc=$?
+  note "step $name: exit $rc after $(($(date +%s) - start)) s"
+  return $rc
+}
+
+note "gpu_session.sh at $(date -Is) in $(pwd), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+if ls .whl/*.whl >/dev/null 2>&1; then
+  if "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+    .whl/*.whl; then
+    export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
+    note "installed into /tmp/site: $(cd .whl && ls *.whl | tr '\n' ' ')"
+  else
+    note "installing .whl failed; going on with what the machine has"
+  fi
+else
+  note "no .whl/ here (bash bench/gpu_wheels.sh makes it; carry .whl): diffusers may be missing"
+fi
+{
+  nvidia-smi
+  "$PY" - <<'EOF'
+import importlib.metadata as m, platform, sys
+print("python", platform.python_version(), sys.executable)
+for name in ("torch", "diffusers", "transformers", "tokenizers", "huggingface_hub", "safetensors", "accelerate",
+             "torchsde", "numpy", "scipy", "pillow", "gradio"):
+    try:
+        print(f"{name} {m.version(name)}")
+    except m.PackageNotFoundError:
+        print(f"{name} missing")
+EOF
+} >>"$SESSION" 2>&1
+cat "$SESSION"
+
+# 1. Playground vs diffusers on an SD-1.5-shaped model (the json and md are written even when a row fails)
+step sd_compare timeout -k 10 "$SD_TIMEOUT" "$PY" -m bench.sd_compare --out "$OUT/sd" --model-dir /tmp/sd15 \
+  $SD_ARGS 2>&1 | tee "$OUT/sd/sd_compare.log"
+rm -rf /tmp/sd15
+
+# 2. The project's own bench on the bundled model (tables on stdout, progress on stderr)
+bench() {
+  timeout -k 10 "$BENCH_TIMEOUT" "$PY" -m bench --device "$DEVICE" $BENCH_ARGS "$@" 2>"$OUT/bench.log" |
+    tee "$OUT/bench.md"
+}
+if ! step bench bench; then
+  tail -n 30 "$OUT/bench.log"
+  if ! grep -q '^|' "$OUT/bench.md" 2>/dev/null; then  # no table at all: try once more without the cold start
+    note "bench gave no table; again with --no-cold-start"
+    BENCH_TIMEOUT=$((BENCH_TIMEOUT / 2)) step bench_no_cold_start bench --no-cold-start
+    tail -n 30 "$OUT/bench.log"
+  fi
+fi
+note "done at $(date -Is); files: $(cd "$OUT" && find . -type f | sort | tr '\n' ' ')"
