@@ -31,7 +31,8 @@ from scipy import ndimage
 from .hands import count_fingers
 from .render import render, sprite_of
 from .scenes import Obj, Scene, paint
-from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, paint_mask, read_backdrop)
+from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, nearer_paint_than_backdrop,
+                     paint_mask, read_backdrop)
 from .signs import read_sign
 from .sprites import sprite
 from .vocabulary import CHARACTERS, COLOURS, KINDS, PLAIN, SIZE, SKINS
@@ -214,13 +215,19 @@ def count_things(pic: Picture, obj: Obj, own_paints: bool = True) -> int:
     return int(sum(max(1, int(np.floor(a / unit + 1 - PART_SHOWN))) for a in areas if a >= max(MIN_AREA, 0.35 * unit)))
 
 
+HAND_GROWTH = 2  # pixels the hand's skin grows into what is nearer a (shaded) skin than the backdrop
+
+
 def read_hand(pic: Picture) -> Optional[np.ndarray]:
-    """The hand's pixels: its skin as the picture's pixels are named, grown by a pixel into what is nearer a skin
-    than the backdrop (nothing but a hand is asked, so a shaded or blurred finger's edge named after another paint
-    is still skin; a pixel only, so that a backdrop's skin-like seam beside it stays out)."""
+    """The hand's pixels: its skin as the picture's pixels are named, grown by HAND_GROWTH pixels into what is
+    nearer a skin, shaded anywhere between its lit and far side, than the backdrop. Nothing but a hand is asked, so
+    a shaded or blurred finger's edge is still skin: the far side of a dark hand on a wooden floor falls between the
+    palette's steps of shade, nearer the floor's browns than either (the hand's far finger split in two, or was
+    lost: 20 of 32 true two-finger pictures were misread). Two pixels only, so that a backdrop's skin-like seam
+    beside it stays out."""
     core = paint_mask(pic.labels, SKINS)
-    near = paint_mask(label_pixels(pic.img, pic.scene.backdrop, pic.scene.light, pic.scene.time, SKINS), SKINS)
-    found = components(core | ndimage.binary_dilation(core, np.ones((3, 3)), mask=near), MIN_AREA)
+    near = nearer_paint_than_backdrop(pic.img, SKINS, pic.scene.backdrop, pic.scene.light, pic.scene.time)
+    found = components(ndimage.binary_dilation(core, np.ones((3, 3)), iterations=HAND_GROWTH, mask=near), MIN_AREA)
     return found[0] if found else None
 
 
@@ -249,15 +256,20 @@ def read_character(pic: Picture, name: str) -> bool:
     """Is the named character there: a blob of their shirt, their hair right above it and their hat (or none)
     above that?"""
     looks = CHARACTERS[name]
+    # above the shirt, the pixels named among the character's own paints and the backdrop: the hair is a rim of a
+    # pixel or two round the head, lit and anti-aliased with the skin, that the whole palette names pink or orange
+    # (8 of 32 true pictures of Pip on a beach were misread: no red hair)
+    paints = {looks["body"], looks["hair"], looks["skin"]} | ({looks["hat"]} if looks["hat"] else set())
+    own = label_pixels(pic.img, pic.scene.backdrop, pic.scene.light, pic.scene.time, paints)
     for shirt in pic.blobs(looks["body"]):
         x0, y0, x1, y1 = box(shirt)
         h = (y1 - y0) / 0.34  # the shirt is a third of a person's height
         cx = (x0 + x1) / 2
         head = np.zeros_like(shirt)
         head[max(int(y0 - 0.45 * h), 0):y0, max(int(cx - 0.2 * h), 0):int(np.ceil(cx + 0.2 * h))] = True
-        hair = ((pic.labels == looks["hair"]) & head).sum()  # a thin rim round the head, under a hat
-        skin = (np.isin(pic.labels, SKINS) & head).sum()
-        hat = (paint_mask(pic.labels, looks["hat"]) & head).sum() if looks["hat"] else 0
+        hair = ((own == looks["hair"]) & head).sum()  # a thin rim round the head, under a hat
+        skin = ((own == looks["skin"]) & head).sum()
+        hat = ((own == looks["hat"]) & head).sum() if looks["hat"] else 0
         if hair >= 2 and skin >= 2 and (hat >= 3 if looks["hat"] else True):
             return True
     return False
