@@ -38,6 +38,30 @@ CONVERT_HINT = (
 )
 
 
+def check_device(device: str | torch.device) -> torch.device:
+    """The device to run on, or ModelLoadError saying in plain words why this machine has none such (an unknown
+    name, a torch built without CUDA, no GPU visible, a GPU number past the last)."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ModelLoadError(f"Unknown device {device!r}: give cpu, cuda, cuda:N or mps.") from None
+    if dev.type == "cuda":
+        if torch.version.cuda is None:
+            raise ModelLoadError(f"Device {str(device)!r}: this torch ({torch.__version__}) is built without CUDA. Use "
+                                 "cpu, or install a CUDA build of torch.")
+        count = torch.cuda.device_count()
+        if count == 0:
+            raise ModelLoadError(f"Device {str(device)!r}: no CUDA GPU is visible on this machine. Use cpu.")
+        if dev.index is not None and dev.index >= count:
+            raise ModelLoadError(f"Device {str(device)!r}: this machine has {count} CUDA GPU(s), numbered 0 to "
+                                 f"{count - 1}.")
+    elif dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ModelLoadError(f"Device {str(device)!r}: Apple's MPS is not available on this machine. Use cpu.")
+    elif dev.type not in ("cpu", "cuda", "mps"):
+        raise ModelLoadError(f"Device {str(device)!r}: the playground runs on cpu, cuda or mps.")
+    return dev
+
+
 def load_pipeline(
     source: str | Path = "bundled", device: str | torch.device = "cpu", torch_dtype: torch.dtype = torch.float32
 ) -> PlaygroundPipeline:
@@ -49,6 +73,7 @@ def load_pipeline(
     Raises ModelLoadError with a plain message when something is missing.
     The result is in eval mode, without gradients, on `device`.
     """
+    device = check_device(device)
     folder = resolve_model_folder(source)
     check_model_folder(folder)
     try:

@@ -100,3 +100,23 @@ def test_app_refuses_v2_where_it_is_missing(monkeypatch, tmp_path):
     monkeypatch.setitem(loading.BUNDLED, "v2", tmp_path / "v2")
     with pytest.raises(SystemExit, match="error: The v2 model is not in this checkout yet"):
         app.main(["--model", "v2"])
+
+
+@pytest.mark.skipif(loading.torch.cuda.is_available(), reason="this machine has a GPU: cuda loads")
+def test_app_on_a_device_this_machine_lacks_says_so_in_a_line(saved_pixel):
+    """`python app.py --device cuda` on a CPU machine: one line that says why and what to give instead, no stack
+    trace, before anything loads; a name torch does not know, the same."""
+    with pytest.raises(SystemExit) as cuda:
+        app.main(["--model", str(saved_pixel), "--device", "cuda"])
+    message = str(cuda.value)
+    assert message.startswith("error: Device 'cuda': ") and "\n" not in message and "Use cpu" in message
+    with pytest.raises(SystemExit, match=r"^error: Unknown device 'banana': give cpu, cuda, cuda:N or mps\.$"):
+        app.main(["--model", str(saved_pixel), "--device", "banana"])
+
+
+def test_the_device_reaches_every_model_the_app_loads(saved_pixel):
+    """--device is the registry's: each model is loaded onto it (cpu here; the GPU session checks cuda)."""
+    registry = ModelRegistry.load([str(saved_pixel), str(saved_pixel)], device="cpu")
+    assert [p.device.type for _, p in ((n, registry.get(n)) for n in registry.names)] == ["cpu", "cpu"]
+    with pytest.raises(ModelLoadError, match="Unknown device"):
+        ModelRegistry.load([str(saved_pixel)], device="gpu0")
