@@ -11,7 +11,7 @@ Nothing here imports gradio.
 from . import limits
 from .denoising import SamplerRun
 from .errors import ModelLoadError, PlaygroundInputError
-from .grid import GRID_MAX_BATCH, GridRound, GridRun, generate_grid
+from .grid import GRID_MAX_BATCH, GridRound, GridRun, cells_match_alone, difference_from_alone, generate_grid
 from .loading import load_pipeline
 from .outputs import PlaygroundOutput, StepRecord
 from .pipeline_playground import PlaygroundPipeline
@@ -29,6 +29,8 @@ __all__ = [
     "SamplerRun",
     "SamplerSpec",
     "StepRecord",
+    "cells_match_alone",
+    "difference_from_alone",
     "generate_grid",
     "get_sampler",
     "limits",

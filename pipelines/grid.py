@@ -178,6 +178,30 @@ class GridRun:
         return outputs
 
 
+def cells_match_alone(pipe: "PlaygroundPipeline") -> bool:
+    """Whether the grid's batched cells are byte-identical to the cells made alone on the pipeline's device: on
+    CPU, yes (the batch-invariant UNet, above). On a GPU the kernels (cuBLAS, cuDNN) pick other algorithms for
+    other batch sizes and nothing here pins them, so a batched cell can differ in the last bits of its numbers;
+    `difference_from_alone` measures by how much."""
+    return pipe.device.type == "cpu"
+
+
+def difference_from_alone(pipe: "PlaygroundPipeline", prompt: str, negative_prompt: str, cell: tuple[str, int],
+                          guidance_scale: float | None, seed: int, batched_image) -> dict:
+    """Make one grid cell alone and compare its picture with the same cell's batched picture (PIL or array, 0-255):
+    {"sampler", "steps", "identical", "max_abs" (0-255), "changed" (share of pixel values that differ), "psnr_db"
+    (inf when identical)}."""
+    import numpy as np
+
+    sampler, steps = cell
+    alone = np.asarray(pipe(prompt, negative_prompt, sampler, steps, guidance_scale, seed).images[0], np.int16)
+    batched = np.asarray(batched_image, np.int16)
+    diff = np.abs(alone - batched)
+    mse = float((diff.astype(np.float64) ** 2).mean())
+    return {"sampler": sampler, "steps": steps, "identical": bool(mse == 0), "max_abs": int(diff.max()),
+            "changed": float((diff > 0).mean()), "psnr_db": math.inf if mse == 0 else 10 * math.log10(255**2 / mse)}
+
+
 def _batched_call(pipe: "PlaygroundPipeline", group: list[SamplerRun], embeds, guidance_scale: float) -> None:
     """One UNet call for the next model call of every run in the group, then each run's scheduler step."""
     inputs = [run.model_input() for run in group]

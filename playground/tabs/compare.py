@@ -8,7 +8,7 @@ from functools import partial
 
 import gradio as gr
 
-from pipelines import SAMPLERS, GridRun, PlaygroundOutput
+from pipelines import SAMPLERS, GridRun, PlaygroundOutput, cells_match_alone, difference_from_alone
 from pipelines.limits import MAX_GRID_CELLS, MAX_SEED
 from playground import parsing, streaming
 from playground.components import Slider, guidance_slider, seed_box
@@ -189,7 +189,25 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
             f"**Time:** the {len(result.cells)} cells ran together in **{result.batch_ms:.0f} ms** ({evals} model "
             f"evaluations, batched across cells); each cell's \"batch share\" is that time split in proportion to "
             f"its evaluations.")
+    if not cells_match_alone(pipe):
+        note += "\n\n" + alone_note(pipe, prompt, negative, guidance, seed, result)
     yield final_update(result, convergence_plot(result.cells, REFERENCE_STEPS), note)
+
+
+def alone_note(pipe, prompt, negative, guidance, seed, result: CompareResult) -> str:
+    """Where batched cells are not byte-identical to cells made alone (a GPU): the first cell made alone again and
+    how far its picture is from the batched one, measured on this run."""
+    cell = result.cells[0]
+    with user_errors():
+        d = difference_from_alone(pipe, prompt, negative or "", (cell.sampler, cell.steps), guidance, seed,
+                                  cell.final)
+    where = f"**On {pipe.device.type.upper()}** the cells ran batched together, and its kernels"
+    why = ("pick other algorithms for other batch sizes, so a cell can differ from the same settings made alone in "
+           "the last bits of its numbers (on a CPU the playground makes them byte-identical).")
+    if d["identical"]:
+        return f"{where} {why} Checked on this run: {cell.sampler} at {cell.steps} steps made alone is byte-identical."
+    return (f"{where} {why} Checked on this run: {cell.sampler} at {cell.steps} steps made alone differs in "
+            f"{d['changed']:.1%} of its pixel values, by at most {d['max_abs']}/255 ({d['psnr_db']:.0f} dB PSNR).")
 
 
 def plural(n: int, word: str) -> str:

@@ -53,6 +53,32 @@ def test_a_comparison_streams_the_grid_then_the_results_the_plot_and_the_scrubbe
     assert half.size == picture.size and np.asarray(half).tobytes() != np.asarray(picture).tobytes()
 
 
+def test_the_note_on_a_cpu_says_nothing_of_batching_differences(registry):
+    assert "made alone" not in _run(registry, counts="2")[-1][4]
+
+
+def test_where_cells_may_differ_from_alone_the_note_measures_it_on_the_run(registry, monkeypatch):
+    """On a GPU (batched kernels are not batch-invariant) the final note remakes the first cell alone and says how
+    far it is. Run here on CPU with the check forced on: the cell made alone is byte-identical, and says so."""
+    monkeypatch.setattr(compare, "cells_match_alone", lambda pipe: False)
+    note = _run(registry, counts="2")[-1][4]
+    assert "**On CPU** the cells ran batched together" in note
+    assert note.endswith("Checked on this run: Euler at 2 steps made alone is byte-identical.")
+
+
+def test_the_difference_from_alone_is_measured_in_pixels(latent_pipe):
+    from pipelines import difference_from_alone
+
+    alone = np.asarray(latent_pipe("a red circle", "", "Euler", 2, 4.0, 3).images[0]).copy()
+    same = difference_from_alone(latent_pipe, "a red circle", "", ("Euler", 2), 4.0, 3, alone)
+    assert same["identical"] and same["max_abs"] == 0 and same["psnr_db"] == float("inf")
+    moved = alone.copy()
+    moved[0, 0, 0] = int(moved[0, 0, 0]) + (5 if moved[0, 0, 0] < 128 else -5)
+    d = difference_from_alone(latent_pipe, "a red circle", "", ("Euler", 2), 4.0, 3, moved)
+    assert not d["identical"] and d["max_abs"] == 5 and d["changed"] == pytest.approx(1 / moved.size)
+    assert 60 < d["psnr_db"] < 80
+
+
 def test_the_note_counts_rounds_only_after_the_first_grid_picture(registry):
     """A browser fetches a picture after the update that names it: the note that counts rounds comes one update
     after the first grid picture (which still says "Starting"), so it never sits over an empty box."""
