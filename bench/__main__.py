@@ -82,10 +82,15 @@ def main(argv=None) -> None:
         args.compile_timeout = 0.0 if device.type == "cpu" else 300.0
     if args.quick or args.compile_timeout <= 0:
         why = "--quick" if args.quick else "default on CPU (give --compile-timeout 600 to measure it)"
-        compiled = {"skipped": "not measured in this run: " + why}
+        compiled = [{"mode": "default", "skipped": "not measured in this run: " + why}]
     else:
-        log("torch.compile probe")
-        compiled = subprocs.compile_probe(args.model, args.device, args.threads, 10, repeats, args.compile_timeout)
+        # on a GPU also CUDA graphs (mode reduce-overhead): the small model's step is launch-bound there
+        modes = ["default"] + (["reduce-overhead"] if device.type == "cuda" else [])
+        compiled = []
+        for mode in modes:
+            log(f"torch.compile probe, mode {mode}")
+            compiled.append(subprocs.compile_probe(args.model, args.device, args.threads, 10, repeats,
+                                                   args.compile_timeout, mode))
     cold = None
     if not args.no_cold_start:
         log("cold start")

@@ -64,12 +64,18 @@ def markdown(header: dict, rows: list[dict], trajectory: dict, grid: dict, cold:
     for lv in levers:
         out.append(f"| {lv['lever']} | {lv['a']} | {lv['b']} | {lv['a_ms']:.1f} | {lv['b_ms']:.1f} | "
                    f"{lv['ratio']:.2f} | {lv['note']} |")
-    if "skipped" in compiled:
-        out.append(f"| torch.compile | compiled UNet | eager | – | – | – | {compiled['skipped']} |")
-    else:
-        out.append(f"| torch.compile | compiled UNet | eager | {compiled['compiled_ms']:.1f} | {compiled['eager_ms']:.1f} "
-                   f"| {compiled['ratio']:.2f} | not used; compiling took {compiled['compile_s']:.0f} s and changes the UNet "
-                   f"output by up to {compiled['max_diff']:.1e} |")
+    for probe in ([compiled] if isinstance(compiled, dict) else compiled):
+        name = "torch.compile" + ("" if probe.get("mode", "default") == "default" else f" ({probe['mode']})")
+        if "skipped" in probe:
+            out.append(f"| {name} | compiled UNet | eager | – | – | – | {probe['skipped']} |")
+            continue
+        out.append(f"| {name} | compiled UNet | eager | {probe['compiled_ms']:.1f} | {probe['eager_ms']:.1f} "
+                   f"| {probe['ratio']:.2f} | not used; compiling took {probe['compile_s']:.0f} s and changes the UNet "
+                   f"output by up to {probe['max_diff']:.1e} |")
+        if "image_compiled_ms" in probe:
+            out.append(f"| {name}, one 25-step image | compiled UNet | eager | {probe['image_compiled_ms']:.1f} | "
+                       f"{probe['image_eager_ms']:.1f} | {probe['image_compiled_ms'] / probe['image_eager_ms']:.2f} | "
+                       f"pixels differ by at most {probe['image_max_diff']}/255 |")
     out.append("")
     return "\n".join(out)
 

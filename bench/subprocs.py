@@ -62,10 +62,18 @@ def cold_start_or_note(model: str, device: str, threads: int | None) -> dict:
         return {"skipped": f"not measured: the cold-start process failed ({last})"}
 
 
-def compile_probe(model: str, device: str, threads: int | None, calls: int, repeats: int, timeout: float) -> dict:
-    """torch.compile on the UNet in a child process: {'ratio', 'eager_ms', 'compiled_ms', 'compile_s'},
-    or {'skipped': reason} when it fails or runs past the timeout."""
-    cmd = _command("compile", model, device, threads, "--calls", str(calls), "--repeats", str(repeats))
+def compile_probe(model: str, device: str, threads: int | None, calls: int, repeats: int, timeout: float,
+                  mode: str = "default") -> dict:
+    """torch.compile(mode=mode) on the UNet in a child process: {'mode', 'ratio', 'eager_ms', 'compiled_ms',
+    'compile_s', 'max_diff', and for one 25-step image of the pipeline: 'image_eager_ms', 'image_compiled_ms',
+    'image_max_diff' (0-255)}, or {'mode', 'skipped': reason} when it fails or runs past the timeout.
+    mode "reduce-overhead" replays CUDA graphs on a GPU: one launch a UNet call instead of hundreds."""
+    cmd = _command("compile", model, device, threads, "--calls", str(calls), "--repeats", str(repeats),
+                   "--mode", mode)
+    return {"mode": mode, **_compile_probe(cmd, timeout)}
+
+
+def _compile_probe(cmd: list[str], timeout: float) -> dict:
     try:
         done = subprocess.run(cmd, cwd=ROOT, env=_env(), text=True, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -107,22 +115,44 @@ def child_cold(args) -> None:
 def child_compile(args) -> None:
     import torch
 
-    from bench.measure import UNetFloor, interleaved, load_model
+    import numpy as np
+
+    from bench.measure import NEGATIVE, PROMPT, SEED, UNetFloor, interleaved, load_model
 
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     pipe = load_model(args.model, args.device)
     eager = UNetFloor(pipe)
-    compiled = UNetFloor(pipe, unet=torch.compile(pipe.unet))
+    eager_unet = pipe.unet
+    compiled_unet = torch.compile(eager_unet, mode=None if args.mode == "default" else args.mode)
+    compiled = UNetFloor(pipe, unet=compiled_unet)
     start = time.perf_counter()
     compiled.loop(1)()  # compiles
     compile_s = time.perf_counter() - start
     eager.loop(1)()
     ms = interleaved({"compiled": compiled.loop(args.calls), "eager": eager.loop(args.calls)}, args.repeats, device)
-    diff = float((compiled.output() - eager.output()).abs().max())
-    print(json.dumps({"compiled_ms": ms["compiled"], "eager_ms": ms["eager"], "ratio": ms["compiled"] / ms["eager"],
-                      "compile_s": compile_s, "max_diff": diff}), flush=True)
+    diff = float((compiled.output().float() - eager.output().float()).abs().max())
+    result = {"mode": args.mode, "compiled_ms": ms["compiled"], "eager_ms": ms["eager"], "ratio": ms["compiled"] / ms["eager"],
+              "compile_s": compile_s, "max_diff": diff}
+
+    # the whole pipeline, one 25-step image with guidance, the UNet swapped in and out (the same weights)
+    images = {}
+
+    def image(unet, key):
+        def run():
+            pipe.unet = unet
+            images[key] = np.asarray(pipe(PROMPT, NEGATIVE, pipe.config.default_sampler, 25, None, SEED).images[0],
+                                     np.int16)
+        return run
+
+    image(compiled_unet, "compiled")()  # shapes the UNet has not seen yet (the pure-noise first call) compile here
+    image_ms = interleaved({"compiled": image(compiled_unet, "compiled"), "eager": image(eager_unet, "eager")},
+                           args.repeats, device)
+    pipe.unet = eager_unet
+    result.update(image_compiled_ms=image_ms["compiled"], image_eager_ms=image_ms["eager"],
+                  image_max_diff=int(np.abs(images["compiled"] - images["eager"]).max()))
+    print(json.dumps(result), flush=True)
 
 
 def main(argv=None) -> None:
@@ -133,6 +163,7 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--calls", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--mode", default="default", choices=["default", "reduce-overhead", "max-autotune"])
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     (child_cold if args.kind == "cold" else child_compile)(args)

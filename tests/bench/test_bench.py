@@ -61,6 +61,20 @@ def test_the_cold_start_row_says_why_where_it_cannot_run(monkeypatch):
     assert rows["cold start: process start to first image, s"][1:] == ["–", "≤ 8", note["skipped"]]
 
 
+def test_compile_probes_show_a_row_per_mode_with_the_whole_image():
+    from bench import report
+
+    probe = {"mode": "reduce-overhead", "compiled_ms": 5.0, "eager_ms": 10.0, "ratio": 0.5, "compile_s": 30.0,
+             "max_diff": 1e-6, "image_compiled_ms": 40.0, "image_eager_ms": 80.0, "image_max_diff": 1}
+    args = list(_minimal_report_args(None))
+    args[-1] = [{"mode": "default", "skipped": "not measured: x"}, probe]
+    rows = _rows(report.markdown(*args))
+    assert rows["torch.compile"][-1] == "not measured: x"
+    assert rows["torch.compile (reduce-overhead)"][3:6] == ["5.0", "10.0", "0.50"]
+    image = rows["torch.compile (reduce-overhead), one 25-step image"]
+    assert image[3:6] == ["40.0", "80.0", "0.50"] and image[-1] == "pixels differ by at most 1/255"
+
+
 def _minimal_report_args(cold):
     header = {"model": "m", "device": "cpu", "machine": "box", "torch": "t", "threads": "1", "date": "d",
               "repeats": 1, "guidance": 4.0, "size": "8×8 px", "took_s": 1.0, "default_sampler": "Euler"}
