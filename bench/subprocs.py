@@ -133,8 +133,8 @@ def child_compile(args) -> None:
     eager.loop(1)()
     ms = interleaved({"compiled": compiled.loop(args.calls), "eager": eager.loop(args.calls)}, args.repeats, device)
     diff = float((compiled.output().float() - eager.output().float()).abs().max())
-    result = {"mode": args.mode, "compiled_ms": ms["compiled"], "eager_ms": ms["eager"], "ratio": ms["compiled"] / ms["eager"],
-              "compile_s": compile_s, "max_diff": diff}
+    result = {"mode": args.mode, "compiled_ms": ms["compiled"], "eager_ms": ms["eager"],
+              "ratio": ms["compiled"] / ms["eager"], "compile_s": compile_s, "max_diff": diff}
 
     # the whole pipeline, one 25-step image with guidance, the UNet swapped in and out (the same weights)
     images = {}
