@@ -62,8 +62,23 @@ def check_device(device: str | torch.device) -> torch.device:
     return dev
 
 
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}  # the precisions a model runs in
+
+
+def check_dtype(dtype: str | torch.dtype, device: str | torch.device = "cpu") -> torch.dtype:
+    """The precision to run in (a name of DTYPES or a torch dtype), or ModelLoadError: an unknown name, or half
+    precision on a CPU (torch runs fp16 there ten times slower than fp32, and diffusers warns that it may fail)."""
+    found = DTYPES.get(dtype) if isinstance(dtype, str) else dtype if dtype in DTYPES.values() else None
+    if found is None:
+        raise ModelLoadError(f"Unknown precision {str(dtype)!r}: give {', '.join(DTYPES)}.")
+    if found == torch.float16 and torch.device(device).type == "cpu":
+        raise ModelLoadError("Precision fp16 runs on a GPU; on the CPU use fp32 (or bf16).")
+    return found
+
+
 def load_pipeline(
-    source: str | Path = "bundled", device: str | torch.device = "cpu", torch_dtype: torch.dtype = torch.float32
+    source: str | Path = "bundled", device: str | torch.device = "cpu",
+    torch_dtype: str | torch.dtype = torch.float32,
 ) -> PlaygroundPipeline:
     """Load a PlaygroundPipeline ready for inference.
 
@@ -74,6 +89,7 @@ def load_pipeline(
     The result is in eval mode, without gradients, on `device`.
     """
     device = check_device(device)
+    torch_dtype = check_dtype(torch_dtype, device)
     folder = resolve_model_folder(source)
     check_model_folder(folder)
     try:

@@ -48,11 +48,11 @@ class ModelRegistry:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, sources: list[str], device: str = "cpu") -> "ModelRegistry":
+    def load(cls, sources: list[str], device: str = "cpu", dtype: str = "fp32") -> "ModelRegistry":
         pipes: OrderedDict = OrderedDict()
         for source in sources or ["bundled"]:
             name = display_name(source, taken=pipes.keys())
-            pipes[name] = load_pipeline(source, device=device)
+            pipes[name] = load_pipeline(source, device=device, torch_dtype=dtype)
             pipes[name].set_progress_bar_config(disable=True)  # the browser shows progress; keep the server log clean
         return cls(pipes)
 

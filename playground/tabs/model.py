@@ -82,7 +82,8 @@ def model_card(registry: ModelRegistry, model: str) -> tuple[str, ...]:
     summary = (f"**{model or registry.default}** · {kind} diffusion · {w}×{h} px · "
                f"{', '.join(parts)} · prediction type `{pipe.scheduler.config.get('prediction_type', 'epsilon')}` · "
                f"default sampler {pipe.config.default_sampler}, guidance {pipe.config.default_guidance_scale:g} · "
-               f"prompt window {pipe.max_prompt_tokens} tokens")
+               f"prompt window {pipe.max_prompt_tokens} tokens · runs on {pipe.device} in "
+               f"{str(pipe.unet.dtype).removeprefix('torch.')}")
     folder = getattr(pipe, "name_or_path", None) or pipe.config.get("_name_or_path")
     card = ""
     if folder:

@@ -145,6 +145,7 @@ def test_compare_bounds(client, samplers, steps, message):
 def test_model_card_names_the_model(client):
     summary, about, *_rest, log = client.predict("pixel", api_name="/model_card")
     assert "**pixel** · pixel diffusion" in summary and "tiny pixel test model" in about
+    assert summary.endswith(" · runs on cpu in float32")  # where and in what precision it runs (--device, --dtype)
     assert "says nothing about how the model was trained" in log  # its card is one line, without a training log
 
 

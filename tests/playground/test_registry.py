@@ -65,7 +65,7 @@ def started_with(monkeypatch, argv) -> list[str]:
     """The sources `python app.py ARGV` asks the registry for (it stops there)."""
     seen = []
 
-    def load(cls, sources, device="cpu"):
+    def load(cls, sources, device="cpu", dtype="fp32"):
         seen.extend(sources)
         raise ModelLoadError("stop here")
 
@@ -120,3 +120,16 @@ def test_the_device_reaches_every_model_the_app_loads(saved_pixel):
     assert [p.device.type for _, p in ((n, registry.get(n)) for n in registry.names)] == ["cpu", "cpu"]
     with pytest.raises(ModelLoadError, match="Unknown device"):
         ModelRegistry.load([str(saved_pixel)], device="gpu0")
+
+
+def test_the_precision_reaches_every_model_and_half_precision_is_refused_on_a_cpu(saved_pixel):
+    """--dtype bf16 loads every model in bf16 and it draws; fp16 on a CPU is one line that says what to use."""
+    registry = ModelRegistry.load([str(saved_pixel)], dtype="bf16")
+    pipe = registry.get(None)
+    assert pipe.unet.dtype == loading.torch.bfloat16
+    out = pipe("a red circle", "", "Euler", 2, 4.0, 3)
+    assert out.images[0].size == (pipe.default_size[1], pipe.default_size[0]) and not out.warnings
+    with pytest.raises(SystemExit, match=r"^error: Precision fp16 runs on a GPU; on the CPU use fp32 \(or bf16\)\.$"):
+        app.main(["--model", str(saved_pixel), "--dtype", "fp16"])
+    with pytest.raises(ModelLoadError, match="Unknown precision 'fp8'"):
+        loading.load_pipeline(saved_pixel, torch_dtype="fp8")
