@@ -1,8 +1,8 @@
 """The Model tab: the loaded model's card (README.md in its folder) and a summary of its parts.
 
-The card is shown in the order a learner asks about a model (``playground.cards.arrange``): what it knows,
-where it fails and what it is made of, beside its sample sheet; how it was measured (its score tables side by
-side); and last, folded away, how it was trained.
+The card is shown in the order a learner asks about a model (``playground.cards.arrange``): what it knows and
+where it fails, beside its sample sheet, then (folded away) what it is made of; how it was measured (its score
+tables side by side); and last, folded away, how it was trained.
 """
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
                     about = gr.Markdown(first[1], elem_id="model_about")
-                    other = gr.Markdown(first[4 + SCORE_COLUMNS], elem_id="model_other")
+                    # what it is made of (v2: its autoencoder's per-scene table, 1,900 px), folded away like the log
+                    with gr.Accordion("What it is made of (its autoencoder, its parts)", open=False,
+                                      elem_id="model_other_box"):
+                        other = gr.Markdown(first[4 + SCORE_COLUMNS], elem_id="model_other")
                 with gr.Column(scale=2):
                     samples = gr.Markdown(first[2], elem_id="model_samples")
             scores = gr.Markdown(first[3], elem_id="model_scores")

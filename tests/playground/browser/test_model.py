@@ -45,6 +45,26 @@ def test_model_tab_leads_with_what_the_model_knows_and_ends_with_its_training(pa
                                arg=DEFAULT_BUNDLED)
 
 
+def test_what_the_model_is_made_of_is_folded_away_until_asked_for(page):
+    """v2's autoencoder table and parts (1,900 px) open on a click; folded, the default model's card is 4,324 px
+    tall on a 1400 x 1000 page (6,177 px with them open in the column)."""
+    page.get_by_role("tab", name="Model").click()
+    wait_images(page, "#model_samples", 1)
+    assert not page.locator("#model_other").is_visible()
+    assert page.evaluate("() => document.body.scrollHeight") < 4600
+    show_what_it_is_made_of(page, True)
+    assert "Parts" in page.locator("#model_other").inner_text()
+    show_what_it_is_made_of(page, False)
+
+
+def show_what_it_is_made_of(page, shown: bool) -> None:
+    """Open (or fold) the card's "What it is made of" and wait until it is so."""
+    if page.locator("#model_other").is_visible() != shown:
+        page.locator("#model_other_box").get_by_text("What it is made of").click()
+    page.wait_for_function("(shown) => (document.querySelector('#model_other')?.offsetParent != null) === shown",
+                           arg=shown)
+
+
 def card_headers() -> set[str]:
     """Every table header the card of the model the page opens on has (the row above each |---| line)."""
     lines = (DEFAULT_DIR / "README.md").read_text(encoding="utf-8").splitlines()
@@ -54,7 +74,8 @@ def card_headers() -> set[str]:
 
 def test_model_card_table_headers_sit_on_one_line(page):
     page.get_by_role("tab", name="Model").click()
-    page.wait_for_selector("#model_card th")
+    page.wait_for_selector("#model_scores_0 th")
+    show_what_it_is_made_of(page, True)  # its tables too (folded away)
     lines = page.evaluate("""() => [...document.querySelectorAll('#model_card th')].filter(th => th.innerText.trim())
         .map(th => { const r = document.createRange(); r.selectNodeContents(th);
                      const tops = new Set([...r.getClientRects()].map(b => Math.round(b.top)));
@@ -67,3 +88,4 @@ def test_model_card_table_headers_sit_on_one_line(page):
     padding = page.evaluate("(th) => parseFloat(getComputedStyle(th).paddingTop) + "
                             "parseFloat(getComputedStyle(th).paddingBottom)", parameters.element_handle())
     assert parameters.bounding_box()["height"] < padding + 1.5 * line_height + 2  # one line (plus its border)
+    show_what_it_is_made_of(page, False)
