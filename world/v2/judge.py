@@ -435,9 +435,29 @@ def read_trio_binding(pic: Picture) -> Optional[bool]:
     return True
 
 
+def where_the_picture_is(img: np.ndarray, scene: Scene) -> Scene:
+    """The scene to read the picture against. Where the words name no backdrop (a typed "a red car"), the reader
+    guessed one (white, or grass when light is named): against the wrong backdrop the picture's pixels are named
+    wrongly and its things are not found (61 of 120 true pictures of ten kinds judged all right, against 114 with
+    the backdrop named). So the backdrop and time the picture shows are taken instead, lit as the world lights
+    them (flat on a plain backdrop, from the left on a scenic one) unless the words name the light. A picture that
+    shows no backdrop the world knows keeps the guess."""
+    if scene.mention_backdrop or scene.kind == "text":
+        return scene
+    seen, time, distance = read_backdrop(img)
+    if distance > MAX_BACKDROP_DISTANCE or (seen, time) == (scene.backdrop, scene.time):
+        return scene
+    if scene.mention_light:
+        return replace(scene, backdrop=seen)
+    return replace(scene, backdrop=seen, time=time, light="flat" if seen in PLAIN else
+                   ("left" if scene.light == "flat" else scene.light))
+
+
 def judge(image, scene: Scene) -> dict[str, bool]:
     """Per category the scene's caption states: did the picture get it right?"""
-    pic = Picture(image, scene)
+    img = as_array(image)
+    scene = where_the_picture_is(img, scene)
+    pic = Picture(img, scene)
     res: dict[str, bool] = {}
     seen = kinds_seen(pic.img) if scene.objects else None
     if seen is not None:

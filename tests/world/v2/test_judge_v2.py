@@ -14,8 +14,9 @@ from world.v2.calibration import calibrate, soften
 from world.v2.judge import judge
 from world.v2.negatives import hard_negative, swap_colours
 
-CALIBRATED = {"backdrop", "binding", "colour", "colours", "object", "position", "shape", "size", "text"}
-FLOORS = {"character": 0.8, "count": 0.85, "fingers": 0.9, "light": 0.95, "relation": 0.9,  # true pictures, today
+CALIBRATED = {"backdrop", "binding", "character", "colour", "colours", "fingers", "object", "position", "shape", "size",
+              "text"}
+FLOORS = {"count": 0.85, "light": 0.95, "relation": 0.9,  # true pictures, today
           "binding (trio)": 0.9}  # 11 of the fixture's 12 trios; 0.97 on 100 below
 
 
@@ -35,6 +36,26 @@ def test_true_pictures_are_read_right(results):
     low = {k: round(_rate(c["true"]), 2) for k, c in results.items() if _rate(c["true"]) < FLOORS.get(k, 0.97)}
     assert not low, low
     assert set(results) >= CALIBRATED | set(FLOORS)
+
+
+def test_a_picture_is_read_against_the_backdrop_it_shows_where_the_words_name_none():
+    """A typed "a red car" gets a guessed backdrop (grass, or white for today's kinds); a true picture of it on
+    another backdrop is still read right in what the words do say (61 of 120 before, with the guess)."""
+    rng = np.random.default_rng(4)
+    right = given = 0
+    for kind in ("object", "relation", "group", "pair", "single", "count", "hand", "character"):
+        for _ in range(3):
+            scene = v2.sample_scene(rng, kind)
+            old = kind in ("single", "count", "pair")
+            typed = replace(scene, backdrop="white" if old else "grass", mention_backdrop=False, time="day",
+                            light="flat" if old else "left", mention_light=False)
+            img = v2.render(scene)
+            asked = [k for k in judge(img, typed) if k not in ("backdrop", "light")]
+            given += all(judge(img, scene)[k] for k in asked)
+            right += all(judge(img, typed)[k] for k in asked)
+    assert right == given >= 20, (right, given)  # 21 of 24: a hard relation or count even with the backdrop named
+    named = replace(scene, backdrop="sand" if scene.backdrop != "sand" else "grass", mention_backdrop=True)
+    assert not judge(v2.render(scene), named)["backdrop"]  # a backdrop the words name is still judged
 
 
 def test_soft_pictures_are_read_nearly_as_well(results):
