@@ -107,15 +107,15 @@ def _foot_of(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray] = None) ->
     post's wood followed down from the board's middle)."""
     x0, y0, x1, y1 = box(blob)
     if obj.kind == "sign" and labels is not None:
-        wood = paint_mask(labels, "wood")[:, max((x0 + x1) // 2 - POST_DRIFT, 0):(x0 + x1) // 2 + POST_DRIFT + 1]
-        foot, gap = y1, 0
-        for row in range(y1, wood.shape[0]):
-            if wood[row].any():
-                foot, gap = row + 1, 0
-            elif (gap := gap + 1) > 1:
-                break
-        if foot > y1:
-            return float(foot)
+        # the post: the wood under the board's bottom edge, followed down as far as it is joined (a leaning
+        # sign's post slants away from the board's middle)
+        wood = paint_mask(labels, "wood")
+        start = np.zeros_like(wood)
+        start[max(y1 - 1, 0):min(y1 + 2, wood.shape[0]), max((x0 + x1) // 2 - POST_DRIFT, 0):
+              (x0 + x1) // 2 + POST_DRIFT + 1] = True
+        if (wood & start).any():
+            post = ndimage.binary_propagation(wood & start, mask=wood)
+            return float(np.nonzero(post.any(1))[0].max() + 1)
     return y1 + _foot(obj.kind) * (y1 - y0)
 
 
@@ -159,7 +159,7 @@ def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, secon
         return gap >= -2 and abs(foot_a - foot_b) <= 5
     if relation in ("in front of", "behind"):
         near, far = (foot_a, foot_b) if relation == "in front of" else (foot_b, foot_a)
-        return gap < 0 and near > far + 2
+        return gap <= 0 and near > far + 2
     if relation == "on top of":
         cx = (ax0 + ax1) / 2
         return abs(foot_a - by0) <= 4 and bx0 - 2 <= cx <= bx1 + 2
