@@ -40,7 +40,8 @@ from .vocabulary import CHARACTERS, COLOURS, KINDS, PLAIN, SIZE, SKINS
 MAX_BACKDROP_DISTANCE = 60.0  # mean colour step per row beyond which a picture shows no backdrop we know
 MIN_AREA = 12  # pixels a blob needs to count as a thing (or, in a count, one of the things)
 BIG_AREA = 360  # today's "big"/"small" line (90 pixels at 32 px), at 64 px
-MIN_LIGHT_SLOPE = 0.08  # brightness change across a blob (against its median) below which it is evenly lit
+MIN_LIGHT_SLOPE = 0.05  # brightness change across a blob (against its median) below which it is evenly lit (was
+# 0.08: a white sign lit from above changes by 0.05-0.07 only, its paint clipped at white)
 POST_DRIFT = 4  # columns either side of a sign board's middle its post may show in (a leaning sign)
 PART_SHOWN = 0.35  # of a thing's area beyond whole things that counts as one more
 NEAR = 6  # pixels between centroids that make "left of"/"above" (today's 3, doubled)
