@@ -216,7 +216,8 @@ def count_things(pic: Picture, obj: Obj, own_paints: bool = True) -> int:
     return int(sum(max(1, int(np.floor(a / unit + 1 - PART_SHOWN))) for a in areas if a >= max(MIN_AREA, 0.35 * unit)))
 
 
-HAND_GROWTH = 2  # pixels the hand's skin grows into what is nearer a (shaded) skin than the backdrop
+HAND_GROWTH = 2  # pixels the hand's skin grows into what is clearly nearer a (shaded) skin than the backdrop
+HAND_MARGIN = 1.5  # how many times nearer: at 1, the wood between two close shaded fingers of a light hand joined them
 
 
 def read_hand(pic: Picture) -> Optional[np.ndarray]:
@@ -227,7 +228,8 @@ def read_hand(pic: Picture) -> Optional[np.ndarray]:
     lost: 20 of 32 true two-finger pictures were misread). Two pixels only, so that a backdrop's skin-like seam
     beside it stays out."""
     core = paint_mask(pic.labels, SKINS)
-    near = nearer_paint_than_backdrop(pic.img, SKINS, pic.scene.backdrop, pic.scene.light, pic.scene.time)
+    near = nearer_paint_than_backdrop(pic.img, SKINS, pic.scene.backdrop, pic.scene.light, pic.scene.time,
+                                      HAND_MARGIN)
     found = components(ndimage.binary_dilation(core, np.ones((3, 3)), iterations=HAND_GROWTH, mask=near), MIN_AREA)
     return found[0] if found else None
 

@@ -82,10 +82,11 @@ def label_pixels(img: np.ndarray, name: str, light: str, time: str, paints=None)
     return np.array(labels, dtype=object)[d.argmin(-1)]
 
 
-def nearer_paint_than_backdrop(img: np.ndarray, paints, name: str, light: str, time: str) -> np.ndarray:
-    """Where a pixel is nearer one of ``paints``, lit anywhere between its lit side and past its far side (the
-    shading is continuous; the palette's SHADES are six steps of it), than every colour of the backdrop ``name``.
-    A shaded skin between two of the palette's steps can be nearer a wooden floor's brown than either step."""
+def nearer_paint_than_backdrop(img: np.ndarray, paints, name: str, light: str, time: str,
+                               margin: float = 1.0) -> np.ndarray:
+    """Where a pixel is ``margin`` times nearer one of ``paints``, lit anywhere between its lit side and past its far
+    side (the shading is continuous; the palette's SHADES are six steps of it), than every colour of the backdrop
+    ``name``. A shaded skin between two of the palette's steps can be nearer a wooden floor's brown than either step."""
     x = img.astype(np.float32).reshape(-1, 3)
     tint = np.array(TINT[time], np.float32)
     nearest = np.full(len(x), np.inf, np.float32)
@@ -96,7 +97,7 @@ def nearer_paint_than_backdrop(img: np.ndarray, paints, name: str, light: str, t
             nearest = np.minimum(nearest, ((x - s[:, None] * v) ** 2).sum(1))
     ground = backdrop_colours(name, time)
     to_ground = ((x[:, None] - ground[None]) ** 2).sum(-1).min(1)
-    return (nearest < to_ground).reshape(img.shape[:2])
+    return (nearest * margin**2 < to_ground).reshape(img.shape[:2])
 
 
 def components(mask: np.ndarray, min_area: int) -> list[np.ndarray]:
