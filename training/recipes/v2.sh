@@ -55,6 +55,12 @@ train --phase tune --init unet --name tune --steps 4000 --batch 64 --lr 5e-4 --l
 train --phase tune --init unet --name tune --steps 3200 --batch 64 --lr 5e-4 --loss-weight uniform \
     --mix "$tune_mix" --resume
 
+# 3c. Continued again (the third v2 model, 2026-12-05, shipped as assets/v2): a folder made by `--phase import --model
+#     assets/v2` holds the second model's text encoder + UNet as tune/final; 3,400 steps of 64 at lr 4e-4 over their
+#     own cosine, counts' share up to 0.12 (hands 0.05, characters 0.07). 81 minutes on one thread.
+tune2_mix=single=0.10,count=0.12,pair=0.08,text=0.02,object=0.15,relation=0.14,group=0.08,trio=0.04,hand=0.05,character=0.07,sign=0.05,lean=0.10
+train --phase tune --init tune --name tune2 --steps 3400 --batch 64 --lr 4e-4 --loss-weight uniform --mix "$tune2_mix"
+
 # 4. Export: the EMA weights, the autoencoder, the tokenizer and the noise schedule as a diffusers pipeline folder,
 #    weights in fp16 (load_pipeline upcasts them).
 train --phase export --export-to "$model"
