@@ -207,15 +207,25 @@ def _when(c: dict, steps: int) -> str:
     return f"half by step {c['half']} of {steps}" if c["half"] is not None else f"never half settled in {steps} steps"
 
 
+MIN_RANKED = 8  # images a category needs for the line to name it first or last (one picture's step is no curve)
+
+
 def summary(result: dict) -> str:
-    """One line in plain words, from the numbers: which categories settle first and which last."""
+    """One line in plain words, from the numbers: which categories settle first and which last. Categories of
+    fewer than MIN_RANKED images are named apart, unranked (unless fewer than two categories have that many)."""
     cats, steps = result["categories"], result["steps"]
+    few = {k: c["n"] for k, c in cats.items() if c["n"] < MIN_RANKED}
+    if len(cats) - len(few) >= 2:
+        cats = {k: c for k, c in cats.items() if k not in few}
+    else:
+        few = {}
     ranked = sorted(cats, key=lambda k: _order(cats[k], steps))
     first, last = ranked[0], ranked[-1]
     firsts = [k for k in ranked if _order(cats[k], steps)[0] == _order(cats[first], steps)[0]][:3]
     lasts = [k for k in ranked if _order(cats[k], steps)[0] == _order(cats[last], steps)[0]][-3:]
     never = result.get("never_right") or {}
-    tail = (f" Not measured: **{', '.join(never)}** (never right at the end)." if never else "")
+    tail = (f" Too few pictures to rank: {', '.join(f'**{k}** ({n})' for k, n in few.items())}." if few else "")
+    tail += (f" Not measured: **{', '.join(never)}** (never right at the end)." if never else "")
     over = (f"{result['images']} images: {result['prompts']} held-out prompts × {result['seeds']} seeds, "
             f"{result['sampler']}, {steps} steps")
     if len(ranked) == 1:

@@ -48,6 +48,16 @@ def test_the_line_in_words_names_first_and_last_from_the_numbers():
     assert c2f.summary(result) == line
 
 
+def test_a_category_of_a_few_pictures_is_not_named_first_or_last():
+    """One picture's shape settling at step 4 is no curve: the line ranks the categories with enough pictures."""
+    many = [(1, True)] * 5 + [(2, True)] * 5
+    result = {"steps": 4, "images": 30, "prompts": 3, "seeds": 10, "sampler": "DPM++ 2M",
+              "categories": c2f.summarise({"backdrop": many, "colour": [(3, True)] * 10, "shape": [(4, True)]}, 4)}
+    line = c2f.summary(result)
+    assert line.startswith("Settles first: **backdrop** (half by step 1 of 4); last: **colour** (half by step 3")
+    assert line.endswith("Too few pictures to rank: **shape** (1).")
+
+
 @pytest.mark.parametrize("world_name, categories", [("shapes", evaluate.CATEGORIES), ("v2", evaluate_v2.CATEGORIES)])
 def test_prompts_are_the_evaluations_held_out_prompts_in_turn(world_name, categories):
     n = len(c2f.PROMPT_CATEGORIES[world_name])
