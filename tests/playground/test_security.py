@@ -171,7 +171,8 @@ def test_app_listens_on_this_machine_only_by_default():
 def test_main_passes_host_queue_and_upload_limit_to_gradio(monkeypatch, served_app):
     """`python app.py --concurrency 3` (launch stubbed): 127.0.0.1, no share link, 3 runs at once, upload cap."""
     seen = {}
-    monkeypatch.setattr(ModelRegistry, "load", classmethod(lambda cls, sources, device="cpu": served_app.registry))
+    monkeypatch.setattr(ModelRegistry, "load",
+                        classmethod(lambda cls, sources, device="cpu", dtype="fp32": served_app.registry))
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: seen.update(demo=self, **kw))
     app.main(["--concurrency", "3"])
     assert seen["server_name"] == "127.0.0.1"
