@@ -12,7 +12,7 @@ def _met(ok: bool) -> str:
 
 
 def markdown(header: dict, rows: list[dict], trajectory: dict, grid: dict, cold: dict | None, rss_mib: float,
-             levers: list[dict], compiled: dict) -> str:
+             levers: list[dict], compiled: list[dict]) -> str:
     out = [f"## {header['model']} model on {header['device']}: {header['machine']}, {header['date']}", "",
            f"{header['machine']} · torch {header['torch']} · {header['threads']} · {header['date']} · "
            f"median of {header['repeats']} · guidance {header['guidance']:g} · {header['size']} · "
@@ -64,7 +64,7 @@ def markdown(header: dict, rows: list[dict], trajectory: dict, grid: dict, cold:
     for lv in levers:
         out.append(f"| {lv['lever']} | {lv['a']} | {lv['b']} | {lv['a_ms']:.1f} | {lv['b_ms']:.1f} | "
                    f"{lv['ratio']:.2f} | {lv['note']} |")
-    for probe in ([compiled] if isinstance(compiled, dict) else compiled):
+    for probe in compiled:
         name = "torch.compile" + ("" if probe.get("mode", "default") == "default" else f" ({probe['mode']})")
         if "skipped" in probe:
             out.append(f"| {name} | compiled UNet | eager | – | – | – | {probe['skipped']} |")

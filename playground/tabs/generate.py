@@ -175,7 +175,18 @@ def examples_shown(registry: ModelRegistry, model) -> list:
 def coarse_to_fine_view(registry: ModelRegistry, model):
     """The model's measured coarse-to-fine curve (its folder's coarse_to_fine.json) and the words beside it: which
     kinds of structure settle first and last, and what "settled" means. Without the file: no plot, one line."""
-    return coarse_to_fine_plot(registry, model), coarse_to_fine_text(registry, model)
+    result = _settling(registry, model)
+    return _plot_of(result), _text_of(result)
+
+
+def coarse_to_fine_plot(registry: ModelRegistry, model):
+    """The curve alone (None without a measured one). The page draws it when it opens, not when the app starts:
+    drawing it is a third of a second of matplotlib that nobody waits on below the fold."""
+    return _plot_of(_settling(registry, model))
+
+
+def coarse_to_fine_text(registry: ModelRegistry, model) -> str:
+    return _text_of(_settling(registry, model))
 
 
 def _settling(registry: ModelRegistry, model):
@@ -184,15 +195,11 @@ def _settling(registry: ModelRegistry, model):
     return coarse_to_fine.read(coarse_to_fine.model_folder(pipe))
 
 
-def coarse_to_fine_plot(registry: ModelRegistry, model):
-    """The curve alone (None without a measured one). The page draws it when it opens, not when the app starts:
-    drawing it is a third of a second of matplotlib that nobody waits on below the fold."""
-    result = _settling(registry, model)
+def _plot_of(result):
     return None if result is None else settling_plot(result)
 
 
-def coarse_to_fine_text(registry: ModelRegistry, model) -> str:
-    result = _settling(registry, model)
+def _text_of(result) -> str:
     if result is None:
         return NO_SETTLING
     return (f"{SETTLING_INTRO}\n{coarse_to_fine.summary(result)}\n\n*Settled:* {coarse_to_fine.DEFINITION}; "

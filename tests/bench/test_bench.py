@@ -81,7 +81,7 @@ def _minimal_report_args(cold):
     row = {"sampler": "DPM++ 2M", "steps": 25, "nfe": 25, "ms": 10.0, "floor_ms": 9.0, "ratio": 1.1}
     trajectory = {"sampler": "DPM++ 2M", "steps": 25, "on": 10.0, "off": 10.0, "ratio": 1.0}
     grid = {"cells": 8, "steps": 20, "batched": 1.0, "one_by_one": 2.0, "ratio": 0.5, "identical": 8}
-    return header, [row], trajectory, grid, cold, 100.0, [], {"skipped": "no"}
+    return header, [row], trajectory, grid, cold, 100.0, [], [{"mode": "default", "skipped": "no"}]
 
 
 def _rows(text: str) -> dict[str, list[str]]:

@@ -438,16 +438,15 @@ def read_trio_binding(pic: Picture) -> Optional[bool]:
     return True
 
 
-def where_the_picture_is(img: np.ndarray, scene: Scene) -> Scene:
+def where_the_picture_is(scene: Scene, seen: str, time: str, distance: float) -> Scene:
     """The scene to read the picture against. Where the words name no backdrop (a typed "a red car"), the reader
     guessed one (white, or grass when light is named): against the wrong backdrop the picture's pixels are named
     wrongly and its things are not found (61 of 120 true pictures of ten kinds judged all right, against 114 with
     the backdrop named). So the backdrop and time the picture shows are taken instead, lit as the world lights
     them (flat on a plain backdrop, from the left on a scenic one) unless the words name the light. A picture that
-    shows no backdrop the world knows keeps the guess."""
+    shows no backdrop the world knows keeps the guess. (seen, time, distance): ``read_backdrop`` of the picture."""
     if scene.mention_backdrop or scene.kind == "text":
         return scene
-    seen, time, distance = read_backdrop(img)
     if distance > MAX_BACKDROP_DISTANCE or (seen, time) == (scene.backdrop, scene.time):
         return scene
     if scene.mention_light:
@@ -459,13 +458,13 @@ def where_the_picture_is(img: np.ndarray, scene: Scene) -> Scene:
 def judge(image, scene: Scene) -> dict[str, bool]:
     """Per category the scene's caption states: did the picture get it right?"""
     img = as_array(image)
-    scene = where_the_picture_is(img, scene)
+    seen_backdrop, seen_time, distance = read_backdrop(img)
+    scene = where_the_picture_is(scene, seen_backdrop, seen_time, distance)
     pic = Picture(img, scene)
     res: dict[str, bool] = {}
     seen = kinds_seen(pic.img) if scene.objects else None
     if seen is not None:
         res["object"] = {o.kind for o in scene.objects} <= seen
-    seen_backdrop, seen_time, distance = read_backdrop(pic.img)
     known = distance <= MAX_BACKDROP_DISTANCE
     if scene.mention_backdrop or scene.kind == "text":
         res["backdrop"] = known and seen_backdrop == scene.backdrop
