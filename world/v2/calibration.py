@@ -33,6 +33,8 @@ def calibrate(n: int, seed: int = 0) -> dict[str, dict[str, tuple[int, int]]]:
     """Per category, per column, (judged right or accepted, judged): over ``n`` scenes of each kind."""
     rng = np.random.default_rng(seed)
     kinds_rng = np.random.default_rng([seed, 1])  # kind-swapping negatives draw apart, so the scenes stay the same
+    negatives_rng = np.random.default_rng([seed, 2])  # and so do the others: which categories a scene is judged on
+    # (a change to the judge) moves no later scene
     counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: {c: [0, 0] for c in COLUMNS})
     for kind in SCENE_MIX:
         for _ in range(n):
@@ -45,7 +47,7 @@ def calibrate(n: int, seed: int = 0) -> dict[str, dict[str, tuple[int, int]]]:
                     counts[ROWS.get((kind, category), category)][column][0] += ok
                     counts[ROWS.get((kind, category), category)][column][1] += 1
             for category in judge(img, scene):
-                negative = hard_negative(scene, category, kinds_rng if category == "object" else rng)
+                negative = hard_negative(scene, category, kinds_rng if category == "object" else negatives_rng)
                 ok = judge(render(negative), scene)[category]
                 counts[ROWS.get((kind, category), category)]["negative"][0] += ok
                 counts[ROWS.get((kind, category), category)]["negative"][1] += 1

