@@ -61,6 +61,13 @@ train --phase tune --init unet --name tune --steps 3200 --batch 64 --lr 5e-4 --l
 tune2_mix=single=0.10,count=0.12,pair=0.08,text=0.02,object=0.15,relation=0.14,group=0.08,trio=0.04,hand=0.05,character=0.07,sign=0.05,lean=0.10
 train --phase tune --init tune --name tune2 --steps 3400 --batch 64 --lr 4e-4 --loss-weight uniform --mix "$tune2_mix"
 
+# 3d. Continued a third time (the fourth v2 model, 2026-12-05): a folder made by `--phase import --model assets/v2`
+#     holds the third model's text encoder + UNet as tune2/final; 3,800 steps of 64 at lr 3e-4 over their own cosine,
+#     counts' share 0.13 (objects 0.14). 1,531 steps on one thread, then stopped at a checkpoint and resumed on two:
+#     about 60 minutes.
+tune3_mix=single=0.10,count=0.13,pair=0.08,text=0.02,object=0.14,relation=0.14,group=0.08,trio=0.04,hand=0.05,character=0.07,sign=0.05,lean=0.10
+train --phase tune --init tune2 --name tune3 --steps 3800 --batch 64 --lr 3e-4 --loss-weight uniform --mix "$tune3_mix"
+
 # 4. Export: the EMA weights, the autoencoder, the tokenizer and the noise schedule as a diffusers pipeline folder,
 #    weights in fp16 (load_pipeline upcasts them).
 train --phase export --export-to "$model"
