@@ -2,6 +2,7 @@
 and match each 6 x 10 cell where a letter sits against the pixel font."""
 from __future__ import annotations
 
+import itertools
 from typing import Optional
 
 import numpy as np
@@ -15,17 +16,17 @@ TILTS = (0, 8, -8, 10, -10)  # degrees a sign may lean (against a wall, against 
 MIN_SCORE = 13  # of a glyph's 15 pixels that must agree for a letter to be read
 
 
-def _read_upright(board: np.ndarray, ink: np.ndarray, n_letters: int) -> tuple[str, int]:
-    """(word, score) read off an upright board: glyph cells from its top-left corner, or from its top-right one
-    (a board the picture's edge cuts), the best of a pixel either way; '?' for a cell no letter matches well
-    enough."""
+def _read_upright(board: np.ndarray, ink: np.ndarray, word: str) -> tuple[str, int]:
+    """(word, score) read off an upright board, as many letters as ``word`` (the asked one) has: glyph cells from its
+    top-left corner, or from its top-right one (a board the picture's edge cuts), the best of a pixel either way;
+    '?' for a cell no letter matches well enough."""
     ys, xs = np.nonzero(board)
     y0 = int(ys.min())
-    lefts = {int(xs.min()), int(xs.max()) + 1 - (n_letters * (GLYPH_W + GLYPH_GAP) - GLYPH_GAP + 6)}  # sign_width
+    lefts = sorted({int(xs.min()), int(xs.max()) + 1 - sign_width(word)})
     best = ("", -1)
-    for x0, dy, dx in ((x0, dy, dx) for x0 in sorted(lefts) for dy in (-1, 0, 1) for dx in (-1, 0, 1)):
-        word, total = "", 0
-        for i in range(n_letters):
+    for x0, dy, dx in itertools.product(lefts, (-1, 0, 1), (-1, 0, 1)):
+        read, total = "", 0
+        for i in range(len(word)):
             gx, gy = x0 + 3 + dx + i * (GLYPH_W + GLYPH_GAP), y0 + 3 + dy
             cell = np.zeros((GLYPH_H, GLYPH_W), np.float32)
             patch = ink[max(gy, 0):max(gy + GLYPH_H, 0), max(gx, 0):max(gx + GLYPH_W, 0)]
@@ -33,10 +34,10 @@ def _read_upright(board: np.ndarray, ink: np.ndarray, n_letters: int) -> tuple[s
             small = cell.reshape(5, GLYPH_SCALE, 3, GLYPH_SCALE).mean((1, 3)) > 0.5
             scores = {ch: int((g == small).sum()) for ch, g in FONT.items()}
             ch = max(scores, key=scores.get)
-            word += ch if scores[ch] >= MIN_SCORE else "?"
+            read += ch if scores[ch] >= MIN_SCORE else "?"
             total += scores[ch]
         if total > best[1]:
-            best = (word, total)
+            best = (read, total)
     return best
 
 
@@ -94,7 +95,7 @@ def read_sign(pic, sign: Obj) -> Optional[str]:
             if not b.any():
                 continue
             upright = np.stack([_rotate(img[..., c], -tilt, cx, cy) for c in range(3)], -1) if tilt else img
-            word, total = _read_upright(b, _ink(upright, b, sign).astype(np.float32), len(sign.word))
+            word, total = _read_upright(b, _ink(upright, b, sign).astype(np.float32), sign.word)
             if total > best[1]:
                 best = (word, total)
     return best[0]
