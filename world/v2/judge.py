@@ -31,7 +31,7 @@ from scipy import ndimage
 
 from .hands import count_fingers
 from .render import render, sprite_of
-from .scenes import Obj, Scene, paint
+from .scenes import Obj, Scene, paint, sign_width
 from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, nearer_paint_than_backdrop,
                      paint_mask, read_backdrop)
 from .signs import lit_as, read_sign
@@ -43,7 +43,6 @@ MIN_AREA = 12  # pixels a blob needs to count as a thing (or, in a count, one of
 BIG_AREA = 360  # today's "big"/"small" line (90 pixels at 32 px), at 64 px
 MIN_LIGHT_SLOPE = 0.05  # brightness change across a blob (against its median) below which it is evenly lit (was
 # 0.08: a white sign lit from above changes by 0.05-0.07 only, its paint clipped at white)
-POST_DRIFT = 4  # columns either side of a sign board's middle its post may show in (a leaning sign)
 PART_SHOWN = 0.35  # of a thing's area beyond whole things that counts as one more
 NEAR = 6  # pixels between centroids that make "left of"/"above" (today's 3, doubled)
 TRIO_VIEW = 20  # pixels high a trio's thing cut out smaller than this is also shown to the classifier (at most 3x)
@@ -104,24 +103,52 @@ def _left(a: np.ndarray, b: np.ndarray) -> bool:
     return centroid(a)[0] + NEAR < centroid(b)[0]
 
 
+LOWEST = {"bicycle": "wheels", "sign": "post"}  # the part a thing stands on, read where its first part says little
+# about where it stands (a bicycle's frame, a sign's board); a tree's leaves, a car's body or a person's shirt say it
+# well, and their lower parts (trunks, tyres, legs) look alike from one thing to the next
+
+
 def _foot_of(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray] = None, backdrop: str = "") -> float:
-    """Where a thing stands, from the blob of its first part (a sign: the foot of its post as far as it shows, the
-    post's wood followed down from the board's middle; the board's own bottom where no post shows and the backdrop
-    is not wood, which hides it: a sign leaning against a small car is barely taller than its board)."""
+    """Where a thing stands: the blob's (of its first part) bottom and how far below it the thing reaches in its
+    sprite; for a bicycle and a sign (``LOWEST``), the bottom of its wheels or post, where the picture's pixels
+    (``labels``) show them joined to the blob (a pale frame's blob, grown through its spokes, gave feet up to 12
+    pixels too low). A sign's board may be found in part (its shaded half named after the backdrop), so its post is
+    looked for under the whole width a board of its word could have; where no post shows and the backdrop is not
+    wood (which hides one), the sign stands at its board's bottom (a sign leaning against a small car is barely
+    taller than its board)."""
     x0, y0, x1, y1 = box(blob)
-    if obj.kind == "sign" and labels is not None:
-        # the post: the wood under the board's bottom edge, followed down as far as it is joined (a leaning
-        # sign's post slants away from the board's middle)
-        wood = paint_mask(labels, "wood")
-        start = np.zeros_like(wood)
-        start[max(y1 - 1, 0):min(y1 + 2, wood.shape[0]), max((x0 + x1) // 2 - POST_DRIFT, 0):
-              (x0 + x1) // 2 + POST_DRIFT + 1] = True
-        if (wood & start).any():
-            post = ndimage.binary_propagation(wood & start, mask=wood)
-            return float(np.nonzero(post.any(1))[0].max() + 1)
-        if backdrop not in ("wooden wall", "wooden floor"):
-            return float(y1 + 1)  # no post where a wooden one would show: a board on the ground (a short sign)
-    return y1 + _foot(obj.kind) * (y1 - y0)
+    guess = y1 + _foot(obj.kind) * (y1 - y0)
+    if labels is None or obj.kind not in LOWEST:
+        return guess
+    part = np.isin(labels, list(_alike(paint(obj, LOWEST[obj.kind]))))
+    window = np.zeros_like(part)
+    seed = ndimage.binary_dilation(blob, np.ones((3, 3)), iterations=2 if obj.kind == "sign" else 3)
+    if obj.kind == "sign":  # under the board, as far either side as a board of its word could reach
+        slack = max(sign_width(obj.word) - (x1 - x0), 0) + 2
+        window[(y0 + y1) // 2:int(y1 + 1.2 * (y1 - y0)) + 4, max(x0 - slack, 0):x1 + slack + 1] = True
+        seed[(y0 + y1) // 2:y1 + 3] = True  # the post's top, under a part of the board that was not found
+    else:
+        window[(y0 + y1) // 2:int(guess + max(4.0, 0.3 * (y1 - y0))) + 1, max(x0 - 2, 0):x1 + 3] = True
+    # followed across gaps of a pixel: a thin part's anti-aliased pixels are named after the backdrop here and there
+    bridged = ndimage.binary_dilation(part & window, np.ones((3, 3))) & window
+    found = ndimage.binary_propagation(part & window & seed, mask=bridged) & part
+    rows = np.nonzero(found.sum(1) >= 2)[0]  # a row of one anti-aliased pixel is not yet the part
+    if rows.size:
+        return float(max(rows.max() + 1, y1 + 1))
+    if obj.kind == "sign" and backdrop not in ("wooden wall", "wooden floor"):
+        return float(y1 + 1)
+    return guess
+
+
+ALIKE = 40.0  # colour distance under which two paints are taken for each other where a part is looked for
+
+
+@lru_cache(maxsize=None)
+def _alike(name: str) -> frozenset[str]:
+    """``name`` and the paints near it (a tyre's dark gray, black and a saddle's near-black; wood and brown): a
+    thin, anti-aliased part's pixels are named after any of them."""
+    rgb = np.array(PAINTS[name], np.float32)
+    return frozenset(p for p, c in PAINTS.items() if np.linalg.norm(np.array(c, np.float32) - rgb) < ALIKE)
 
 
 @lru_cache(maxsize=1024)
@@ -139,13 +166,13 @@ def shaded_whole(pic: Picture, blob: np.ndarray, obj: Obj) -> np.ndarray:
     colour or its own other parts (a sign's wooden post): a shaded thing passes through other paints' names on its
     way from its lit side to its far side (a gray mug lit from above is named steel half way down, a brown circle's
     lower half dark brown), which cut its blob half way and moved where it stands."""
-    if obj.kind == "sign":  # a board is flat, lit evenly enough; grown, it ran down its post of a like brown
-        return blob
     scene = pic.scene
     rgb = np.array(PAINTS[obj.colour], np.float32) * TINT[scene.time]
     like = lit_as(pic.img.astype(np.float32), rgb, 0.9 if scene.light == "flat" else SHADE - 0.1)
     others = (frozenset(o.colour for o in scene.objects) | _paints(obj)) - {obj.colour}  # its other parts too
     free = like & (pic.labels != BACKDROP) & ~np.isin(pic.labels, list(others))
+    if obj.kind == "sign":  # a board grows sideways only: grown down, it ran down its post of a like brown
+        free[box(blob)[3]:] = False
     return ndimage.binary_dilation(blob, np.ones((3, 3)), iterations=SHADED_GROWTH, mask=free | blob)
 
 
