@@ -213,6 +213,12 @@ def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, secon
         return gap <= 3 and near > far + 2  # 3: a person's shirt is narrower than what hides her legs
     if relation == "on top of":
         cx = (ax0 + ax1) / 2
+        if labels is not None:  # the top of the whole second thing: a car's roof is its windows' top, once a
+            # decoder has blurred the body's thin line above them away
+            # (not through the first thing's edge: a white square's rim blended with a blue backdrop is named glass)
+            parts = np.isin(labels, list(_paints(second) - {second.colour, first.colour}))
+            parts &= ~ndimage.binary_dilation(a, np.ones((3, 3)))
+            by0 = box(ndimage.binary_propagation(b, mask=b | parts))[1]
         return abs(foot_a - by0) <= 4 and bx0 - 2 <= cx <= bx1 + 2
     if relation == "leaning against":  # touching, on the same ground, not standing in front of its middle (a leaner
         # overlaps a tree's leaves by up to half its width: the gap's old floor of -6 refused 9 of 16 true pictures)
