@@ -57,9 +57,10 @@ def hard_negative(scene: Scene, category: str, rng: np.random.Generator) -> Scen
     if category == "backdrop":
         return replace(scene, backdrop=pick(rng, PLAIN if scene.backdrop in PLAIN else SCENIC,
                                             exclude=(scene.backdrop, *(x.colour for x in scene.objects))))
-    if category in ("colour", "colours"):
-        return _first(scene, colour=pick(rng, list(COLOURS), exclude=(o.colour, scene.backdrop,
-                                                                      *(x.colour for x in scene.objects))))
+    if category in ("colour", "colours"):  # every thing of the first one's colour (all of a group) in another
+        new = pick(rng, list(COLOURS), exclude=(o.colour, scene.backdrop, *(x.colour for x in scene.objects)))
+        return replace(scene, objects=tuple(replace(x, colour=new) if x.colour == o.colour else x
+                                            for x in scene.objects))
     if category == "shape":
         return replace(scene, objects=tuple(replace(x, kind=pick(rng, SHAPES, exclude=(o.kind,)))
                                             for x in scene.objects))

@@ -71,7 +71,7 @@ def test_soft_pictures_are_read_nearly_as_well(results):
 
 def test_noise_and_hard_negatives_are_rarely_accepted(results):
     high = {(k, col): round(_rate(c[col]), 2) for k, c in results.items() for col in ("noise", "negative")
-            if _rate(c[col]) > (0.35 if (k, col) == ("colour", "negative") else 0.15)}
+            if _rate(c[col]) > 0.15}  # colour's negatives were 0.25: all of a group but one kept the asked colour
     assert not high, high
 
 
