@@ -103,6 +103,17 @@ def _left(a: np.ndarray, b: np.ndarray) -> bool:
     return centroid(a)[0] + NEAR < centroid(b)[0]
 
 
+ALIKE = 40.0  # colour distance under which two paints are taken for each other where a part is looked for
+
+
+@lru_cache(maxsize=None)
+def _alike(name: str) -> frozenset[str]:
+    """``name`` and the paints near it (a tyre's dark gray, black and a saddle's near-black; wood and brown): a
+    thin, anti-aliased part's pixels are named after any of them."""
+    rgb = np.array(PAINTS[name], np.float32)
+    return frozenset(p for p, c in PAINTS.items() if np.linalg.norm(np.array(c, np.float32) - rgb) < ALIKE)
+
+
 LOWEST = {"bicycle": "wheels", "sign": "post"}  # the part a thing stands on, read where its first part says little
 # about where it stands (a bicycle's frame, a sign's board); a tree's leaves, a car's body or a person's shirt say it
 # well, and their lower parts (trunks, tyres, legs) look alike from one thing to the next
@@ -138,17 +149,6 @@ def _foot_of(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray] = None, ba
     if obj.kind == "sign" and backdrop not in ("wooden wall", "wooden floor"):
         return float(y1 + 1)
     return guess
-
-
-ALIKE = 40.0  # colour distance under which two paints are taken for each other where a part is looked for
-
-
-@lru_cache(maxsize=None)
-def _alike(name: str) -> frozenset[str]:
-    """``name`` and the paints near it (a tyre's dark gray, black and a saddle's near-black; wood and brown): a
-    thin, anti-aliased part's pixels are named after any of them."""
-    rgb = np.array(PAINTS[name], np.float32)
-    return frozenset(p for p, c in PAINTS.items() if np.linalg.norm(np.array(c, np.float32) - rgb) < ALIKE)
 
 
 @lru_cache(maxsize=1024)
