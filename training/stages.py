@@ -46,9 +46,11 @@ def tune_stages(out: Path) -> list[Path]:
 
 def load_or_build_tokenizer(out: Path, source=None) -> CLIPTokenizer:
     """The run's tokenizer (<out>/tokenizer), built from the captions of its world (``source``: a world module,
-    today's by default) by the first phase that needs it."""
+    today's by default) by the first phase that needs it. One already there is kept, whichever files it is saved as:
+    an imported model's (``--phase import``) is a tokenizer.json alone, and one built again from today's captions can
+    number its tokens otherwise (the world's draws change), which the model's text encoder was not trained on."""
     tdir = out / "tokenizer"
-    if not (tdir / "vocab.json").exists():
+    if not (tdir / "vocab.json").exists() and not (tdir / "tokenizer.json").exists():
         build_tokenizer(tdir, **({"source": source} if source is not None else {}))
     return CLIPTokenizer.from_pretrained(tdir)
 
