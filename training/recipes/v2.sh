@@ -68,6 +68,13 @@ train --phase tune --init tune --name tune2 --steps 3400 --batch 64 --lr 4e-4 --
 tune3_mix=single=0.10,count=0.13,pair=0.08,text=0.02,object=0.14,relation=0.14,group=0.08,trio=0.04,hand=0.05,character=0.07,sign=0.05,lean=0.10
 train --phase tune --init tune2 --name tune3 --steps 3800 --batch 64 --lr 3e-4 --loss-weight uniform --mix "$tune3_mix"
 
+# 3e. Continued a fourth time (the fifth v2 model, 2026-12-05): a folder made by `--phase import --model assets/v2`
+#     holds the fourth model's text encoder + UNet as tune3/final; 4,400 steps of 64 at lr 2.5e-4 over their own
+#     cosine, two objects' share up to 0.10 and counts' 0.14, hands, characters and signs down (the autoencoder's
+#     ceiling, not the denoiser, limits those). 1,446 steps on one thread, then resumed on two: 72 minutes.
+tune4_mix=single=0.10,count=0.14,pair=0.10,text=0.02,object=0.15,relation=0.15,group=0.08,trio=0.04,hand=0.04,character=0.05,sign=0.04,lean=0.09
+train --phase tune --init tune3 --name tune4 --steps 4400 --batch 64 --lr 2.5e-4 --loss-weight uniform --mix "$tune4_mix"
+
 # 4. Export: the EMA weights, the autoencoder, the tokenizer and the noise schedule as a diffusers pipeline folder,
 #    weights in fp16 (load_pipeline upcasts them).
 train --phase export --export-to "$model"

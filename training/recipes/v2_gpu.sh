@@ -29,18 +29,19 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] && [ -z "${PYTHON:-}" ] && PY=.venv/bin/python
 MODEL=${MODEL:-assets/v2}
-NAME=${NAME:-tune4}
+NAME=${NAME:-}  # the stage trained: by default the one after the model's last (tune5 after tune4)
 BATCH=${BATCH:-256}
 LR=${LR:-4e-4}
 MINUTES=${MINUTES:-7}  # the training's share of the call's 10 minutes (start-up, import, probe, export: ~1.5)
 PROBE_STEPS=${PROBE_STEPS:-60}
 DEVICE=${DEVICE:-auto}
 WORKERS=${WORKERS:-$(($(nproc) - 2))}
-# the fourth model's mix (v2.sh, step 3d)
-MIX=${MIX:-single=0.10,count=0.13,pair=0.08,text=0.02,object=0.14,relation=0.14,group=0.08,trio=0.04,hand=0.05,character=0.07,sign=0.05,lean=0.10}
+# the fifth model's mix (v2.sh, step 3e)
+MIX=${MIX:-single=0.10,count=0.14,pair=0.10,text=0.02,object=0.15,relation=0.15,group=0.08,trio=0.04,hand=0.04,character=0.05,sign=0.04,lean=0.09}
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 PYTHONPATH=.${PYTHONPATH:+:$PYTHONPATH}
 
 stage_of() { "$PY" -c "import json, sys; print(json.load(open(sys.argv[1]))['stage'])" "$1/imported.json"; }
+next_of() { case $1 in unet) echo tune ;; tune) echo tune2 ;; *) echo "tune$((${1#tune} + 1))" ;; esac; }
 
 if [ "${1:-}" = unpack ]; then
   files=${2:?unpack FILES [run-folder [model-folder]]}
@@ -48,6 +49,7 @@ if [ "${1:-}" = unpack ]; then
   model=${4:-$run/model}
   set -e
   "$PY" -m training.train --phase import --model "$MODEL" --out "$run"
+  NAME=${NAME:-$(next_of "$(stage_of "$run")")}
   mkdir -p "$run/$NAME" "$model"
   cp "$files/log.csv" "$files/args.json" "$run/$NAME/"
   cp -r "$MODEL"/. "$model"/
@@ -100,6 +102,7 @@ fi
 
 step import train --phase import --model "$MODEL" || exit 1
 init=$(stage_of "$RUN")
+NAME=${NAME:-$(next_of "$init")}
 common=(--phase tune --init "$init" --batch "$BATCH" --lr "$LR" --loss-weight uniform --mix "$MIX" --workers "$WORKERS")
 # the probe: the stage's first steps (in its warm-up, the same whatever its length), then resumed for the rest
 step probe train "${common[@]}" --name "$NAME" --steps 1000000 --stop-after "$PROBE_STEPS" || exit 1
