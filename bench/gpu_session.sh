@@ -35,17 +35,7 @@ COMPILE_MODEL=${COMPILE_MODEL:-bundled}
 # 10 minutes, so a session may run STEPS=sd, then STEPS="bench compile"
 STEPS=${STEPS:-sd bench compile}
 
-note() { echo "$*" | tee -a "$SESSION"; }
-
-step() {  # step NAME COMMAND...: run, note its exit status and seconds
-  local name=$1 start rc
-  shift
-  start=$(date +%s)
-  "$@"
-  rc=$?
-  note "step $name: exit $rc after $(($(date +%s) - start)) s"
-  return $rc
-}
+source bench/gpu_steps.sh  # note, step
 
 note "gpu_session.sh at $(date -Is) in $(pwd), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 if ls .whl/*.whl >/dev/null 2>&1; then

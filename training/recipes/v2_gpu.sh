@@ -68,16 +68,7 @@ RUN=${RUN:-/tmp/v2gpu-run}
 SESSION="$OUT/session.txt"
 mkdir -p "$OUT"
 rm -rf "$RUN"
-note() { echo "$*" | tee -a "$SESSION"; }
-step() {  # step NAME COMMAND...: run, note its exit status and seconds
-  local name=$1 start rc
-  shift
-  start=$(date +%s)
-  "$@"
-  rc=$?
-  note "step $name: exit $rc after $(($(date +%s) - start)) s"
-  return $rc
-}
+source bench/gpu_steps.sh  # note, step
 train() {
   "$PY" -m training.train --out "$RUN" --device "$DEVICE" --threads 2 "$@" ${TRAIN_FLAGS:-}
 }
