@@ -51,9 +51,12 @@ TARGETS: dict[str, Optional[float]] = {
 
 
 def run_mix(run: Path) -> Optional[dict]:
-    """The scene kinds' shares the run's UNet phase trained on (its --mix, in <run>/unet/args.json), or None."""
-    args = Path(run) / "unet" / "args.json"
+    """The scene kinds' shares the run's UNet phase trained on (its --mix, in <run>/unet/args.json; in a run that
+    imported the model, the one its training.json keeps), or None."""
+    args, imported = Path(run) / "unet" / "args.json", Path(run) / "imported.json"
     mix = json.loads(args.read_text()).get("mix") if args.exists() else None
+    if mix is None and imported.exists():  # the UNet phase ran elsewhere: its summary came with the model
+        mix = json.loads(imported.read_text()).get("training", {}).get("unet", {}).get("mix")
     return v2_scene_shares(mix) if mix else None
 
 
@@ -112,7 +115,8 @@ def vocabulary_words(mix: Optional[dict] = None) -> str:
         f"- **characters** (always the same look): {_words(chars)}",
         f"- **sign words**: {_words(groups['sign words'])}, or any {min(len(w) for w in vocab.WORDS)}–"
         f"{max(len(w) for w in vocab.WORDS)} of the **letters** {' '.join(groups['letters'])}",
-        f"- **kinds of scene** (their share of training): {_words(scene_kinds)}",
+        f"- **kinds of scene** (their share of the UNet phase's pictures{'' if mix else ', the world defaults'}; "
+        f"later stages' shares under Training): {_words(scene_kinds)}",
     ]
     return "\n".join(lines)
 

@@ -117,3 +117,15 @@ def test_the_v2_card_of_a_tiny_run_leads_with_what_it_knows_and_ends_with_traini
     assert "training/recipes/v2.sh" in sections["Training"] and "2 steps of 4 images" in sections["Training"]
     training = json.loads((model / "training.json").read_text())
     assert training["vae"]["steps"] == training["unet"]["steps"] == 2
+
+
+def test_an_imported_run_s_card_gives_the_unet_phase_s_scene_shares(tmp_path):
+    """A run started by --phase import has no unet/args.json: the UNet phase's mix comes with the model's
+    training.json (imported.json), not the world's defaults (the fifth v2 card said lean 3% where it trained on 6%)."""
+    (tmp_path / "imported.json").write_text(json.dumps({"training": {"unet": {"mix": {"single": 0.5, "lean": 0.5}}}}))
+    shares = card_v2.run_mix(tmp_path)
+    assert shares["single"] == shares["lean"] == 0.5 and sum(shares.values()) == 1
+    words = card_v2.vocabulary_words(shares)
+    assert "single 50%" in words and "lean 50%" in words and "the world defaults" not in words
+    assert card_v2.run_mix(tmp_path / "nothing") is None
+    assert "the world defaults" in card_v2.vocabulary_words(None)
