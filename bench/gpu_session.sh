@@ -35,20 +35,10 @@ COMPILE_MODEL=${COMPILE_MODEL:-bundled}
 # 10 minutes, so a session may run STEPS=sd, then STEPS="bench compile"
 STEPS=${STEPS:-sd bench compile}
 
-source bench/gpu_steps.sh  # note, step
+source bench/gpu_steps.sh  # note, step, install_wheels
 
 note "gpu_session.sh at $(date -Is) in $(pwd), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-if ls .whl/*.whl >/dev/null 2>&1; then
-  if "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
-    .whl/*.whl; then
-    export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
-    note "installed into /tmp/site: $(cd .whl && ls *.whl | tr '\n' ' ')"
-  else
-    note "installing .whl failed; going on with what the machine has"
-  fi
-else
-  note "no .whl/ here (bash bench/gpu_wheels.sh makes it; carry .whl): diffusers may be missing"
-fi
+install_wheels .whl
 {
   nvidia-smi
   "$PY" - <<'EOF'

@@ -15,7 +15,8 @@ from transformers import CLIPTextModel, CLIPTokenizer
 import world
 from training.data import to_tensor
 from training.models import ModelConfig, make_scheduler, schedule_of
-from training.stages import decoder_stages, noise_schedule, stage_match, stage_number, tune_stages, weights_mtime
+from training.stages import (decoder_stages, next_tune, noise_schedule, stage_match, stage_number, tune_stages,
+                             weights_mtime)
 from training.worlds import keep_world, run_world, world_of_size
 
 
@@ -113,4 +114,4 @@ def import_model(args, cfg: ModelConfig) -> None:
     UNet2DConditionModel.from_pretrained(src / "unet", torch_dtype=torch.float32).save_pretrained(out / stage / "final" / "unet")
     (out / "imported.json").write_text(json.dumps({"model": str(src), "stage": stage, "training": training}, indent=1))
     print(f"[import] {src} -> {out} (text encoder + UNet as {stage}/final); continue with "
-          f"--phase tune --init {stage} --name {'tune' if stage == 'unet' else f'tune{stage_number(stage) + 1}'}")
+          f"--phase tune --init {stage} --name {next_tune(stage)}")

@@ -25,6 +25,11 @@ def stage_number(name: str, kind: str = "tune") -> int:
     return int(m.group(1) or 1)
 
 
+def next_tune(stage: str) -> str:
+    """The tune stage that continues ``stage``: tune after unet, tune2 after tune, tune3 after tune2, ..."""
+    return "tune" if stage == "unet" else f"tune{stage_number(stage) + 1}"
+
+
 def weights_mtime(weights: Path) -> float:
     """When a text encoder + UNet folder (<stage>/final, unet/latest) was written: export ships the newest."""
     return (weights / "unet" / "config.json").stat().st_mtime

@@ -12,11 +12,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from training.stages import next_tune, stage_match, stage_number
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "assets" / "v2"
-LAST = max((k for k in json.loads((MODEL / "training.json").read_text()) if k.startswith("tune")),
-           key=lambda k: int(k[4:] or 1))  # the model's last stage: the GPU phase trains the next
-NEXT = f"tune{int(LAST[4:] or 1) + 1}"
+LAST = max((k for k in json.loads((MODEL / "training.json").read_text()) if stage_match(k, "tune")),
+           key=stage_number)  # the model's last stage: the GPU phase trains the next
+NEXT = next_tune(LAST)
 pytestmark = pytest.mark.slow
 
 

@@ -41,7 +41,7 @@ MIX=${MIX:-single=0.10,count=0.14,pair=0.10,text=0.02,object=0.15,relation=0.15,
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 PYTHONPATH=.${PYTHONPATH:+:$PYTHONPATH}
 
 stage_of() { "$PY" -c "import json, sys; print(json.load(open(sys.argv[1]))['stage'])" "$1/imported.json"; }
-next_of() { case $1 in unet) echo tune ;; tune) echo tune2 ;; *) echo "tune$((${1#tune} + 1))" ;; esac; }
+next_of() { "$PY" -c "import sys; from training.stages import next_tune; print(next_tune(sys.argv[1]))" "$1"; }
 
 if [ "${1:-}" = unpack ]; then
   files=${2:?unpack FILES [run-folder [model-folder]]}
@@ -68,7 +68,7 @@ RUN=${RUN:-/tmp/v2gpu-run}
 SESSION="$OUT/session.txt"
 mkdir -p "$OUT"
 rm -rf "$RUN"
-source bench/gpu_steps.sh  # note, step
+source bench/gpu_steps.sh  # note, step, install_wheels
 train() {
   "$PY" -m training.train --out "$RUN" --device "$DEVICE" --threads 2 "$@" ${TRAIN_FLAGS:-}
 }
@@ -83,11 +83,7 @@ EOF
 }
 
 note "v2_gpu.sh at $(date -Is), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores"
-WHEELS=${WHEELS:-.whl}  # what the GPU machine lacks (diffusers); "none" installs nothing
-if ls "$WHEELS"/*.whl >/dev/null 2>&1; then
-  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$WHEELS"/*.whl &&
-    export PYTHONPATH=/tmp/site:$PYTHONPATH && note "installed: $(cd "$WHEELS" && ls ./*.whl | tr '\n' ' ')"
-fi
+install_wheels "${WHEELS:-.whl}"  # what the GPU machine lacks (diffusers); WHEELS=none installs nothing
 { nvidia-smi -L 2>/dev/null || echo "no nvidia-smi"; "$PY" -c "import torch; print('torch', torch.__version__,
   'cuda', torch.cuda.is_available())"; } >>"$SESSION" 2>&1
 
