@@ -28,6 +28,7 @@ from typing import Optional
 import numpy as np
 from PIL import Image
 from scipy import ndimage
+from scipy.optimize import linear_sum_assignment
 
 from .hands import count_fingers
 from .render import render, sprite_of
@@ -119,18 +120,15 @@ LOWEST = {"bicycle": "wheels", "sign": "post"}  # the part a thing stands on, re
 # well, and their lower parts (trunks, tyres, legs) look alike from one thing to the next
 
 
-def _foot_of(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray] = None, backdrop: str = "") -> float:
-    """Where a thing stands: the blob's (of its first part) bottom and how far below it the thing reaches in its
-    sprite; for a bicycle and a sign (``LOWEST``), the bottom of its wheels or post, where the picture's pixels
-    (``labels``) show them joined to the blob (a pale frame's blob, grown through its spokes, gave feet up to 12
-    pixels too low). A sign's board may be found in part (its shaded half named after the backdrop), so its post is
-    looked for under the whole width a board of its word could have; where no post shows and the backdrop is not
-    wood (which hides one), the sign stands at its board's bottom (a sign leaning against a small car is barely
-    taller than its board)."""
-    x0, y0, x1, y1 = box(blob)
-    guess = y1 + _foot(obj.kind) * (y1 - y0)
+def _lowest_part(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """For a bicycle and a sign (``LOWEST``), the pixels of its wheels or post that the picture (``labels``) shows
+    joined to ``blob`` (its first part's), followed across gaps of a pixel (a thin part's anti-aliased pixels are
+    named after the backdrop here and there); None for other kinds. A sign's board may be found in part (its shaded
+    half named after the backdrop), so its post is looked for under the whole width a board of its word could
+    have."""
     if labels is None or obj.kind not in LOWEST:
-        return guess
+        return None
+    x0, y0, x1, y1 = box(blob)
     part = np.isin(labels, list(_alike(paint(obj, LOWEST[obj.kind]))))
     window = np.zeros_like(part)
     seed = ndimage.binary_dilation(blob, np.ones((3, 3)), iterations=2 if obj.kind == "sign" else 3)
@@ -139,22 +137,35 @@ def _foot_of(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray] = None, ba
         window[(y0 + y1) // 2:int(y1 + 1.2 * (y1 - y0)) + 4, max(x0 - slack, 0):x1 + slack + 1] = True
         seed[(y0 + y1) // 2:y1 + 3] = True  # the post's top, under a part of the board that was not found
     else:
-        window[(y0 + y1) // 2:int(guess + max(4.0, 0.3 * (y1 - y0))) + 1, max(x0 - 2, 0):x1 + 3] = True
-    # followed across gaps of a pixel: a thin part's anti-aliased pixels are named after the backdrop here and there
+        guess = y1 + _foot(obj.kind) * (y1 - y0)
+        side = int(np.ceil(_reach(obj.kind)[1] * (x1 - x0))) + 2  # as far as its wheels reach beyond its frame
+        window[(y0 + y1) // 2:int(guess + max(4.0, 0.3 * (y1 - y0))) + 1, max(x0 - side, 0):x1 + side + 1] = True
     bridged = ndimage.binary_dilation(part & window, np.ones((3, 3))) & window
     found = ndimage.binary_propagation(part & window & seed, mask=bridged) & part
-    rows = np.nonzero(found.sum(1) >= 2)[0]  # a row of one anti-aliased pixel is not yet the part
-    if rows.size:
-        return float(max(rows.max() + 1, y1 + 1))
-    if obj.kind == "sign" and backdrop not in ("wooden wall", "wooden floor"):
+    return found & (found.sum(1) >= 2)[:, None]  # a row of one anti-aliased pixel is not yet the part
+
+
+def _foot_of(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray] = None, backdrop: str = "") -> float:
+    """Where a thing stands: the blob's (of its first part) bottom and how far below it the thing reaches in its
+    sprite; for a bicycle and a sign, the bottom of its wheels or post (``_lowest_part``: a pale frame's blob, grown
+    through its spokes, gave feet up to 12 pixels too low). Where no post shows and the backdrop is not wood (which
+    hides one), the sign stands at its board's bottom (a sign leaning against a small car is barely taller than its
+    board)."""
+    x0, y0, x1, y1 = box(blob)
+    lowest = _lowest_part(blob, obj, labels)
+    if lowest is not None and lowest.any():
+        return float(max(np.nonzero(lowest.any(1))[0].max() + 1, y1 + 1))
+    if lowest is not None and obj.kind == "sign" and backdrop not in ("wooden wall", "wooden floor"):
         return float(y1 + 1)
-    return guess
+    return y1 + _foot(obj.kind) * (y1 - y0)
 
 
-@lru_cache(maxsize=1024)
-def _first_part_area(obj: Obj) -> float:
-    """Pixels a thing's first part covers, in its sprite."""
-    return float(dict(sprite_of(obj).parts)[KINDS[obj.kind][0]].sum())
+def _extent(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray]) -> np.ndarray:
+    """The thing's pixels side to side: its blob and, for a bicycle or sign, the wheels or post joined to it (a
+    bicycle's frame spans its middle only: its wheels reach a third of the frame's width beyond it either side, so a
+    bicycle leaning against a car, wheel to bumper, was read standing apart from it)."""
+    lowest = _lowest_part(blob, obj, labels)
+    return blob if lowest is None else blob | lowest
 
 
 SHADED_GROWTH = 8  # pixels a thing's blob may grow through its own paint in other shades
@@ -176,18 +187,46 @@ def shaded_whole(pic: Picture, blob: np.ndarray, obj: Obj) -> np.ndarray:
     return ndimage.binary_dilation(blob, np.ones((3, 3)), iterations=SHADED_GROWTH, mask=free | blob)
 
 
+@lru_cache(maxsize=1024)
+def _part_area(obj: Obj, part: str) -> float:
+    """Pixels ``obj``'s ``part`` covers, in its sprite (0 for a part it has not: a person without a hat)."""
+    drawn = dict(sprite_of(obj).parts).get(part)
+    return 0.0 if drawn is None else float(drawn.sum())
+
+
+def _thin_blobs(pic: Picture, colour: str) -> list[np.ndarray]:
+    """Blobs of ``colour`` and the paints alike it (``_alike``) that hold at least MIN_AREA pixels of ``colour``
+    itself, most of it first: a black bicycle's frame, a line or two wide on white, is named black, tyre, or a gray
+    between them from one pixel to the next, and no blob of black alone was large enough to be found."""
+    exact = pic.labels == colour
+    found = [(int((b & exact).sum()), b) for b in pic.blobs(_alike(colour))]
+    return [b for n, b in sorted(found, key=lambda f: -f[0]) if n >= MIN_AREA]
+
+
 def things_blobs(pic: Picture, objs) -> list[Optional[np.ndarray]]:
-    """Each asked thing's blob: the largest of its paint; where things share a paint, its largest blobs, each
-    thing given the one whose area is nearest its first part's (a person's blue shirt and a blue house)."""
+    """Each asked thing's blob: the largest of its paint (or of its paint and those alike it, where the paint alone
+    makes no blob: ``_thin_blobs``). Where its paint is shared - by another asked thing (a person's blue shirt and
+    a blue house) or by another thing's part (a gray bicycle leaning against a house with a gray roof, whose roof
+    was taken for the bicycle) - the largest blobs are shared out, each going to the thing or part whose area in
+    its sprite is nearest the blob's (in log), every asked thing getting one."""
     out: list[Optional[np.ndarray]] = [None] * len(objs)
     for colour in dict.fromkeys(o.colour for o in objs):
         which = [i for i, o in enumerate(objs) if o.colour == colour]
-        found = pic.blobs(colour)[:len(which)]
-        if len(which) == 2 and len(found) == 2:
+        parts = [a for o in objs for p in KINDS[o.kind][1:] if paint(o, p) == colour and (a := _part_area(o, p))]
+        found = (pic.blobs(colour) or _thin_blobs(pic, colour))[:len(which) + len(parts)]
+        if len(found) >= max(len(which), 2):
+            want = [np.log(_part_area(objs[i], KINDS[objs[i].kind][0])) for i in which] + [np.log(a) for a in parts]
             area = [np.log(max(f.sum(), 1)) for f in found]
-            want = [np.log(_first_part_area(objs[i])) for i in which]
-            if abs(area[0] - want[1]) + abs(area[1] - want[0]) < abs(area[0] - want[0]) + abs(area[1] - want[1]):
-                found = found[::-1]
+            # blob i to slot j at the area's cost; every thing's slot is filled first (found >= things), and
+            # a tie keeps the blobs in order (the largest to the first thing)
+            cost = np.abs(np.subtract.outer(area, want)) + 1e-6 * np.abs(np.subtract.outer(
+                np.arange(len(found)), np.arange(len(want))))
+            cost[:, :len(which)] -= 1e3
+            rows, best = linear_sum_assignment(cost)
+            for blob, j in zip((found[i] for i in rows), best):
+                if j < len(which):
+                    out[which[j]] = blob
+            continue
         for i, blob in zip(which, found):
             out[i] = blob
         for i in which[len(found):] if found else ():
@@ -199,7 +238,7 @@ def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, secon
                   labels: Optional[np.ndarray] = None, backdrop: str = "") -> bool:
     """Does the blob of the first thing stand in ``relation`` to the second's? (``labels``: the picture's pixels
     named, where a sign's post can be followed to its foot.)"""
-    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = box(a), box(b)
+    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = box(_extent(a, first, labels)), box(_extent(b, second, labels))
     foot_a, foot_b = _foot_of(a, first, labels, backdrop), _foot_of(b, second, labels, backdrop)
     gap = max(ax0 - bx1, bx0 - ax1)  # columns between them (negative: they overlap)
     if relation in ("left of", "right of"):

@@ -191,8 +191,10 @@ def fit_within(obj: Obj, max_w: float, max_h: float) -> Obj:
     return replace(obj, size=int(min(obj.size, max_h, max_w / WIDTH[obj.kind])))
 
 
-def _stand(rng, obj: Obj, backdrop: str, x: Optional[float] = None, y: Optional[int] = None) -> Obj:
-    """``obj`` standing on the ground at ``x`` (random if None) and row ``y`` (random if None), inside the frame.
+def _stand(rng, obj: Obj, backdrop: str, x: Optional[float] = None, y: Optional[int] = None,
+           room_above: int = 2) -> Obj:
+    """``obj`` standing on the ground at ``x`` (random if None) and row ``y`` (random if None, leaving ``room_above``
+    rows above it in the frame), inside the frame.
     On a scenic backdrop it casts a shadow; a sun floats in the sky instead and a hand rises from the bottom edge.
     A thing that leans swings its top sideways by up to its height times the sine of its tilt: kept inside too (a
     leaning sign's first letter was cut by the picture's edge)."""
@@ -204,7 +206,7 @@ def _stand(rng, obj: Obj, backdrop: str, x: Optional[float] = None, y: Optional[
         top = HORIZON.get(backdrop, SIZE - 2)
         return replace(obj, x=x, y=_int(rng, obj.size + 2, min(top - 2, obj.size + 14)) if y is None else y)
     lo, hi = GROUND.get(backdrop, (obj.size + 2, SIZE - 2))
-    y = _int(rng, max(lo, obj.size + 2), hi) if y is None else y
+    y = _int(rng, max(lo, obj.size + room_above), hi) if y is None else y
     return replace(obj, x=x, y=int(y), shadow=backdrop in SCENIC)
 
 
@@ -399,6 +401,9 @@ def _side_by_side(rng, objs: list[Obj], backdrop: str, y: Optional[int] = None) 
     return placed
 
 
+ON_TOP_ROOM = 12  # rows a thing on top of another has at least
+
+
 def make_relation(rng, first: Obj, second: Obj, relation: str, backdrop, light="flat", time="day",
                   kind="relation", mention_backdrop=True, mention_light=True) -> Scene:
     """Two things in a relation, the caption reading "first <relation> second"."""
@@ -427,7 +432,9 @@ def make_relation(rng, first: Obj, second: Obj, relation: str, backdrop, light="
                      y=down.y - down.size - _int(rng, 3, 6))
         a, b = (up, down) if relation == "above" else (down, up)
     elif relation == "on top of":
-        b = _stand(rng, fit_within(b, 40, 30), backdrop)
+        b = fit_within(b, 40, 30)  # standing low enough for a thing of 12 rows or more on its top (a red triangle
+        # on a square standing high in a plain picture was 2 pixels: its true picture showed no triangle)
+        b = _stand(rng, b, backdrop, room_above=ON_TOP_ROOM + 2 - int(round((1 - TOP[b.kind]) * b.size)))
         a = fit_within(a, b.width * 0.6, min(b.y - round(TOP[b.kind] * b.size) - 2, 20))
         roof = -0.114 * b.size * (-1 if b.flip else 1) if b.kind == "car" else 0.0
         a = replace(a, x=int(round(b.x + roof)), y=b.y - int(round(TOP[b.kind] * b.size)))

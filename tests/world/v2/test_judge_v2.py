@@ -250,14 +250,51 @@ def test_a_leaner_stands_where_its_wheels_or_post_touch_the_ground():
     """The card's "leaning against" prompts: a bicycle or a sign against a car, house, tree or square. Where they
     stand is read from a bicycle's wheels and a sign's post (a pale frame's blob, grown through its spokes, put a
     bicycle's feet up to 12 pixels too low; a post under a shaded half of its board was not followed): true pictures
-    read right 65 of 96 before, 86 now (86 with seed 0 as well: 76 before); their hard negatives are refused."""
+    read right 65 of 96 before, 86 then (86 with seed 0 as well: 76 before), 90 since a bicycle's width takes in its
+    wheels (90 with seed 0); their hard negatives are refused."""
     from training.evaluate_v2 import category_scenes
 
     rng = np.random.default_rng(1)
     scenes = category_scenes("leaning against", 96, 1)
     right = sum(judge(v2.render(s), s)["relation"] for s in scenes)
     accepted = sum(judge(v2.render(hard_negative(s, "relation", rng)), s)["relation"] for s in scenes)
-    assert right >= 80 and accepted <= 2, (right, accepted)
+    assert right >= 85 and accepted <= 2, (right, accepted)
+
+
+def test_a_bicycle_the_colour_of_a_house_s_roof_is_not_taken_for_the_roof():
+    """A gray bicycle leaning against a house with a gray roof: the judge took the roof, the larger gray blob, for the
+    bicycle (1 of 24 read right); the blobs of a shared paint now go to the thing or part whose area they are nearest
+    (18 of 24); the bicycle put elsewhere is still refused."""
+    rng = np.random.default_rng(21)
+    right = accepted = 0
+    for i in range(24):
+        bg = ["grass", "brick wall", "sand", "wooden wall"][i % 4]
+        bike = v2.thing(rng, "bicycle", bg)
+        house = replace(v2.thing(rng, "house", bg, avoid=(bike.colour,)), parts=(("roof", bike.colour),))
+        scene = v2.make_relation(rng, bike, house, "leaning against", bg, "left", "day")
+        right += judge(v2.render(scene), scene)["relation"]
+        accepted += judge(v2.render(hard_negative(scene, "relation", rng)), scene)["relation"]
+    assert right >= 16 and accepted == 0, (right, accepted)
+
+
+def test_a_thin_black_bicycle_is_found_and_another_colour_is_not_taken_for_black():
+    """A black bicycle's frame, a line or two wide on a pale backdrop, is named black, tyre or a gray between from one
+    pixel to the next: no blob of black alone was found (7 of 24 leaning against a car); black's blob now takes in
+    the paints alike it where black alone makes none (24 of 24), and a red, blue, green or brown bicycle asked for
+    as black is still refused (its tyres are alike black but not black)."""
+    rng = np.random.default_rng(22)
+    found = wrong = 0
+    for i in range(24):
+        bg = ["white", "yellow", "gray", "sand"][i % 4]
+        light = "flat" if bg in ("white", "yellow", "gray") else "left"
+        bike = replace(v2.thing(rng, "bicycle", bg), colour="black")
+        car = v2.thing(rng, "car", bg, avoid=("black",))
+        scene = v2.make_relation(rng, bike, car, "leaning against", bg, light, "day")
+        found += judge(v2.render(scene), scene)["colour"]
+        other = replace(bike, colour=["red", "blue", "green", "brown"][i % 4])
+        wrong += judge(v2.render(v2.make_relation(rng, other, car, "leaning against", bg, light, "day")),
+                       scene)["colour"]
+    assert found >= 22 and wrong == 0, (found, wrong)
 
 
 def test_a_thing_on_a_car_s_roof_is_read_on_top_of_it_in_soft_pictures_too():

@@ -189,6 +189,21 @@ def test_every_thing_shows_at_least_half_of_itself():
                 assert v2.object_mask(parts).sum() >= 0.5 * sprite_of(o).alpha.sum(), (scene, o)
 
 
+def test_a_thing_on_top_of_another_is_big_enough_to_see():
+    """A square or car standing high in a plain picture left its top thing 0-5 rows (9 of 300 sampled "on top of"
+    scenes; the card's true pictures of "a red triangle on top of a green square" showed a red dot): it stands low
+    enough now for 12 rows on its top, and the thing on it is 6 rows or more (a small square's width bounds it)."""
+    rng = np.random.default_rng(0)
+    sizes = []
+    while len(sizes) < 300:
+        scene = v2.sample_scene(rng, "relation")
+        if scene.relation == "on top of":
+            sizes.append(scene.objects[0].size)
+            mask = v2.object_mask(v2.render_with_masks(scene)[1][0])
+            assert mask.sum() >= 12, scene
+    assert min(sizes) >= 6, sorted(sizes)[:10]
+
+
 def test_a_leaning_thing_stays_inside_the_picture():
     """A leaning sign swings its top sideways: its board (and first letter) was cut by the picture's edge."""
     rng = np.random.default_rng(3)
