@@ -80,15 +80,13 @@ def _v2_caption(scene) -> str:
 
 
 def detected_count(image, colour: str, scene=None) -> int:
-    """How many things the judge counts: separate blobs of ``colour`` in the shapes world (as it does for the count
-    attribute); for a v2 ``scene``, its judge's count of the scene's thing (by area where things touch)."""
+    """How many things the judge counts, as its verdict reads them: separate blobs of ``colour`` in the shapes world
+    (as it does for the count attribute); for a v2 ``scene``, its judge's ``read_count`` (blobs for today's counts
+    of shapes, things' areas for a group of any small thing)."""
     if scene is not None and not isinstance(scene, world.Scene):
-        from world.v2.judge import MAX_BACKDROP_DISTANCE, Picture, count_things
-        from world.v2.seeing import read_backdrop
+        from world.v2.judge import read_count
 
-        pic = Picture(np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image), scene)
-        backdrop, _time, distance = read_backdrop(pic.img)
-        return count_things(pic, scene.objects[0], distance <= MAX_BACKDROP_DISTANCE and backdrop == scene.backdrop)
+        return read_count(np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image), scene)
     masks = world.analyse(image)["colour_masks"]
     return len(world.components(masks[colour], 4)) if colour in masks else 0
 

@@ -303,6 +303,24 @@ def test_the_v2_count_sweep_asks_in_v2_words_and_counts_true_pictures_right():
         assert judging.judge(v2.render(scene), scene)["count"]
 
 
+def test_the_count_sweep_counts_as_the_judge_s_verdict_does():
+    """"five purple triangles on a white background" is a count of today's kind: the judge's verdict counts blobs,
+    and the sweep's "counted" column and dots counted a group's way (by area), so a single big triangle was "right"
+    in the table and "got 2" under its picture. Both read one count now, on pictures drawn too big or too small."""
+    from playground.lab import counts
+
+    for n, scale in ((1, 2.0), (2, 1.6), (3, 0.6), (5, 1.3)):
+        scene = counts.count_scene(n, "triangle", "purple", "white", V2)
+        drawn = replace(scene, objects=tuple(replace(o, size=int(o.size * scale)) for o in scene.objects))
+        image = v2.render(drawn)
+        found = counts.detected_count(image, "purple", scene)
+        assert judging.judge(image, scene)["count"] == (found == n), (n, scale, found)
+        assert found == n, (n, scale, found)
+    group = counts.count_scene(6, "mug", "blue", "wooden floor", V2)
+    image = v2.render(group)
+    assert counts.detected_count(image, "blue", group) == 6 and judging.judge(image, group)["count"]
+
+
 @pytest.mark.slow
 def test_the_count_sweep_on_a_v2_model_is_judged_in_its_world(client):
     plot, table, examples = client.predict("v2-tiny", "v2-six-mugs-floor", 1, 0, 1, "Euler", 4.0,

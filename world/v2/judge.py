@@ -389,7 +389,7 @@ def _judge_old(pic: Picture, scene: Scene, res: dict[str, bool]) -> None:
             if scene.position:
                 res["position"] = blob is not None and _position_ok(scene.position, *centroid(blob))
         else:
-            res["count"] = len(comps) == scene.count
+            res["count"] = _count_of(pic) == scene.count
             shapes = [classify_shape(c) for c in comps]
             res["shape"] = shapes.count(want.kind) > max(
                 [shapes.count(s) for s in ("circle", "square", "triangle") if s != want.kind] + [0])
@@ -551,6 +551,25 @@ def where_the_picture_is(scene: Scene, seen: str, time: str, distance: float) ->
                    ("left" if scene.light == "flat" else scene.light))
 
 
+def _count_of(pic: Picture, own_paints: bool = False) -> int:
+    """How many of its scene's thing the picture shows, as the judge reads a count: today's counts (shapes on a plain
+    backdrop, as ``world.judge`` reads them) by blobs of the asked colour; a group by its paint's area in things'
+    areas (``count_things``; ``own_paints``: where the picture shows the asked backdrop)."""
+    want = pic.scene.objects[0]
+    if pic.scene.kind == "count":
+        return len(pic.blobs(want.colour))
+    return count_things(pic, want, own_paints)
+
+
+def read_count(image, scene: Scene) -> int:
+    """The count ``judge`` reads in ``image`` for a count or group ``scene`` (what the Limits tab's count sweep shows
+    beside its verdict: it counted a group's way for today's counts, and said 2 where the verdict was right)."""
+    img = as_array(image)
+    seen_backdrop, seen_time, distance = read_backdrop(img)
+    scene = where_the_picture_is(scene, seen_backdrop, seen_time, distance)
+    return _count_of(Picture(img, scene), distance <= MAX_BACKDROP_DISTANCE and seen_backdrop == scene.backdrop)
+
+
 def judge(image, scene: Scene) -> dict[str, bool]:
     """Per category the scene's caption states: did the picture get it right?"""
     img = as_array(image)
@@ -577,7 +596,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         blobs = things_blobs(pic, objs)
         res["colour"] = all(b is not None for b in blobs)
         if scene.kind == "group":
-            res["count"] = count_things(pic, objs[0], known and seen_backdrop == scene.backdrop) == scene.count
+            res["count"] = _count_of(pic, known and seen_backdrop == scene.backdrop) == scene.count
         if scene.kind in ("sign", "lean") and objs[0].kind == "sign":
             res["text"] = read_sign(pic, objs[0]) == scene.word
         if scene.kind == "character":
