@@ -29,7 +29,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] && [ -z "${PYTHON:-}" ] && PY=.venv/bin/python
 MODEL=${MODEL:-assets/v2}
-NAME=${NAME:-}  # the stage trained: by default the one after the model's last (tune5 after tune4)
+NAME=${NAME:-}  # the stage trained: by default the one after the model's last (tune6 after tune5)
 BATCH=${BATCH:-256}
 LR=${LR:-4e-4}
 MINUTES=${MINUTES:-7}  # the training's share of the call's 10 minutes (start-up, import, probe, export: ~1.5)
