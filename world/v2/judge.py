@@ -145,27 +145,18 @@ def _lowest_part(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray]) -> Op
     return found & (found.sum(1) >= 2)[:, None]  # a row of one anti-aliased pixel is not yet the part
 
 
-def _foot_of(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray] = None, backdrop: str = "") -> float:
+def _foot_of(blob: np.ndarray, obj: Obj, lowest: Optional[np.ndarray] = None, backdrop: str = "") -> float:
     """Where a thing stands: the blob's (of its first part) bottom and how far below it the thing reaches in its
-    sprite; for a bicycle and a sign, the bottom of its wheels or post (``_lowest_part``: a pale frame's blob, grown
-    through its spokes, gave feet up to 12 pixels too low). Where no post shows and the backdrop is not wood (which
-    hides one), the sign stands at its board's bottom (a sign leaning against a small car is barely taller than its
-    board)."""
+    sprite; for a bicycle and a sign, the bottom of its wheels or post (``lowest``, from ``_lowest_part``: a pale
+    frame's blob, grown through its spokes, gave feet up to 12 pixels too low). Where no post shows and the backdrop
+    is not wood (which hides one), the sign stands at its board's bottom (a sign leaning against a small car is
+    barely taller than its board)."""
     x0, y0, x1, y1 = box(blob)
-    lowest = _lowest_part(blob, obj, labels)
     if lowest is not None and lowest.any():
         return float(max(np.nonzero(lowest.any(1))[0].max() + 1, y1 + 1))
     if lowest is not None and obj.kind == "sign" and backdrop not in ("wooden wall", "wooden floor"):
         return float(y1 + 1)
     return y1 + _foot(obj.kind) * (y1 - y0)
-
-
-def _extent(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray]) -> np.ndarray:
-    """The thing's pixels side to side: its blob and, for a bicycle or sign, the wheels or post joined to it (a
-    bicycle's frame spans its middle only: its wheels reach a third of the frame's width beyond it either side, so a
-    bicycle leaning against a car, wheel to bumper, was read standing apart from it)."""
-    lowest = _lowest_part(blob, obj, labels)
-    return blob if lowest is None else blob | lowest
 
 
 SHADED_GROWTH = 8  # pixels a thing's blob may grow through its own paint in other shades
@@ -238,8 +229,13 @@ def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, secon
                   labels: Optional[np.ndarray] = None, backdrop: str = "") -> bool:
     """Does the blob of the first thing stand in ``relation`` to the second's? (``labels``: the picture's pixels
     named, where a sign's post can be followed to its foot.)"""
-    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = box(_extent(a, first, labels)), box(_extent(b, second, labels))
-    foot_a, foot_b = _foot_of(a, first, labels, backdrop), _foot_of(b, second, labels, backdrop)
+    # side to side, a bicycle's or sign's wheels or post count too (a bicycle's frame spans its middle only: its
+    # wheels reach a third of the frame's width beyond it either side, so a bicycle leaning against a car, wheel to
+    # bumper, was read standing apart from it)
+    low_a, low_b = _lowest_part(a, first, labels), _lowest_part(b, second, labels)
+    (ax0, ay0, ax1, ay1) = box(a if low_a is None else a | low_a)
+    (bx0, by0, bx1, by1) = box(b if low_b is None else b | low_b)
+    foot_a, foot_b = _foot_of(a, first, low_a, backdrop), _foot_of(b, second, low_b, backdrop)
     gap = max(ax0 - bx1, bx0 - ax1)  # columns between them (negative: they overlap)
     if relation in ("left of", "right of"):
         return _left(a, b) if relation == "left of" else _left(b, a)
@@ -561,26 +557,30 @@ def _count_of(pic: Picture, own_paints: bool = False) -> int:
     return count_things(pic, want, own_paints)
 
 
+def _read(image, scene: Scene) -> tuple[Picture, str, str, bool]:
+    """The picture named against the scene it is read as (``where_the_picture_is``), the backdrop and time it shows,
+    and whether that backdrop is one the world knows."""
+    img = as_array(image)
+    seen_backdrop, seen_time, distance = read_backdrop(img)
+    pic = Picture(img, where_the_picture_is(scene, seen_backdrop, seen_time, distance))
+    return pic, seen_backdrop, seen_time, distance <= MAX_BACKDROP_DISTANCE
+
+
 def read_count(image, scene: Scene) -> int:
     """The count ``judge`` reads in ``image`` for a count or group ``scene`` (what the Limits tab's count sweep shows
     beside its verdict: it counted a group's way for today's counts, and said 2 where the verdict was right)."""
-    img = as_array(image)
-    seen_backdrop, seen_time, distance = read_backdrop(img)
-    scene = where_the_picture_is(scene, seen_backdrop, seen_time, distance)
-    return _count_of(Picture(img, scene), distance <= MAX_BACKDROP_DISTANCE and seen_backdrop == scene.backdrop)
+    pic, seen_backdrop, _time, known = _read(image, scene)
+    return _count_of(pic, known and seen_backdrop == pic.scene.backdrop)
 
 
 def judge(image, scene: Scene) -> dict[str, bool]:
     """Per category the scene's caption states: did the picture get it right?"""
-    img = as_array(image)
-    seen_backdrop, seen_time, distance = read_backdrop(img)
-    scene = where_the_picture_is(scene, seen_backdrop, seen_time, distance)
-    pic = Picture(img, scene)
+    pic, seen_backdrop, seen_time, known = _read(image, scene)
+    scene = pic.scene
     res: dict[str, bool] = {}
     seen = kinds_seen(pic.img) if scene.objects else None
     if seen is not None:
         res["object"] = {o.kind for o in scene.objects} <= seen
-    known = distance <= MAX_BACKDROP_DISTANCE
     if scene.mention_backdrop or scene.kind == "text":
         res["backdrop"] = known and seen_backdrop == scene.backdrop
     if scene.kind in ("single", "count", "pair", "text"):
