@@ -194,32 +194,81 @@ def _thin_blobs(pic: Picture, colour: str) -> list[np.ndarray]:
     return [b for n, b in sorted(found, key=lambda f: -f[0]) if n >= MIN_AREA]
 
 
+PART_RIM_WEIGHT = 2.0  # log-area units a part's slot gains per share of the blob's rim its thing's other paints hold
+
+
+def _rim_share(pic: Picture, blob: np.ndarray, paints) -> float:
+    """The share of the pixels just outside ``blob`` named one of ``paints``."""
+    rim = ndimage.binary_dilation(blob, np.ones((3, 3))) & ~blob
+    return float(np.isin(pic.labels[rim], list(paints)).mean()) if rim.any() else 0.0
+
+
+JOIN_GAP = 3  # pixels between two pieces of one thing's paint that make them one thing's
+PIECE_SEEN_THROUGH = 0.25  # share of a piece's rim other asked things wear that keeps it apart
+
+
+def _others(objs, colour: str) -> frozenset[str]:
+    """The paints of the asked things not of ``colour`` that no thing of ``colour`` wears (a car's tyres are not
+    another thing's to a bicycle)."""
+    return frozenset().union(*(_paints(o) for o in objs if o.colour != colour)) - frozenset().union(
+        *(_paints(o) for o in objs if o.colour == colour))
+
+
+def _with_pieces(pic: Picture, blob: np.ndarray, spare: list[np.ndarray], others) -> np.ndarray:
+    """``blob`` joined with the pieces of ``spare`` (blobs of its paint given to no thing or part) within JOIN_GAP
+    pixels of it, and theirs in turn, taken out of ``spare``: a bicycle's thin frame drawn at night or shaded
+    breaks in two or three (a gray bicycle touching a black car's bumper was read 7 columns from it, its frame's
+    front half missing). Not a piece seen through another asked thing (``others``: their paints hold at least
+    PIECE_SEEN_THROUGH of its rim): a house's wall between a bicycle's spokes took the house down to the wheel's
+    foot, in front of it."""
+    grown = True
+    while grown and spare:
+        near = ndimage.binary_dilation(blob, np.ones((3, 3)), iterations=JOIN_GAP)
+        grown = [k for k, f in enumerate(spare) if (f & near).any() and _rim_share(pic, f, others) < PIECE_SEEN_THROUGH]
+        for k in reversed(grown):
+            blob = blob | spare.pop(k)
+    return blob
+
+
 def things_blobs(pic: Picture, objs) -> list[Optional[np.ndarray]]:
     """Each asked thing's blob: the largest of its paint (or of its paint and those alike it, where the paint alone
     makes no blob: ``_thin_blobs``). Where its paint is shared - by another asked thing (a person's blue shirt and
     a blue house) or by another thing's part (a gray bicycle leaning against a house with a gray roof, whose roof
     was taken for the bicycle) - the largest blobs are shared out, each going to the thing or part whose area in
-    its sprite is nearest the blob's (in log), every asked thing getting one."""
+    its sprite is nearest the blob's (in log), a part's slot the nearer the more of the blob's rim its thing wears
+    (a door in its walls), every asked thing getting one. Where the paint makes fewer blobs than there are things
+    and parts, the paints alike it are looked in too (``_thin_blobs``: a brown frame on sand beside a brown door).
+    A thing's blob takes in the pieces of its paint near it that went to no one (``_with_pieces``)."""
     out: list[Optional[np.ndarray]] = [None] * len(objs)
     for colour in dict.fromkeys(o.colour for o in objs):
         which = [i for i, o in enumerate(objs) if o.colour == colour]
-        parts = [a for o in objs for p in KINDS[o.kind][1:] if paint(o, p) == colour and (a := _part_area(o, p))]
-        found = (pic.blobs(colour) or _thin_blobs(pic, colour))[:len(which) + len(parts)]
+        parts = [(o, a) for o in objs for p in KINDS[o.kind][1:] if paint(o, p) == colour and (a := _part_area(o, p))]
+        found = pic.blobs(colour)
+        if len(found) < len(which) + len(parts):  # a thin thing's paint may make no blob of its own beside a part's
+            thin = _thin_blobs(pic, colour)
+            found = thin if len(thin) > len(found) else found
+        spare = found[len(which) + len(parts):]
+        found = found[:len(which) + len(parts)]
         if len(found) >= max(len(which), 2):
-            want = [np.log(_part_area(objs[i], KINDS[objs[i].kind][0])) for i in which] + [np.log(a) for a in parts]
+            want = [np.log(_part_area(objs[i], KINDS[objs[i].kind][0])) for i in which] + [np.log(a) for _, a in parts]
             area = [np.log(max(f.sum(), 1)) for f in found]
-            # blob i to slot j at the area's cost; every thing's slot is filled first (found >= things), and
+            # blob i to slot j at the area's cost, less for a part's slot the more of the blob's rim its thing's
+            # other paints hold (a door in its walls; a brown bicycle's frame, found in part, was as near a house's
+            # brown door in area as the door itself); every thing's slot is filled first (found >= things), and
             # a tie keeps the blobs in order (the largest to the first thing)
             cost = np.abs(np.subtract.outer(area, want)) + 1e-6 * np.abs(np.subtract.outer(
                 np.arange(len(found)), np.arange(len(want))))
+            for j, (owner, _) in enumerate(parts, start=len(which)):
+                cost[:, j] -= PART_RIM_WEIGHT * np.array([_rim_share(pic, f, _paints(owner) - {colour}) for f in found])
             cost[:, :len(which)] -= 1e3
             rows, best = linear_sum_assignment(cost)
+            spare += [found[i] for i in set(range(len(found))) - set(rows)]
             for blob, j in zip((found[i] for i in rows), best):
                 if j < len(which):
-                    out[which[j]] = blob
+                    out[which[j]] = _with_pieces(pic, blob, spare, _others(objs, colour))
             continue
         for i, blob in zip(which, found):
-            out[i] = blob
+            out[i] = _with_pieces(pic, blob, spare, _others(objs, colour))
         for i in which[len(found):] if found else ():
             out[i] = found[0]  # fewer blobs than things: they touch
     return out
