@@ -102,9 +102,10 @@ def world_of(pipe) -> str:
     return "v2" if tuple(pipe.default_size) == (64, 64) else "shapes"
 
 
-def prompt_plan(world_name: str, prompts: int, seed: int = 1000) -> list[tuple[str, object, str, int]]:
+def prompt_plan(world_name: str, prompts: int, seed: int = 1000, seeds: int = 4) -> list[tuple[str, object, str, int]]:
     """[(evaluation category, scene, caption, noise seed)] for ``prompts`` held-out prompts, drawn in turn from
-    PROMPT_CATEGORIES with the evaluation's scenes and noise seeds for the same ``seed``."""
+    PROMPT_CATEGORIES with the evaluation's scenes and noise seeds for the same ``seed`` (and ``seeds`` images a
+    prompt)."""
     cats = PROMPT_CATEGORIES[world_name]
     per_cat = {c: (prompts - i + len(cats) - 1) // len(cats) for i, c in enumerate(cats)}  # how many of each
     if world_name == "shapes":
@@ -114,17 +115,19 @@ def prompt_plan(world_name: str, prompts: int, seed: int = 1000) -> list[tuple[s
         scenes = {c: evaluate.category_scenes(c, n, seed + evaluate.CATEGORIES.index(c))
                   for c, n in per_cat.items() if n}
         all_cats, caption = evaluate.CATEGORIES, world.caption
+        noise = lambda ci, si: seed * 1000 + ci * 100 + si  # noqa: E731 (as training.evaluate's)
     else:
         from world import v2
         from training import evaluate_v2
 
         scenes = {c: evaluate_v2.category_scenes(c, n, seed) for c, n in per_cat.items() if n}
         all_cats, caption = evaluate_v2.CATEGORIES, v2.caption
+        noise = lambda ci, si: evaluate_v2.noise_seed(seed, ci, si, seeds)  # noqa: E731
     plan = []
     for p in range(prompts):
         cat, si = cats[p % len(cats)], p // len(cats)
         scene = scenes[cat][si]
-        plan.append((cat, scene, caption(scene), seed * 1000 + all_cats.index(cat) * 100 + si))  # as evaluate's
+        plan.append((cat, scene, caption(scene), noise(all_cats.index(cat), si)))
     return plan
 
 
@@ -154,7 +157,7 @@ def measure(pipe, prompts: int = 24, seeds: int = 4, steps: int = 20, sampler: s
     judge = judge_for(world_name)
     samples: dict[str, list[tuple[Optional[int], bool]]] = {}
     t0, n_images = time.time(), 0
-    plan = prompt_plan(world_name, prompts, seed)
+    plan = prompt_plan(world_name, prompts, seed, seeds)
     for i, (_cat, scene, caption, noise) in enumerate(plan):
         out = pipe(caption, sampler=sampler, num_inference_steps=steps, guidance_scale=guidance, seed=noise,
                    num_images_per_prompt=seeds, return_trajectory=True, output_type="np")

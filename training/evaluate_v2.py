@@ -18,7 +18,8 @@ Categories the judge cannot read yet have ``score_key`` None and are reported "n
 says why); a key missing from the judge's answer (e.g. "object" without torch) is reported the same way.
 
 Held out: a category's prompts are drawn from the seed sequence [seed, HELD_OUT, category index], a stream that
-no training batch (``np.random.default_rng(int)``, training.data.batch_seed) draws from.
+no training batch (``np.random.default_rng(int)``, training.data.batch_seed) draws from. Each prompt's images take
+noise seeds of their own (``noise_seed``): no two images of a card share their starting noise.
 """
 from __future__ import annotations
 
@@ -242,6 +243,14 @@ def layouts(scene: v2.Scene, n: int, seed: int) -> list[v2.Scene]:
     return out
 
 
+def noise_seed(seed: int, category_index: int, prompt_index: int, seeds: int) -> int:
+    """The seed of a prompt's first image (image i of a call uses seed + i, pipelines.limits.MAX_SEED): apart for
+    every image of a category, up to 1,000 images a category, and for every category. Prompt after prompt took
+    consecutive seeds until 2026-12-05, and their images shared noise: the lesson asks one prompt 24 times, and
+    its 96 images were 27 pictures."""
+    return (seed * 100 + category_index) * 1000 + prompt_index * seeds
+
+
 def score_key(category: str) -> Optional[str]:
     """The judge key that scores ``category``; ALL for the lesson (every key the judge reads in its picture);
     None where the judge cannot read it yet (NOT_JUDGED says why)."""
@@ -315,7 +324,7 @@ def ceiling(categories: Optional[list[str]] = None, prompts: int = 24, seeds: in
         hits = []
         for si, scene in enumerate(category_scenes(cat, prompts, seed)):
             noise = np.random.default_rng([seed, HELD_OUT, ci, si])
-            for truth in layouts(scene, seeds, seed * 1000 + ci * 100 + si):
+            for truth in layouts(scene, seeds, noise_seed(seed, ci, si, seeds)):
                 img = v2.render(truth)
                 hits.append(judged(soften(img, noise) if soft else img, truth, key))
         rate = _rate(hits)
@@ -346,7 +355,7 @@ def evaluate(pipe, categories: Optional[list[str]] = None, prompts: int = 24, se
         key = score_key(cat)
         model_hits, ae_hits, true_hits = [], [], []
         for si, scene in enumerate(category_scenes(cat, prompts, seed)):
-            noise = seed * 1000 + ci * 100 + si
+            noise = noise_seed(seed, ci, si, seeds)
             out = pipe(v2.caption(scene), sampler=sampler, num_inference_steps=steps, guidance_scale=guidance,
                        seed=noise, num_images_per_prompt=seeds, output_type="np")
             n_images += len(out.images)

@@ -72,6 +72,19 @@ def test_prompts_are_the_evaluations_held_out_prompts_in_turn(world_name, catego
         cat, scene, _, noise = plan[0]
         ci = evaluate.CATEGORIES.index(cat)
         assert scene == evaluate.category_scenes(cat, 1, 1000 + ci)[0] and noise == 1000 * 1000 + ci * 100
+    else:
+        cat, scene, _, noise = plan[0]
+        ci = evaluate_v2.CATEGORIES.index(cat)
+        assert scene == evaluate_v2.category_scenes(cat, 1, 1000)[0] and noise == evaluate_v2.noise_seed(1000, ci, 0, 4)
+
+
+def test_no_two_images_of_a_v2_category_share_their_noise():
+    """Image i of a call uses seed + i: the evaluation's prompts take seeds that many apart (the lesson asks one
+    prompt 24 times, and consecutive seeds made its 96 images 27 pictures)."""
+    seeds = {evaluate_v2.noise_seed(1000, ci, si, 4) + i for ci in range(len(evaluate_v2.CATEGORIES))
+             for si in range(24) for i in range(4)}
+    assert len(seeds) == len(evaluate_v2.CATEGORIES) * 24 * 4
+    assert max(seeds) <= 2**32 - 1
 
 
 def test_reading_a_folder_without_the_file_or_with_a_broken_one_is_none(tmp_path):
