@@ -276,7 +276,7 @@ def test_run_preset_judges_the_v2_model_with_the_v2_judge(client):
     assert all("fingers" in g["caption"] for g in grid)
     assert "right number of fingers in" in summary and " of 2" in summary and "No judge" not in summary
     _grid, summary = client.predict("v2-tiny", "v2-trio-car-mug-car", 1, 0, 1, "Euler", 4.0, api_name="/run_preset")
-    assert "each colour on the right shape in" in summary and "right colour in" in summary
+    assert "each colour on the right thing in" in summary and "right colour in" in summary
     assert "**Not judged:**" not in summary
     # a preset of the other world: the grid, no judge
     grid, summary = client.predict("v2-tiny", "count-3-red-circles", 1, 0, 1, "Euler", 4.0, api_name="/run_preset")
