@@ -115,7 +115,7 @@ def prompt_plan(world_name: str, prompts: int, seed: int = 1000, seeds: int = 4)
         scenes = {c: evaluate.category_scenes(c, n, seed + evaluate.CATEGORIES.index(c))
                   for c, n in per_cat.items() if n}
         all_cats, caption = evaluate.CATEGORIES, world.caption
-        noise = lambda ci, si: seed * 1000 + ci * 100 + si  # noqa: E731 (as training.evaluate's)
+        noise = lambda ci, si: evaluate.noise_seed(seed, ci, si)  # noqa: E731
     else:
         from world import v2
         from training import evaluate_v2

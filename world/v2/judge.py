@@ -214,19 +214,25 @@ def _others(objs, colour: str) -> frozenset[str]:
         *(_paints(o) for o in objs if o.colour == colour))
 
 
-def _with_pieces(pic: Picture, blob: np.ndarray, spare: list[np.ndarray], others) -> np.ndarray:
-    """``blob`` joined with the pieces of ``spare`` (blobs of its paint given to no thing or part) within JOIN_GAP
-    pixels of it, and theirs in turn, taken out of ``spare``: a bicycle's thin frame drawn at night or shaded
-    breaks in two or three (a gray bicycle touching a black car's bumper was read 7 columns from it, its frame's
-    front half missing). Not a piece seen through another asked thing (``others``: their paints hold at least
-    PIECE_SEEN_THROUGH of its rim): a house's wall between a bicycle's spokes took the house down to the wheel's
-    foot, in front of it."""
+def _pieces(pic: Picture, spare: list[np.ndarray], objs, colour: str) -> list[np.ndarray]:
+    """The blobs of ``colour`` given to no thing or part that may be pieces of a thing of that colour: not those
+    seen through another asked thing (whose paints, ``_others``, hold at least PIECE_SEEN_THROUGH of the piece's rim:
+    a house's wall between a bicycle's spokes, joined to the house, took it down to the wheel's foot, in front of
+    it)."""
+    others = _others(objs, colour)
+    return [f for f in spare if _rim_share(pic, f, others) < PIECE_SEEN_THROUGH]
+
+
+def _with_pieces(blob: np.ndarray, pieces: list[np.ndarray]) -> np.ndarray:
+    """``blob`` joined with the ``pieces`` (``_pieces``) within JOIN_GAP pixels of it, and theirs in turn, taken out
+    of ``pieces``: a bicycle's thin frame drawn at night or shaded breaks in two or three (a gray bicycle touching a
+    black car's bumper was read 7 columns from it, its frame's front half missing)."""
     grown = True
-    while grown and spare:
+    while grown and pieces:
         near = ndimage.binary_dilation(blob, np.ones((3, 3)), iterations=JOIN_GAP)
-        grown = [k for k, f in enumerate(spare) if (f & near).any() and _rim_share(pic, f, others) < PIECE_SEEN_THROUGH]
+        grown = [k for k, f in enumerate(pieces) if (f & near).any()]
         for k in reversed(grown):
-            blob = blob | spare.pop(k)
+            blob = blob | pieces.pop(k)
     return blob
 
 
@@ -247,8 +253,8 @@ def things_blobs(pic: Picture, objs) -> list[Optional[np.ndarray]]:
         if len(found) < len(which) + len(parts):  # a thin thing's paint may make no blob of its own beside a part's
             thin = _thin_blobs(pic, colour)
             found = thin if len(thin) > len(found) else found
-        spare = found[len(which) + len(parts):]
-        found = found[:len(which) + len(parts)]
+        pieces = _pieces(pic, found[len(which) + len(parts):], objs, colour)
+        found = found[:len(which) + len(parts)]  # each goes to a slot below: as many slots as blobs at least
         if len(found) >= max(len(which), 2):
             want = [np.log(_part_area(objs[i], KINDS[objs[i].kind][0])) for i in which] + [np.log(a) for _, a in parts]
             area = [np.log(max(f.sum(), 1)) for f in found]
@@ -262,13 +268,12 @@ def things_blobs(pic: Picture, objs) -> list[Optional[np.ndarray]]:
                 cost[:, j] -= PART_RIM_WEIGHT * np.array([_rim_share(pic, f, _paints(owner) - {colour}) for f in found])
             cost[:, :len(which)] -= 1e3
             rows, best = linear_sum_assignment(cost)
-            spare += [found[i] for i in set(range(len(found))) - set(rows)]
             for blob, j in zip((found[i] for i in rows), best):
                 if j < len(which):
-                    out[which[j]] = _with_pieces(pic, blob, spare, _others(objs, colour))
+                    out[which[j]] = _with_pieces(blob, pieces)
             continue
         for i, blob in zip(which, found):
-            out[i] = _with_pieces(pic, blob, spare, _others(objs, colour))
+            out[i] = _with_pieces(blob, pieces)
         for i in which[len(found):] if found else ():
             out[i] = found[0]  # fewer blobs than things: they touch
     return out

@@ -297,9 +297,10 @@ def test_a_bicycle_the_colour_of_a_house_s_door_is_not_taken_for_the_door():
 
 def test_the_card_s_leaning_pictures_are_read_with_a_thing_s_pieces_joined():
     """The model card's "leaning against" prompts, 4 layouts each, as ``training.evaluate_v2`` drew them until its
-    noise seeds were spread apart (the same 96 pictures as then). A thin frame at night or a shaded square breaks into pieces of its paint, and only the largest was
-    the thing (a gray bicycle touching a black car read 7 columns from it); pieces within JOIN_GAP pixels are now
-    joined, with the door rule above: 90 of 96 read right (83 before)."""
+    noise seeds were spread apart (the same 96 pictures as then). A thin frame at night or a shaded square breaks
+    into pieces of its paint, and only the largest was the thing (a gray bicycle touching a black car read 7
+    columns from it); pieces within JOIN_GAP pixels are now joined, with the door rule above: 90 of 96 read right
+    (83 before)."""
     from training.evaluate_v2 import CATEGORIES, category_scenes, layouts
 
     ci = CATEGORIES.index("leaning against")
