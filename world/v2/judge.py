@@ -121,26 +121,25 @@ LOWEST = {"bicycle": "wheels", "sign": "post"}  # the part a thing stands on, re
 # well, and their lower parts (trunks, tyres, legs) look alike from one thing to the next
 
 
-def _lowest_part(blob: np.ndarray, obj: Obj, labels: Optional[np.ndarray], pic: Optional[Picture] = None,
-                 others=frozenset()) -> Optional[np.ndarray]:
-    """For a bicycle and a sign (``LOWEST``), the pixels of its wheels or post that the picture (``labels``) shows
+def _lowest_part(blob: np.ndarray, obj: Obj, pic: Optional[Picture], others=frozenset()) -> Optional[np.ndarray]:
+    """For a bicycle and a sign (``LOWEST``), the pixels of its wheels or post that the picture (``pic``) shows
     joined to ``blob`` (its first part's), followed across gaps of a pixel (a thin part's anti-aliased pixels are
     named after the backdrop here and there); None for other kinds. A sign's board may be found in part (its shaded
     half named after the backdrop), so its post is looked for under the whole width a board of its word could
-    have. With the picture (``pic``), a bicycle's wheels are also the pixels nearer its tyres' paint than the
-    backdrop, unless named after ``others`` (the other thing's paints): a decoder blurs dark tyres into grass or sand,
-    and none of their pixels is named tyre (a bicycle's foot was then guessed from its frame, 8 to 12 rows too high);
-    so is a sign's post on a wooden backdrop, where its pixels are named after the wood. (A sign's post elsewhere is
-    not: under a model's smudged board, a house's dark door or shadow was taken for it.)"""
-    if labels is None or obj.kind not in LOWEST:
+    have. A bicycle's wheels are also the pixels nearer its tyres' paint than the backdrop, unless named after
+    ``others`` (the other thing's paints): a decoder blurs dark tyres into grass or sand, and none of their pixels
+    is named tyre (a bicycle's foot was then guessed from its frame, 8 to 12 rows too high); so is a sign's post on
+    a wooden backdrop, where its pixels are named after the wood. (A sign's post elsewhere is not: under a model's
+    smudged board, a house's dark door or shadow was taken for it.)"""
+    if pic is None or obj.kind not in LOWEST:
         return None
     x0, y0, x1, y1 = box(blob)
     like = _alike(paint(obj, LOWEST[obj.kind]))
-    part = np.isin(labels, list(like))
-    if pic is not None and (obj.kind == "bicycle" or pic.scene.backdrop in WOODEN):
-        scene = pic.scene
+    part = np.isin(pic.labels, list(like))
+    scene = pic.scene
+    if obj.kind == "bicycle" or scene.backdrop in WOODEN:
         part |= nearer_paint_than_backdrop(pic.img, like, scene.backdrop, scene.light, scene.time) & ~np.isin(
-            labels, list(others))
+            pic.labels, list(others))
     window = np.zeros_like(part)
     seed = ndimage.binary_dilation(blob, np.ones((3, 3)), iterations=2 if obj.kind == "sign" else 3)
     if obj.kind == "sign":  # under the board, as far either side as a board of its word could reach
@@ -291,15 +290,15 @@ def things_blobs(pic: Picture, objs) -> list[Optional[np.ndarray]]:
 
 
 def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, second: Obj,
-                  labels: Optional[np.ndarray] = None, backdrop: str = "", pic: Optional[Picture] = None) -> bool:
-    """Does the blob of the first thing stand in ``relation`` to the second's? (``labels``: the picture's pixels
-    named, where a sign's post can be followed to its foot; ``pic``: the picture, where a blurred one's wheels and
-    posts are looked for, ``_lowest_part``.)"""
+                  pic: Optional[Picture] = None) -> bool:
+    """Does the blob of the first thing stand in ``relation`` to the second's? (``pic``: the picture, named, where a
+    bicycle's wheels and a sign's post are followed to their foot, ``_lowest_part``.)"""
+    labels, backdrop = (None, "") if pic is None else (pic.labels, pic.scene.backdrop)
     # side to side, a bicycle's or sign's wheels or post count too (a bicycle's frame spans its middle only: its
     # wheels reach a third of the frame's width beyond it either side, so a bicycle leaning against a car, wheel to
     # bumper, was read standing apart from it)
-    low_a = _lowest_part(a, first, labels, pic, _paints(second) - _paints(first))
-    low_b = _lowest_part(b, second, labels, pic, _paints(first) - _paints(second))
+    low_a = _lowest_part(a, first, pic, _paints(second) - _paints(first))
+    low_b = _lowest_part(b, second, pic, _paints(first) - _paints(second))
     (ax0, ay0, ax1, ay1) = box(a if low_a is None else a | low_a)
     (bx0, by0, bx1, by1) = box(b if low_b is None else b | low_b)
     foot_a, foot_b = _foot_of(a, first, low_a, backdrop), _foot_of(b, second, low_b, backdrop)
@@ -378,15 +377,20 @@ def count_things(pic: Picture, obj: Obj, own_paints: bool = True) -> int:
         # thing's area (a decoder keeps a purple square's 112 pixels, a blur 103; a car's 25-41, a blur 17): of the
         # two, the area the blobs are the nearer whole multiples of
         unit = min((u[0] for u in units), key=lambda u: _misfit(areas, u))
-    return int(sum(max(1, int(np.floor(a / unit + 1 - PART_SHOWN))) for a in areas if a >= max(MIN_AREA, 0.35 * unit)))
+    return int(sum(max(1, int(np.floor(a / unit + 1 - PART_SHOWN))) for a in _counted(areas, unit)))
 
 
 SOFT_EDGES = 0.8  # of one sharp thing's edge contrast, under which a group's picture is soft
 
 
-def _misfit(areas: np.ndarray, unit: float) -> float:
+def _counted(areas, unit: float) -> list[float]:
+    """The blobs' ``areas`` that count at all: a thing's least area, and at least 0.35 of one thing's ``unit``."""
+    return [a for a in areas if a >= max(MIN_AREA, 0.35 * unit)]
+
+
+def _misfit(areas, unit: float) -> float:
     """How far, on average, the blobs' ``areas`` that count are from whole multiples of ``unit`` (in units)."""
-    kept = [a / unit for a in areas if a >= max(MIN_AREA, 0.35 * unit)]
+    kept = [a / unit for a in _counted(areas, unit)]
     return float(np.mean([abs(k - max(1, round(k))) for k in kept])) if kept else np.inf
 
 
@@ -685,8 +689,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
             res["character"] = read_character(pic, objs[0].name)
         if scene.relation is not None and scene.kind != "lean":
             whole = [None if b is None else shaded_whole(pic, b, o) for b, o in zip(blobs, objs)]
-            res["relation"] = res["colour"] and read_relation(scene.relation, *whole, *objs, pic.labels,
-                                                              scene.backdrop, pic)
+            res["relation"] = res["colour"] and read_relation(scene.relation, *whole, *objs, pic)
         if scene.kind == "trio" and (bound := read_trio_binding(pic)) is not None:
             res["binding"] = bound
     if scene.mention_light and scene.light != "flat":
