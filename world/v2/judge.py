@@ -31,8 +31,8 @@ from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
 from .hands import count_fingers
-from .render import render, sprite_of
-from .scenes import Obj, Scene, paint, sign_width
+from .render import object_mask, render, render_with_masks, sprite_of
+from .scenes import Obj, Scene, count_cell, paint, sign_width
 from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, nearer_paint_than_backdrop,
                      paint_mask, read_backdrop)
 from .signs import lit_as, read_sign
@@ -44,7 +44,6 @@ MIN_AREA = 12  # pixels a blob needs to count as a thing (or, in a count, one of
 BIG_AREA = 360  # today's "big"/"small" line (90 pixels at 32 px), at 64 px
 MIN_LIGHT_SLOPE = 0.05  # brightness change across a blob (against its median) below which it is evenly lit (was
 # 0.08: a white sign lit from above changes by 0.05-0.07 only, its paint clipped at white)
-PART_SHOWN = 0.35  # of a thing's area beyond whole things that counts as one more
 NEAR = 6  # pixels between centroids that make "left of"/"above" (today's 3, doubled)
 TRIO_VIEW = 20  # pixels high a trio's thing cut out smaller than this is also shown to the classifier (at most 3x)
 TRIO_FLOOR = 0.1  # of its threshold, the least a kind scores where it reads as the likeliest of the asked kinds
@@ -341,43 +340,101 @@ def _paints(obj: Obj) -> frozenset[str]:
     return frozenset(paint(obj, part) for part in KINDS[obj.kind])
 
 
+SHOWN = 0.45  # of one thing's silhouette a placement must newly cover (of its paints) to count one more thing
+ON_BACKDROP = 0.4  # of the silhouette a placement may lay on pixels named after the backdrop
+OWN_SHOWN = 0.3  # of its first part's (its colour's) pixels a placement must newly cover too
+MOST_COUNTED = 20  # placements at most (the world counts to nine)
+SILHOUETTE_MARGIN = 1  # pixels around one thing's drawn shape that its silhouette may take in (anti-aliased rims)
+
+
 @lru_cache(maxsize=512)
-def _unit_areas(obj: Obj, backdrop: str, light: str, time: str, shift: int,
-                own_paints: bool = True) -> tuple[tuple[float, float], ...]:
-    """(pixels of its paint, edge contrast) one thing like ``obj`` shows in the middle of the picture on the asked
-    backdrop and light, as the judge names pixels, drawn sharp and soft (3 x 3 box blur, a decoder's look): what a
-    group's merged blobs are measured against."""
-    img = render(Scene("group", backdrop, (replace(obj, x=SIZE // 2),), light, time, shift=shift)).astype(np.float32)
-    out = []
-    for version in (img, ndimage.uniform_filter(img, size=(3, 3, 1))):
-        version = np.clip(version + 0.5, 0, 255).astype(np.uint8) if version is not img else img.astype(np.uint8)
-        mask = paint_mask(label_pixels(version, backdrop, light, time, _paints(obj) if own_paints else None),
-                          obj.colour)
-        out.append((float(max(mask.sum(), MIN_AREA)), _edge_contrast(version, mask)))
-    return tuple(out)
+def _silhouettes(obj: Obj, backdrop: str, light: str, time: str, shift: int, own_paints: bool = True):
+    """One thing like ``obj`` as the judge sees it when drawn alone in each row of a group's grid (cells 1, 4 and 7:
+    on a scenic backdrop the rows stand on the ground at different depths, and a thing's lower half on a gray floor
+    or in its shadow is named otherwise from one row to the next), drawn sharp and soft (3 x 3 box blur, a decoder's
+    look): per row, (its middle row in the picture, (sharp, soft)), each (where its paints show, where its colour
+    shows, as boxes cut to the former; its colour's pixels; its edge contrast). None where one drawn alone shows
+    none of its paints."""
+    paints = _paints(obj)
+    rows = []
+    for cell in (1, 4, 7):
+        img, masks = render_with_masks(Scene("group", backdrop, (count_cell(None, cell, obj, backdrop),), light,
+                                             time, shift=shift))
+        near = ndimage.binary_dilation(object_mask(masks[0]) > 0, np.ones((3, 3)), iterations=SILHOUETTE_MARGIN)
+        versions = []
+        for version in (img, np.clip(ndimage.uniform_filter(img.astype(np.float32), size=(3, 3, 1)) + 0.5, 0, 255)
+                        .astype(np.uint8)):
+            labels = label_pixels(version, backdrop, light, time, paints if own_paints else None)
+            whole, own = paint_mask(labels, paints) & near, paint_mask(labels, obj.colour) & near
+            if not whole.any():
+                return None
+            x0, y0, x1, y1 = box(whole)
+            versions.append((whole[y0:y1, x0:x1].astype(np.float32), own[y0:y1, x0:x1].astype(np.float32),
+                             float(max(own.sum(), MIN_AREA)), _edge_contrast(version, own)))
+        rows.append(((y0 + y1) / 2, tuple(versions)))
+    return tuple(rows)
+
+
+def _laid(silhouette: np.ndarray, y: int, x: int) -> np.ndarray:
+    """Where ``silhouette`` covers the picture with its middle at (y, x) (as ``ndimage.correlate`` centres it)."""
+    h, w = silhouette.shape
+    y0, x0 = y - h // 2, x - w // 2
+    out = np.zeros((SIZE, SIZE), bool)
+    ys, xs = slice(max(y0, 0), min(y0 + h, SIZE)), slice(max(x0, 0), min(x0 + w, SIZE))
+    out[ys, xs] = silhouette[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] > 0
+    return out
 
 
 def count_things(pic: Picture, obj: Obj, own_paints: bool = True) -> int:
-    """How many things like ``obj`` the picture shows: its paint's blobs (pieces a pixel apart joined: a thing
-    split by its own shading is one), each counted as its area in things' areas (things standing close merge
-    into one blob; one hidden by less than half of it still counts), one thing's area taken sharp or soft as the
-    picture looks (in a soft picture of several blobs, as their areas fit: ``_misfit``). With ``own_paints`` (where
-    the picture shows the asked backdrop) only the thing's own paints and the backdrop name pixels (nothing else is
-    asked: a shaded brown car is not bark)."""
-    labels = (label_pixels(pic.img, pic.scene.backdrop, pic.scene.light, pic.scene.time, _paints(obj))
-              if own_paints else pic.labels)
-    mask = paint_mask(labels, obj.colour)
-    units = _unit_areas(obj, pic.scene.backdrop, pic.scene.light, pic.scene.time, pic.scene.shift, own_paints)
-    contrast = _edge_contrast(pic.img, mask)
-    unit = min(units, key=lambda u: abs(u[1] - contrast))[0]
-    groups, n = ndimage.label(ndimage.binary_dilation(mask, np.ones((3, 3))), structure=np.ones((3, 3)))
-    areas = ndimage.sum(mask, groups, range(1, n + 1))
-    if contrast < SOFT_EDGES * units[0][1] and (areas >= MIN_AREA).sum() >= 2:
+    """How many things like ``obj`` the picture shows: one thing's silhouette (``_silhouettes``, of the grid row
+    nearest) laid again and again where it covers the most of its paints' pixels not yet covered, less the backdrop
+    it lays on, while a placement newly covers SHOWN of it (OWN_SHOWN of its colour) and lays no more than ON_BACKDROP
+    of it on the backdrop. Things standing close merge into one blob and hide parts of each other; a blob's area in
+    one thing's area took eight houses, two of them half hidden, for seven, and nine suns whose rays touch for ten.
+    One thing's silhouette is taken sharp or soft as the picture looks (in a soft picture of several blobs, as their
+    areas fit: ``_misfit``). With ``own_paints`` (where the picture shows the asked backdrop) only the thing's own
+    paints and the backdrop name pixels (nothing else is asked: a shaded brown car is not bark)."""
+    scene = pic.scene
+    paints = _paints(obj)
+    labels = label_pixels(pic.img, scene.backdrop, scene.light, scene.time, paints) if own_paints else pic.labels
+    own = paint_mask(labels, obj.colour)
+    rows = _silhouettes(obj, scene.backdrop, scene.light, scene.time, scene.shift, own_paints)
+    if rows is None:
+        return 0
+    units = rows[1][1]
+    contrast = _edge_contrast(pic.img, own)
+    version = min((0, 1), key=lambda v: abs(units[v][3] - contrast))
+    groups, n = ndimage.label(ndimage.binary_dilation(own, np.ones((3, 3))), structure=np.ones((3, 3)))
+    areas = ndimage.sum(own, groups, range(1, n + 1))
+    if contrast < SOFT_EDGES * units[0][3] and (areas >= MIN_AREA).sum() >= 2:
         # a soft picture: a decoder's softness lies anywhere between sharp and the 3 x 3 blur, and so does one
-        # thing's area (a decoder keeps a purple square's 112 pixels, a blur 103; a car's 25-41, a blur 17): of the
-        # two, the area the blobs are the nearer whole multiples of
-        unit = min((u[0] for u in units), key=lambda u: _misfit(areas, u))
-    return int(sum(max(1, int(np.floor(a / unit + 1 - PART_SHOWN))) for a in _counted(areas, unit)))
+        # thing's look (a decoder keeps a purple square's 112 pixels, a blur 103; a car's 25-41, a blur 17): of the
+        # two, the one whose area the blobs are the nearer whole multiples of
+        version = min((0, 1), key=lambda v: _misfit(areas, units[v][2]))
+    wholes = [versions[version][0] for _, versions in rows]
+    owns = [versions[version][1] for _, versions in rows]
+    row_of = np.abs(np.arange(SIZE)[:, None] - np.array([y for y, _ in rows])[None]).argmin(1)
+    bare = (labels == BACKDROP) if own_paints else ~np.isin(labels, list(paints))
+    on_bare = [ndimage.correlate(bare.astype(np.float32), w, mode="constant") for w in wholes]
+    left, left_own = paint_mask(labels, paints).astype(np.float32), own.astype(np.float32)
+    count = 0
+    while count < MOST_COUNTED:
+        score = np.full((SIZE, SIZE), -np.inf, np.float32)
+        for k, (whole, mine) in enumerate(zip(wholes, owns)):
+            here = row_of == k
+            if not here.any():
+                continue
+            cover = ndimage.correlate(left, whole, mode="constant")[here]
+            ok = ((cover >= SHOWN * whole.sum()) & (on_bare[k][here] <= ON_BACKDROP * whole.sum())
+                  & (ndimage.correlate(left_own, mine, mode="constant")[here] >= OWN_SHOWN * mine.sum()))
+            score[here] = np.where(ok, cover - on_bare[k][here], -np.inf)
+        if not np.isfinite(score).any():
+            break
+        y, x = np.unravel_index(np.argmax(score), score.shape)
+        laid = _laid(wholes[row_of[y]], y, x)
+        left[laid], left_own[laid] = 0, 0
+        count += 1
+    return count
 
 
 SOFT_EDGES = 0.8  # of one sharp thing's edge contrast, under which a group's picture is soft
