@@ -1,7 +1,7 @@
 """The count sweep of the Limits tab: the same counting prompt for every count from 1 to 9, over seeds, with the
 share the judge counts exactly right. In either world: the shapes world's "five red circles on a blue background",
-or the v2 world's "five yellow houses with red roofs on the beach" (its judge counts things by their area where
-they touch). No gradio here.
+or the v2 world's "five yellow houses with red roofs on the beach" (where things touch, its judge lays one
+thing's outline again and again over their colour). No gradio here.
 """
 from __future__ import annotations
 

@@ -101,8 +101,9 @@ _GROUP_TEXT = [
      "Models Improve Visual Text Rendering\", arXiv 2212.10562) traced much of it to text encoders that cannot see "
      "the letters inside a token: encoders that read characters spell far better."),
     ("v2-counts", "Counts of five and more",
-     "Count the things. The judge counts the asked kind of thing in the asked colour on the backdrop (where things "
-     "overlap, by their area); \"correct count\" means exactly that many.",
+     "Count the things. The judge counts the asked kind of thing in the asked colour on the backdrop: where things "
+     "overlap, it lays the outline of one such thing again and again where it covers the most of that colour not "
+     "yet covered, so a thing half hidden behind another still counts; \"correct count\" means exactly that many.",
      "The model has a rough sense of number, not a counter. Where the things go is decided in the first, noisiest "
      "steps, when the rough layout forms: in the x̂0 row faint blobs fill every place a thing could stand, then some "
      "grow and the rest fade, and after that they stay put. The number word steers how many grow, but nothing "

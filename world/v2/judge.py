@@ -8,9 +8,10 @@ rows); the scene only says what was asked. Categories, each where the caption st
   judged where the only things are suns: a sun glows unshaded);
 - today's four kinds as ``world.judge`` reads them at 32 px, at twice the scale: colour, shape, size, position,
   count, colours, binding, relation, text;
-- colour: a blob of the asked paint (each thing's first part); count: blobs of the asked colour (a group's each
-  counted in things' areas); relation: where the asked things' blobs stand; fingers: fingers counted around the hand's palm; text: the sign's word read off
-  its board; character: the named character's shirt, hair and hat in their places;
+- colour: a blob of the asked paint (each thing's first part); count: blobs of the asked colour (a group's by
+  laying one thing's silhouette again and again over its paints, ``count_things``); relation: where the asked
+  things' blobs stand; fingers: fingers counted around the hand's palm; text: the sign's word read off its board;
+  character: the named character's shirt, hair and hat in their places;
 - object: every kind of thing the caption asks for (a circle, a house, a hand, a person...) is there, as a small
   trained classifier (``classifier``, shipped weights, imported lazily: torch only when this is asked) finds it;
 - binding in a trio: each asked colour sits on a thing of the asked kind (``read_trio_binding``: the classifier
