@@ -196,7 +196,9 @@ _PRESETS = [
     Preset("v2-seven-houses-beach", "v2-counts", _group(1, 7, "house", "yellow", "sand", "right"), _COUNT, None,
            world=V2),
     Preset("v2-five-trees-grass", "v2-counts", _group(2, 5, "tree", "green", "grass", "left"), _COUNT, None,
-           world=V2),
+           world=V2, note="Green trees on green grass: the decoder loses them into the grass (the ceiling above), "
+           "and the model draws them a darker green than the world does, which the judge often misreads - count "
+           "them yourself in the pictures."),
     Preset("v2-six-mugs-floor", "v2-counts", _group(3, 6, "mug", "blue", "wooden floor", "left"), _COUNT, None,
            world=V2),
     Preset("v2-five-purple-triangles", "v2-counts", _group(4, 5, "triangle", "purple", "white"),
