@@ -1,5 +1,5 @@
 """Reading a sign: find its board (a blob of the asked board colour, holes filled), straighten it if it leans,
-and match each 6 x 10 cell where a letter sits against the pixel font."""
+and match each 6 x 10 cell where a letter sits against the pixel font, drawn sharp and blurred."""
 from __future__ import annotations
 
 import itertools
@@ -13,47 +13,58 @@ from .seeing import BACKDROP, box, components
 from .vocabulary import FONT, GLYPH_GAP, GLYPH_H, GLYPH_SCALE, GLYPH_W, PAINTS, SHADE, SIZE, TINT
 
 TILTS = (0, 8, -8, 10, -10)  # degrees a sign may lean (against a wall, against a thing)
-MIN_SCORE = 13  # of a glyph's 15 pixels that must agree for a letter to be read
+MAX_MISMATCH = 0.15  # mean squared difference of a cell's ink from a letter's beyond which it is no letter
 
 
-def _read_upright(board: np.ndarray, ink: np.ndarray, word: str) -> tuple[str, int]:
+def _glyphs() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each letter's cell as drawn: (sharp, 3 x 3 box-blurred, a decoder's look), 0 to 1, GLYPH_H x GLYPH_W."""
+    out = {}
+    for ch, g in FONT.items():
+        sharp = np.kron(g.astype(np.float32), np.ones((GLYPH_SCALE, GLYPH_SCALE), np.float32))
+        out[ch] = (sharp, ndimage.uniform_filter(np.pad(sharp, 1), 3)[1:-1, 1:-1])
+    return out
+
+
+GLYPHS = _glyphs()
+
+
+def _read_upright(board: np.ndarray, ink: np.ndarray, word: str) -> tuple[str, float]:
     """(word, score) read off an upright board, as many letters as ``word`` (the asked one) has: glyph cells from its
-    top-left corner, or from its top-right one (a board the picture's edge cuts), the best of a pixel either way;
-    '?' for a cell no letter matches well enough."""
+    top-left corner, or from its top-right one (a board the picture's edge cuts), the best of a pixel either way.
+    Each cell's ink (0 to 1) is matched to every letter drawn sharp and blurred, the least mean squared difference
+    winning; '?' for a cell no letter comes within MAX_MISMATCH of. The score is minus the letters' mismatch."""
     ys, xs = np.nonzero(board)
     y0 = int(ys.min())
     lefts = sorted({int(xs.min()), int(xs.max()) + 1 - sign_width(word)})
-    best = ("", -1)
+    best = ("", -np.inf)
     for x0, dy, dx in itertools.product(lefts, (-1, 0, 1), (-1, 0, 1)):
-        read, total = "", 0
+        read, total = "", 0.0
         for i in range(len(word)):
             gx, gy = x0 + 3 + dx + i * (GLYPH_W + GLYPH_GAP), y0 + 3 + dy
             cell = np.zeros((GLYPH_H, GLYPH_W), np.float32)
             patch = ink[max(gy, 0):max(gy + GLYPH_H, 0), max(gx, 0):max(gx + GLYPH_W, 0)]
             cell[max(-gy, 0):max(-gy, 0) + patch.shape[0], max(-gx, 0):max(-gx, 0) + patch.shape[1]] = patch
-            small = cell.reshape(5, GLYPH_SCALE, 3, GLYPH_SCALE).mean((1, 3)) > 0.5
-            scores = {ch: int((g == small).sum()) for ch, g in FONT.items()}
-            ch = max(scores, key=scores.get)
-            read += ch if scores[ch] >= MIN_SCORE else "?"
-            total += scores[ch]
+            mismatch = {ch: min(float(((cell - drawn) ** 2).mean()) for drawn in looks) for ch, looks in GLYPHS.items()}
+            ch = min(mismatch, key=mismatch.get)
+            read += ch if mismatch[ch] <= MAX_MISMATCH else "?"
+            total -= mismatch[ch]
         if total > best[1]:
             best = (read, total)
     return best
 
 
 def _ink(img: np.ndarray, board: np.ndarray, sign: Obj) -> np.ndarray:
-    """Where an upright board's letters are: pixels darker (black letters) or brighter (white ones, on dark
-    boards) than the board's own margin in their column (its two outer rows, the one farthest from the letters'
-    paint), a third of the way to that paint: a soft picture leaves a lone 2 x 2 dot of a letter at four ninths.
-    Comparing within a column keeps it right when the light shades the board from one side to the other."""
+    """How much of a letter's paint each pixel of an upright board shows, 0 to 1: how far it is from the board's
+    own margin in its column (its two outer rows, the one farthest from the letters' paint) towards the letters'
+    paint as that column's light shows it. Comparing within a column keeps it right when the light shades the board
+    from one side to the other; a soft picture's letters show as strokes of part ink, matched to blurred glyphs."""
     lum = img.mean(-1)
     ys, xs = np.nonzero(board)
     rows = lum[[int(ys.min()), min(int(ys.min()) + 1, SIZE - 1), max(int(ys.max()) - 1, 0), int(ys.max())]]
-    board_lum, letters_lum = np.mean(PAINTS[sign.colour]), np.mean(PAINTS[paint(sign, "letters")])
-    dark = letters_lum < board_lum
-    margin = rows.max(0) if dark else rows.min(0)
-    line = margin[None, :] * (1 + 0.35 * (letters_lum / board_lum - 1))
-    return (lum < line if dark else lum > line) & board
+    ratio = np.mean(PAINTS[paint(sign, "letters")]) / np.mean(PAINTS[sign.colour])
+    margin = np.maximum(rows.max(0) if ratio < 1 else rows.min(0), 1.0)[None, :]
+    ink = (lum / margin - 1) / (ratio - 1)
+    return np.clip(ink, 0, 1) * board
 
 
 def lit_as(img: np.ndarray, rgb: np.ndarray, darkest: float) -> np.ndarray:
@@ -87,7 +98,7 @@ def read_sign(pic, sign: Obj) -> Optional[str]:
     board that may be it is read upright and turned back by each tilt a sign may lean at; the read whose letters
     match the font best counts. ``pic`` is a ``judge.Picture``."""
     img = pic.img.astype(np.float32)
-    best = (None, -1)
+    best = (None, -np.inf)
     for board in boards(pic, sign):
         cy, cx = ndimage.center_of_mass(board)
         for tilt in TILTS:
