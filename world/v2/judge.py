@@ -32,7 +32,7 @@ from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
 from .hands import count_fingers
-from .render import object_mask, render, render_with_masks, sprite_of
+from .render import _region, object_mask, render, render_with_masks, sprite_of
 from .scenes import Obj, Scene, count_cell, paint, sign_width
 from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, nearer_paint_than_backdrop,
                      paint_mask, read_backdrop)
@@ -379,10 +379,9 @@ def _silhouettes(obj: Obj, backdrop: str, light: str, time: str, shift: int, own
 def _laid(silhouette: np.ndarray, y: int, x: int) -> np.ndarray:
     """Where ``silhouette`` covers the picture with its middle at (y, x) (as ``ndimage.correlate`` centres it)."""
     h, w = silhouette.shape
-    y0, x0 = y - h // 2, x - w // 2
+    (ys, xs), (py, px) = _region(y - h // 2, x - w // 2, h, w)  # its middle is in the picture: never None
     out = np.zeros((SIZE, SIZE), bool)
-    ys, xs = slice(max(y0, 0), min(y0 + h, SIZE)), slice(max(x0, 0), min(x0 + w, SIZE))
-    out[ys, xs] = silhouette[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] > 0
+    out[ys, xs] = silhouette[py, px] > 0
     return out
 
 
