@@ -32,7 +32,7 @@ from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
 from .hands import count_fingers
-from .render import _region, object_mask, render, render_with_masks, sprite_of
+from .render import clip_to_picture, object_mask, render, render_with_masks, sprite_of
 from .scenes import Obj, Scene, count_cell, paint, sign_width
 from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, nearer_paint_than_backdrop,
                      paint_mask, read_backdrop)
@@ -379,7 +379,7 @@ def _silhouettes(obj: Obj, backdrop: str, light: str, time: str, shift: int, own
 def _laid(silhouette: np.ndarray, y: int, x: int) -> np.ndarray:
     """Where ``silhouette`` covers the picture with its middle at (y, x) (as ``ndimage.correlate`` centres it)."""
     h, w = silhouette.shape
-    (ys, xs), (py, px) = _region(y - h // 2, x - w // 2, h, w)  # its middle is in the picture: never None
+    (ys, xs), (py, px) = clip_to_picture(y - h // 2, x - w // 2, h, w)  # its middle is in the picture: never None
     out = np.zeros((SIZE, SIZE), bool)
     out[ys, xs] = silhouette[py, px] > 0
     return out

@@ -61,7 +61,7 @@ def _ramp(spr: Sprite, light: str) -> np.ndarray:
     return (ramp if light == "left" else ramp[::-1])[None, :]
 
 
-def _region(top: int, left: int, h: int, w: int):
+def clip_to_picture(top: int, left: int, h: int, w: int):
     """The part of a (h, w) patch at (top, left) inside the picture: picture slices and patch slices (or None)."""
     y0, x0, y1, x1 = max(top, 0), max(left, 0), min(top + h, SIZE), min(left + w, SIZE)
     if y0 >= y1 or x0 >= x1:
@@ -80,7 +80,7 @@ def render_with_masks(scene: Scene, masks: bool = True) -> tuple[np.ndarray, Opt
             if not o.shadow:
                 continue
             top, left, cover = _shadow(sprite_of(o), scene.light, scene.time, on_wall)
-            region = _region(o.y + top, o.x + left, *cover.shape)
+            region = clip_to_picture(o.y + top, o.x + left, *cover.shape)
             if region is not None:
                 (ys, xs), (py, px) = region
                 dark = 1 - SHADOW[scene.time] * cover[py, px]
@@ -93,7 +93,7 @@ def render_with_masks(scene: Scene, masks: bool = True) -> tuple[np.ndarray, Opt
     for i in order:
         o = scene.objects[i]
         spr = sprite_of(o)
-        region = _region(o.y + spr.top, o.x + spr.left, *spr.alpha.shape)
+        region = clip_to_picture(o.y + spr.top, o.x + spr.left, *spr.alpha.shape)
         if region is None:
             continue
         (ys, xs), (py, px) = region
