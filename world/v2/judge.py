@@ -116,9 +116,16 @@ def _alike(name: str) -> frozenset[str]:
 
 
 WOODEN = ("wooden wall", "wooden floor")
+POST_NAMED = 0.5  # of its board's height a sign's post, named wood, must reach below it to be taken as named
 LOWEST = {"bicycle": "wheels", "sign": "post"}  # the part a thing stands on, read where its first part says little
 # about where it stands (a bicycle's frame, a sign's board); a tree's leaves, a car's body or a person's shirt say it
 # well, and their lower parts (trunks, tyres, legs) look alike from one thing to the next
+
+
+def _taken(blobs, i: int) -> Optional[np.ndarray]:
+    """The pixels of the other things' blobs than the ``i``-th (none found: None)."""
+    others = [b for k, b in enumerate(blobs) if k != i and b is not None and b is not blobs[i]]
+    return np.logical_or.reduce(others) if others else None
 
 
 def _lowest_part(blob: np.ndarray, obj: Obj, pic: Optional[Picture], others=frozenset()) -> Optional[np.ndarray]:
@@ -135,12 +142,9 @@ def _lowest_part(blob: np.ndarray, obj: Obj, pic: Optional[Picture], others=froz
         return None
     x0, y0, x1, y1 = box(blob)
     like = _alike(paint(obj, LOWEST[obj.kind]))
-    part = np.isin(pic.labels, list(like))
+    named = np.isin(pic.labels, list(like))
     scene = pic.scene
-    if obj.kind == "bicycle" or scene.backdrop in WOODEN:
-        part |= nearer_paint_than_backdrop(pic.img, like, scene.backdrop, scene.light, scene.time) & ~np.isin(
-            pic.labels, list(others))
-    window = np.zeros_like(part)
+    window = np.zeros_like(named)
     seed = ndimage.binary_dilation(blob, np.ones((3, 3)), iterations=2 if obj.kind == "sign" else 3)
     if obj.kind == "sign":  # under the board, as far either side as a board of its word could reach
         slack = max(sign_width(obj.word) - (x1 - x0), 0) + 2
@@ -150,9 +154,21 @@ def _lowest_part(blob: np.ndarray, obj: Obj, pic: Optional[Picture], others=froz
         guess = y1 + _foot(obj.kind) * (y1 - y0)
         side = int(np.ceil(_reach(obj.kind)[1] * (x1 - x0))) + 2  # as far as its wheels reach beyond its frame
         window[(y0 + y1) // 2:int(guess + max(4.0, 0.3 * (y1 - y0))) + 1, max(x0 - side, 0):x1 + side + 1] = True
-    bridged = ndimage.binary_dilation(part & window, np.ones((3, 3))) & window
-    found = ndimage.binary_propagation(part & window & seed, mask=bridged) & part
-    return found & (found.sum(1) >= 2)[:, None]  # a row of one anti-aliased pixel is not yet the part
+
+    def followed(part):
+        bridged = ndimage.binary_dilation(part & window, np.ones((3, 3))) & window
+        found = ndimage.binary_propagation(part & window & seed, mask=bridged) & part
+        return found & (found.sum(1) >= 2)[:, None]  # a row of one anti-aliased pixel is not yet the part
+
+    if obj.kind == "sign" and scene.backdrop in WOODEN:
+        found = followed(named)
+        if found.any() and np.nonzero(found.any(1))[0].max() + 1 - y1 >= POST_NAMED * (y1 - y0):
+            return found  # a post named wood all the way down: the floor's planks nearer the post's wood than the
+            # floor's own browns took in the floor under two signs, and each stood at its window's bottom
+    if obj.kind == "bicycle" or scene.backdrop in WOODEN:
+        named = named | nearer_paint_than_backdrop(pic.img, like, scene.backdrop, scene.light, scene.time) & ~np.isin(
+            pic.labels, list(others))
+    return followed(named)
 
 
 def _foot_of(blob: np.ndarray, obj: Obj, lowest: Optional[np.ndarray] = None, backdrop: str = "") -> float:
@@ -172,12 +188,13 @@ def _foot_of(blob: np.ndarray, obj: Obj, lowest: Optional[np.ndarray] = None, ba
 SHADED_GROWTH = 8  # pixels a thing's blob may grow through its own paint in other shades
 
 
-def shaded_whole(pic: Picture, blob: np.ndarray, obj: Obj) -> np.ndarray:
+def shaded_whole(pic: Picture, blob: np.ndarray, obj: Obj, taken: Optional[np.ndarray] = None) -> np.ndarray:
     """``blob`` (of ``obj``'s first part) grown up to SHADED_GROWTH pixels through what is its paint in some shade
     (lit or shaded anywhere between), where the picture is not named after the backdrop, another asked thing's
     colour or its own other parts (a sign's wooden post): a shaded thing passes through other paints' names on its
     way from its lit side to its far side (a gray mug lit from above is named steel half way down, a brown circle's
-    lower half dark brown), which cut its blob half way and moved where it stands."""
+    lower half dark brown), which cut its blob half way and moved where it stands. Not into ``taken`` (another
+    asked thing's blob: two white signs split from one blob grew back into one)."""
     scene = pic.scene
     rgb = np.array(PAINTS[obj.colour], np.float32) * TINT[scene.time]
     like = lit_as(pic.img.astype(np.float32), rgb, 0.9 if scene.light == "flat" else SHADE - 0.1)
@@ -185,6 +202,8 @@ def shaded_whole(pic: Picture, blob: np.ndarray, obj: Obj) -> np.ndarray:
     free = like & (pic.labels != BACKDROP) & ~np.isin(pic.labels, list(others))
     if obj.kind == "sign":  # a board grows sideways only: grown down, it ran down its post of a like brown
         free[box(blob)[3]:] = False
+    if taken is not None:
+        free &= ~taken
     return ndimage.binary_dilation(blob, np.ones((3, 3)), iterations=SHADED_GROWTH, mask=free | blob)
 
 
@@ -282,11 +301,51 @@ def things_blobs(pic: Picture, objs) -> list[Optional[np.ndarray]]:
                 if j < len(which):
                     out[which[j]] = _with_pieces(blob, pieces)
             continue
+        if len(which) == 2 and len(found) == 1 and (halves := _split(
+                shaded_whole(pic, found[0], objs[which[0]]), [objs[i] for i in which])):  # its shaded rims too
+            found = halves  # two things of one colour, one hiding part of the other: one blob laid out in two
         for i, blob in zip(which, found):
             out[i] = _with_pieces(blob, pieces)
         for i in which[len(found):] if found else ():
             out[i] = found[0]  # fewer blobs than things: they touch
     return out
+
+
+SPLIT_INSIDE = 0.8  # of a thing's first part that must lie in a merged blob where it is laid to split the blob
+SPLIT_COVERED = 0.9  # of the merged blob that the two laid parts must cover together
+
+
+def _split(blob: np.ndarray, objs) -> Optional[list[np.ndarray]]:
+    """A blob of two things of one colour (one in front of the other hides part of it, in the same paint: two white
+    signs, "PAR" in front of "UP", were one blob, given to both, so neither stood in front) as each thing's part:
+    each thing's first part (drawn at its size) laid where SPLIT_INSIDE of it lies in the blob, the pair of places
+    that covers the most of the blob (at least SPLIT_COVERED) less what they lay beyond it, each thing's blob the
+    blob's pixels under its part. None where no such pair is found (the picture draws them otherwise) or where the two parts are alike (which
+    is which cannot be told)."""
+    parts, given = [], blob
+    for obj in objs:
+        part = ndimage.binary_fill_holes(dict(sprite_of(obj).parts)[KINDS[obj.kind][0]] > 0.5)
+        x0, y0, x1, y1 = box(part)
+        parts.append(part[y0:y1, x0:x1])
+    blob = ndimage.binary_fill_holes(blob)  # a sign's letters are holes in its board, one's letters in the other's
+    if parts[0].shape == parts[1].shape and (parts[0] == parts[1]).all():
+        return None
+    places = []
+    for part in parts:
+        inside = ndimage.correlate(blob.astype(np.float32), part.astype(np.float32), mode="constant")
+        ys, xs = np.nonzero(inside >= SPLIT_INSIDE * part.sum())
+        if not len(ys):
+            return None
+        places.append([_laid(part, y, x) for y, x in zip(ys, xs)])
+    first = np.array([m.ravel() for m in places[0]], np.float32)
+    second = np.array([m.ravel() for m in places[1]], np.float32)
+    inside, outside = blob.ravel().astype(np.float32), (~blob).ravel().astype(np.float32)
+    covered = (first @ inside)[:, None] + (second @ inside)[None] - (first * inside) @ second.T
+    beyond = (first @ outside)[:, None] + (second @ outside)[None] - (first * outside) @ second.T
+    i, j = np.unravel_index(np.argmax(covered - beyond), covered.shape)
+    if covered[i, j] < SPLIT_COVERED * blob.sum():
+        return None
+    return [places[0][i] & given, places[1][j] & given]
 
 
 def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, second: Obj,
@@ -323,7 +382,12 @@ def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, secon
         return abs(foot_a - by0) <= 4 and bx0 - 2 <= cx <= bx1 + 2
     if relation == "leaning against":  # touching, on the same ground, not standing in front of its middle (a leaner
         # overlaps a tree's leaves by up to half its width: the gap's old floor of -6 refused 9 of 16 true pictures)
-        return gap <= 5 and abs(foot_a - foot_b) <= 6 and abs((ax0 + ax1) - (bx0 + bx1)) / 2 >= (bx1 - bx0) / 4
+        if first.kind == "bicycle" and (not low_a.any() or box(low_a)[2] - box(low_a)[0] < box(a)[2] - box(a)[0]):
+            # its wheels not found (a gray bicycle's dark tyres at night, named tyre, skin and steel by turns): it
+            # reaches as far as a bicycle of its frame's height would (``_window``: its frame found in part too)
+            wx0, _, wx1, _ = _window(a, "bicycle", margin=0)
+            gap = max(wx0 - bx1, bx0 - wx1)
+        return bool(gap <= 5 and abs(foot_a - foot_b) <= 6 and abs((ax0 + ax1) - (bx0 + bx1)) / 2 >= (bx1 - bx0) / 4)
     return True  # "and"
 
 
@@ -745,7 +809,8 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         if scene.kind == "character":
             res["character"] = read_character(pic, objs[0].name)
         if scene.relation is not None and scene.kind != "lean":
-            whole = [None if b is None else shaded_whole(pic, b, o) for b, o in zip(blobs, objs)]
+            whole = [None if b is None else shaded_whole(pic, b, o, _taken(blobs, i))
+                     for i, (b, o) in enumerate(zip(blobs, objs))]
             res["relation"] = res["colour"] and read_relation(scene.relation, *whole, *objs, pic)
         if scene.kind == "trio" and (bound := read_trio_binding(pic)) is not None:
             res["binding"] = bound

@@ -441,3 +441,54 @@ def test_a_soft_sign_s_letters_are_matched_to_blurred_letters():
             right += read and asked
             wrong += read and not asked
     assert right >= 82 and wrong == 0, (right, wrong)
+
+
+def _one_colour_pairs(n: int, seed: int):
+    """``n`` relation scenes whose two things wear one colour (a tree's or sun's colours allowing), "and" and people
+    left out: one blob where they touch."""
+    from world.v2.vocabulary import COLOURS, KIND_COLOURS
+
+    rng = np.random.default_rng(seed)
+    while n:
+        scene = v2.sample_scene(rng, "relation")
+        a, b = scene.objects
+        shared = sorted(set(KIND_COLOURS.get(a.kind, COLOURS)) & set(KIND_COLOURS.get(b.kind, COLOURS)))
+        if scene.relation == "and" or "person" in (a.kind, b.kind) or not shared:
+            continue
+        colour = shared[int(rng.integers(len(shared)))]
+        n -= 1
+        yield v2.make_relation(rng, replace(a, colour=colour), replace(b, colour=colour), scene.relation,
+                               scene.backdrop, scene.light, scene.time)
+
+
+def test_two_things_of_one_colour_are_laid_out_apart_from_the_blob_they_make():
+    """Two things of one colour, one hiding part of the other, make one blob, which both were given: neither stood in
+    front, on top or apart (two white signs, "PAR" in front of "UP", the card's one true picture of "in front of"
+    read wrong). The blob is now split by laying each thing's first part where it fits (``judge._split``): 40 such
+    pairs read right 35 (29 before; 150 pairs: 132, 109 before, none lost); the card's PAR and UP in all four
+    layouts (none before); put the other way round, refused."""
+    from training.evaluate_v2 import CATEGORIES, category_scenes, layouts, noise_seed
+
+    right = sum(judge(v2.render(s), s)["relation"] for s in _one_colour_pairs(40, 5))
+    ci = CATEGORIES.index("in front of")
+    signs = layouts(category_scenes("in front of", 24, 1000)[1], 4, noise_seed(1000, ci, 1, 4))
+    assert [o.colour for o in signs[0].objects] == ["white", "white"]
+    read = [judge(v2.render(t), t)["relation"] for t in signs]
+    flipped = [judge(v2.render(hard_negative(t, "relation", np.random.default_rng(0))), t)["relation"] for t in signs]
+    assert right >= 33 and read == [True] * 4 and flipped == [False] * 4, (right, read, flipped)
+
+
+def test_a_bicycle_whose_wheels_are_lost_in_the_dark_reaches_as_far_as_its_frame_says():
+    """A gray bicycle at night against a red house: its dark tyres on a dark floor are named tyre, skin and steel by
+    turns, and only the front half of its frame was found, 10 columns from the house it leans on (2 of the card's 4
+    layouts refused). Where its wheels are not found, it now reaches as far as a bicycle of its frame's height
+    would (``_window``); put above the house, refused."""
+    from training.evaluate_v2 import CATEGORIES, category_scenes, layouts, noise_seed
+
+    ci = CATEGORIES.index("leaning against")
+    scene = category_scenes("leaning against", 24, 1000)[2]
+    assert (scene.objects[0].kind, scene.objects[0].colour, scene.time) == ("bicycle", "gray", "night")
+    pictures = layouts(scene, 4, noise_seed(1000, ci, 2, 4))
+    read = [judge(v2.render(t), t)["relation"] for t in pictures]
+    above = [judge(v2.render(hard_negative(t, "relation", np.random.default_rng(0))), t)["relation"] for t in pictures]
+    assert read == [True] * 4 and above == [False] * 4, (read, above)
