@@ -320,8 +320,8 @@ def _split(blob: np.ndarray, objs) -> Optional[list[np.ndarray]]:
     signs, "PAR" in front of "UP", were one blob, given to both, so neither stood in front) as each thing's part:
     each thing's first part (drawn at its size) laid where SPLIT_INSIDE of it lies in the blob, the pair of places
     that covers the most of the blob (at least SPLIT_COVERED) less what they lay beyond it, each thing's blob the
-    blob's pixels under its part. None where no such pair is found (the picture draws them otherwise) or where the two parts are alike (which
-    is which cannot be told)."""
+    blob's pixels under its part. None where no such pair is found (the picture draws them otherwise) or where the
+    two parts are alike (which is which cannot be told)."""
     parts, given = [], blob
     for obj in objs:
         part = ndimage.binary_fill_holes(dict(sprite_of(obj).parts)[KINDS[obj.kind][0]] > 0.5)
