@@ -444,15 +444,16 @@ def test_a_soft_sign_s_letters_are_matched_to_blurred_letters():
 
 
 def _one_colour_pairs(n: int, seed: int):
-    """``n`` relation scenes whose two things wear one colour (a tree's or sun's colours allowing), "and" and people
-    left out: one blob where they touch."""
+    """``n`` relation scenes whose two things wear one colour (a tree's or sun's colours allowing; not a plain
+    backdrop's), "and" and people left out: one blob where they touch."""
     from world.v2.vocabulary import COLOURS, KIND_COLOURS
 
     rng = np.random.default_rng(seed)
     while n:
         scene = v2.sample_scene(rng, "relation")
         a, b = scene.objects
-        shared = sorted(set(KIND_COLOURS.get(a.kind, COLOURS)) & set(KIND_COLOURS.get(b.kind, COLOURS)))
+        shared = sorted(set(KIND_COLOURS.get(a.kind, COLOURS)) & set(KIND_COLOURS.get(b.kind, COLOURS))
+                        - {scene.backdrop})
         if scene.relation == "and" or "person" in (a.kind, b.kind) or not shared:
             continue
         colour = shared[int(rng.integers(len(shared)))]
@@ -465,7 +466,7 @@ def test_two_things_of_one_colour_are_laid_out_apart_from_the_blob_they_make():
     """Two things of one colour, one hiding part of the other, make one blob, which both were given: neither stood in
     front, on top or apart (two white signs, "PAR" in front of "UP", the card's one true picture of "in front of"
     read wrong). The blob is now split by laying each thing's first part where it fits (``judge._split``): 40 such
-    pairs read right 35 (29 before; 150 pairs: 132, 109 before, none lost); the card's PAR and UP in all four
+    pairs read right 37 (31 before; 150 pairs: 138, 111 before, none lost); the card's PAR and UP in all four
     layouts (none before); put the other way round, refused."""
     from training.evaluate_v2 import CATEGORIES, category_scenes, layouts, noise_seed
 
@@ -475,7 +476,7 @@ def test_two_things_of_one_colour_are_laid_out_apart_from_the_blob_they_make():
     assert [o.colour for o in signs[0].objects] == ["white", "white"]
     read = [judge(v2.render(t), t)["relation"] for t in signs]
     flipped = [judge(v2.render(hard_negative(t, "relation", np.random.default_rng(0))), t)["relation"] for t in signs]
-    assert right >= 33 and read == [True] * 4 and flipped == [False] * 4, (right, read, flipped)
+    assert right >= 35 and read == [True] * 4 and flipped == [False] * 4, (right, read, flipped)
 
 
 def test_a_bicycle_whose_wheels_are_lost_in_the_dark_reaches_as_far_as_its_frame_says():
