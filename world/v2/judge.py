@@ -34,8 +34,8 @@ from scipy.optimize import linear_sum_assignment
 from .hands import count_fingers
 from .render import clip_to_picture, object_mask, render, render_with_masks, sprite_of
 from .scenes import Obj, Scene, count_cell, paint, sign_width
-from .seeing import (BACKDROP, as_array, backdrop_colours, box, centroid, components, label_pixels,
-                     nearer_paint_than_backdrop, paint_mask, read_backdrop)
+from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, nearer_paint_than_backdrop,
+                     paint_mask, read_backdrop)
 from .signs import lit_as, read_sign
 from .sprites import sprite
 from .vocabulary import CHARACTERS, COLOURS, KINDS, PAINTS, PLAIN, SHADE, SIZE, SKINS, TINT
@@ -554,48 +554,6 @@ def read_light_side(pic: Picture, blob: np.ndarray) -> Optional[str]:
     return "above" if gy < 0 else None
 
 
-BLEND_SHARES = np.linspace(0.4, 1.0, 7)  # the shares of a paint a rim pixel may hold, the rest the backdrop's
-BLEND_NEAR = 24.0  # colour distance within which a pixel is such a blend
-BLEND_APART = 1.5  # times nearer the blend than the backdrop alone a blended pixel is
-BLEND_CONTRAST = 30.0  # colour distance from the paint to the backdrop under which no blend is read (black hair's
-# blend into a wooden wall is the wall's own dark grain: Bo was found in a yellow sign's board against one)
-
-
-def _to_blends(x: np.ndarray, name: str, scene: Scene, ground: np.ndarray) -> np.ndarray:
-    """Each pixel's (``x``, (n, 3)) colour distance to the nearest blend of paint ``name`` (lit anywhere from its far
-    side to its lit side, tinted for the time of day; BLEND_SHARES of it) with one of the backdrop's colours."""
-    rays = [1.0] if scene.light == "flat" else [np.array(TINT[scene.time], np.float32), 1.0]
-    lit = np.array([np.array(PAINTS[name], np.float32) * ray * s for ray in rays
-                    for s in np.linspace(SHADE, 1.0, 6)], np.float32)
-    blends = (BLEND_SHARES[:, None, None, None] * lit[None, :, None] + (1 - BLEND_SHARES[:, None, None, None])
-              * ground[None, None]).reshape(-1, 3)
-    return np.sqrt(((x[:, None] - blends[None]) ** 2).sum(-1).min(1))
-
-
-def blended(img: np.ndarray, name: str, scene: Scene, rivals=(), where: Optional[np.ndarray] = None) -> np.ndarray:
-    """Where a pixel is a blend of paint ``name`` and one of the scene's backdrop colours (``_to_blends``): within
-    BLEND_NEAR of it, BLEND_APART times nearer it than the backdrop alone and nearer it than any blend of the
-    ``rivals`` (the paints beside it: a face's tan skin blended into the sky looks like Kit's yellow hair would).
-    Pip's red hair is a rim of a pixel round his head, anti-aliased into the sky: its pixels (158, 69, 81), (194, 97,
-    114) are neither red nor sky, and no pixel was named red hair in 4 of 120 true pictures of him. None where the
-    paint lies within BLEND_CONTRAST of the backdrop. Only the pixels ``where`` says are looked at (all: None)."""
-    out = np.zeros(img.shape[:2], bool)
-    where = np.ones(img.shape[:2], bool) if where is None else where
-    x = img[where].astype(np.float32)
-    ground = backdrop_colours(scene.backdrop, scene.time)
-    paint = np.array(PAINTS[name], np.float32) * np.array(TINT[scene.time], np.float32)
-    shades = paint[None] * np.linspace(SHADE, 1.0, 6)[:, None]
-    if not len(x) or np.sqrt(((shades[:, None] - ground[None]) ** 2).sum(-1)).min() < BLEND_CONTRAST:
-        return out
-    to_blend = _to_blends(x, name, scene, ground)
-    to_ground = np.sqrt(((x[:, None] - ground[None]) ** 2).sum(-1).min(1))
-    near = (to_blend < BLEND_NEAR) & (to_blend * BLEND_APART < to_ground)
-    for rival in rivals:
-        near &= to_blend < _to_blends(x, rival, scene, ground)
-    out[where] = near
-    return out
-
-
 def read_character(pic: Picture, name: str) -> bool:
     """Is the named character there: a blob of their shirt, their hair right above it and their hat (or none)
     above that?"""
@@ -611,12 +569,7 @@ def read_character(pic: Picture, name: str) -> bool:
         cx = (x0 + x1) / 2
         head = np.zeros_like(shirt)
         head[max(int(y0 - 0.45 * h), 0):y0, max(int(cx - 0.2 * h), 0):int(np.ceil(cx + 0.2 * h))] = True
-        face = np.isin(own, [looks["skin"]] + ([looks["hat"]] if looks["hat"] else []))
-        rim = (head & ~face & (own != looks["body"]) & ndimage.binary_dilation(face & head, np.ones((3, 3)))
-               & ndimage.binary_dilation(own == BACKDROP, np.ones((3, 3))))  # between the face and the backdrop
-        # a thin rim round the head, under a hat, named hair or blended into the backdrop
-        hair = ((own == looks["hair"]) & head).sum() + (
-            blended(pic.img, looks["hair"], pic.scene, paints - {looks["hair"]}, rim & (own != looks["hair"]))).sum()
+        hair = ((own == looks["hair"]) & head).sum()  # a thin rim round the head, under a hat
         skin = ((own == looks["skin"]) & head).sum()
         hat = ((own == looks["hat"]) & head).sum() if looks["hat"] else 0
         if hair >= 2 and skin >= 2 and (hat >= 3 if looks["hat"] else True):

@@ -493,23 +493,3 @@ def test_a_bicycle_whose_wheels_are_lost_in_the_dark_reaches_as_far_as_its_frame
     read = [judge(v2.render(t), t)["relation"] for t in pictures]
     above = [judge(v2.render(hard_negative(t, "relation", np.random.default_rng(0))), t)["relation"] for t in pictures]
     assert read == [True] * 4 and above == [False] * 4, (read, above)
-
-
-@pytest.mark.slow
-def test_a_character_s_hair_is_read_where_it_blends_into_the_backdrop():
-    """Pip's red hair is a rim of a pixel round his head, anti-aliased into the sky or the floor: its pixels are
-    neither red nor backdrop, and 4 of 60 true pictures of the characters were refused (no hair). A rim pixel between
-    the face and the backdrop now counts as hair where it is a blend of the hair's paint and the backdrop, nearer
-    it than any blend of the character's other paints (``judge.blended``): 60 of 60; blurred and noised, 28 (11);
-    another character in their place never accepted."""
-    from world.v2.calibration import soften
-
-    rng = np.random.default_rng(31)
-    right = soft = wrong = 0
-    for _ in range(60):
-        scene = v2.sample_scene(rng, "character")
-        img = v2.render(scene)
-        right += judge(img, scene)["character"]
-        soft += judge(soften(img, rng), scene)["character"]
-        wrong += judge(v2.render(hard_negative(scene, "character", rng)), scene)["character"]
-    assert right >= 59 and soft >= 24 and wrong == 0, (right, soft, wrong)
