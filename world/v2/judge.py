@@ -382,7 +382,8 @@ def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, secon
         return abs(foot_a - by0) <= 4 and bx0 - 2 <= cx <= bx1 + 2
     if relation == "leaning against":  # touching, on the same ground, not standing in front of its middle (a leaner
         # overlaps a tree's leaves by up to half its width: the gap's old floor of -6 refused 9 of 16 true pictures)
-        if first.kind == "bicycle" and (not low_a.any() or box(low_a)[2] - box(low_a)[0] < box(a)[2] - box(a)[0]):
+        wheels = None if low_a is None else box(low_a) if low_a.any() else (0, 0, 0, 0)  # None: no picture to look in
+        if first.kind == "bicycle" and wheels is not None and wheels[2] - wheels[0] < box(a)[2] - box(a)[0]:
             # its wheels not found (a gray bicycle's dark tyres at night, named tyre, skin and steel by turns): it
             # reaches as far as a bicycle of its frame's height would (``_window``: its frame found in part too)
             wx0, _, wx1, _ = _window(a, "bicycle", margin=0)
