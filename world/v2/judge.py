@@ -34,11 +34,11 @@ from scipy.optimize import linear_sum_assignment
 from .hands import count_fingers
 from .render import clip_to_picture, object_mask, render, render_with_masks, sprite_of
 from .scenes import Obj, Scene, count_cell, paint, sign_width
-from .seeing import (BACKDROP, as_array, box, centroid, components, label_pixels, nearer_paint_than_backdrop,
+from .seeing import (BACKDROP, as_array, backdrop_colours, box, centroid, components, label_pixels, nearer_paint_than_backdrop,
                      paint_mask, read_backdrop)
 from .signs import lit_as, read_sign
 from .sprites import sprite
-from .vocabulary import CHARACTERS, COLOURS, KINDS, PAINTS, PLAIN, SHADE, SIZE, SKINS, TINT
+from .vocabulary import CHARACTERS, COLOURS, HAIR_COLOURS, KINDS, PAINTS, PLAIN, SHADE, SIZE, SKINS, TINT
 
 MAX_BACKDROP_DISTANCE = 60.0  # mean colour step per row beyond which a picture shows no backdrop we know
 MIN_AREA = 12  # pixels a blob needs to count as a thing (or, in a count, one of the things)
@@ -555,27 +555,99 @@ def read_light_side(pic: Picture, blob: np.ndarray) -> Optional[str]:
     return "above" if gy < 0 else None
 
 
-def read_character(pic: Picture, name: str) -> bool:
+def read_character(pic: Picture, name: str, shirt: Optional[np.ndarray] = None) -> bool:
     """Is the named character there: a blob of their shirt, their hair right above it and their hat (or none)
-    above that?"""
+    above that? ``shirt``, where given, is looked at first: the character's own blob, split from another thing of
+    the shirt's colour that it touches (Bo's yellow shirt in front of a yellow tree)."""
     looks = CHARACTERS[name]
     # above the shirt, the pixels named among the character's own paints and the backdrop: the hair is a rim of a
     # pixel or two round the head, lit and anti-aliased with the skin, that the whole palette names pink or orange
     # (8 of 32 true pictures of Pip on a beach were misread: no red hair)
     paints = {looks["body"], looks["hair"], looks["skin"]} | ({looks["hat"]} if looks["hat"] else set())
     own = label_pixels(pic.img, pic.scene.backdrop, pic.scene.light, pic.scene.time, paints)
-    for shirt in pic.blobs(looks["body"]):
+    for shirt in ([] if shirt is None else [shirt]) + pic.blobs(looks["body"]):
         x0, y0, x1, y1 = box(shirt)
         h = (y1 - y0) / 0.34  # the shirt is a third of a person's height
         cx = (x0 + x1) / 2
         head = np.zeros_like(shirt)
         head[max(int(y0 - 0.45 * h), 0):y0, max(int(cx - 0.2 * h), 0):int(np.ceil(cx + 0.2 * h))] = True
-        hair = ((own == looks["hair"]) & head).sum()  # a thin rim round the head, under a hat
+        hair = ((own == looks["hair"]) & head).sum()  # a cap over the head; under a hat, a rim thinner than a pixel
+        hair += _blended_hair(pic, own, head, looks) if looks["hat"] and hair < 2 else 0
         skin = ((own == looks["skin"]) & head).sum()
         hat = ((own == looks["hat"]) & head).sum() if looks["hat"] else 0
         if hair >= 2 and skin >= 2 and (hat >= 3 if looks["hat"] else True):
             return True
     return False
+
+
+HAIR_SHARE = 0.4  # of a rim pixel's colour that the hair must make up to count it as hair
+HAIR_FIT = 20.0  # colour distance within which a rim pixel is that blend
+HAIR_GROUND = 15.0  # colour distance within which the pixel beyond the rim is the backdrop's (not some other paint)
+HAIR_BETTER = 2.0  # times nearer the blend with the hair than the backdrop, or a blend with the hat or other hair
+HAIR_LIGHT = np.linspace(-0.15, 0.15, 7)  # the hair's light, against the face's beside it
+_WEIGHTS = np.array([(a, b, 1 - a - b) for a in np.linspace(0, 1, 21) for b in np.linspace(0, 1, 21)
+                     if a + b <= 1 + 1e-9], np.float32)  # blends of three colours, in 0.05 steps
+
+
+def _blend_distance(pixel: np.ndarray, firsts: np.ndarray, second: np.ndarray, third: np.ndarray,
+                    share: float = 0.0) -> float:
+    """How near ``pixel`` is to a blend of one of ``firsts`` (a paint's shades: at least ``share`` of it), second and
+    third."""
+    w = _WEIGHTS[_WEIGHTS[:, 0] >= share - 1e-6]
+    mixes = (w[None, :, :1] * firsts[:, None] + w[None, :, 1:2] * second + w[None, :, 2:] * third).reshape(-1, 3)
+    return float(np.sqrt(((mixes - pixel) ** 2).sum(-1).min()))
+
+
+def _blended_hair(pic: Picture, own: np.ndarray, head: np.ndarray, looks: dict[str, str]) -> int:
+    """The head's rim pixels that are a blend of the hair's paint with the face beside them and the backdrop
+    beyond: under a hat the hair is a rim thinner than a pixel round the head, drawn at 4 x and averaged, that no
+    paint names (Pip's red hair against the sky shows as (158, 69, 81) and (228, 120, 103), named skin or backdrop).
+    A pixel counts where it lies between a face pixel (the most skin-like within 3 inward along its row) and a
+    backdrop pixel (within 2 outward, within HAIR_GROUND of the backdrop's colours), is within HAIR_FIT of a blend of
+    those two with at least HAIR_SHARE of the hair's paint (lit as the face beside it is, give or take 0.15), and
+    HAIR_BETTER times nearer that than to the backdrop's colours or any blend of the two with the hat's paint or
+    another hair colour (at least HAIR_SHARE of it: Kit's yellow hair, Bo's black, a passer-by's brown). None
+    unless the hair shows on both sides of the face, as the rim does (a model's orange or blond head beside the
+    rim's reddish blend on one side only is not Pip's red hair)."""
+    if not head.any():  # a shirt at the picture's top edge: no room for a head
+        return 0
+    img = pic.img.astype(np.float32)
+    tint = np.array(TINT[pic.scene.time], np.float32)
+
+    def shades(p):
+        return np.array([np.array(PAINTS[p], np.float32) * tint * s for s in np.linspace(SHADE, 1.0, 6)])
+
+    hat, skin_paint = shades(looks["hat"]), shades(looks["skin"])
+    hair_lit, skin_lit = (np.array(PAINTS[looks[p]], np.float32) * tint for p in ("hair", "skin"))
+    others = [np.array(PAINTS[c], np.float32) * tint for c in HAIR_COLOURS if c != looks["hair"]]  # hair of others
+    skin = own == looks["skin"]
+    ground = backdrop_colours(pic.scene.backdrop, pic.scene.time)
+    to_ground = np.sqrt(((img[:, :, None] - ground[None, None]) ** 2).sum(-1).min(-1))
+    to_skin = np.sqrt(((img[:, :, None] - skin_paint[None, None]) ** 2).sum(-1).min(-1))
+    cols = np.nonzero(head.any(0))[0]
+    cx = (cols[0] + cols[-1]) / 2
+    sides = {-1 if x < cx else 1 for x in np.nonzero(head & (own == looks["hair"]))[1]}
+    found = 0
+    for y, x in zip(*np.nonzero(head & (own != looks["hair"]) & (own != looks["hat"]))):
+        for out in (-1, 1):
+            face = [x - out * d for d in (1, 2, 3) if 0 <= x - out * d < SIZE and skin[y, x - out * d]]
+            beyond = [x + out * d for d in (1, 2) if 0 <= x + out * d < SIZE and own[y, x + out * d] == BACKDROP
+                      and to_ground[y, x + out * d] <= HAIR_GROUND]
+            if not face or not beyond:
+                continue
+            px, s, b = img[y, x], img[y, min(face, key=lambda f: to_skin[y, f])], img[y, beyond[0]]
+            lit = float(s @ skin_lit / (skin_lit @ skin_lit))  # the face's light, which the hair beside it shares
+            lights = np.clip(lit + HAIR_LIGHT, SHADE, 1.0)[:, None]
+            with_hair = _blend_distance(px, hair_lit * lights, s, b, HAIR_SHARE)
+            if with_hair > HAIR_FIT:
+                continue
+            without = min([_blend_distance(px, hat, s, b), float(to_ground[y, x])] +
+                          [_blend_distance(px, o * lights, s, b, HAIR_SHARE) for o in others])
+            if with_hair * HAIR_BETTER < without:
+                sides.add(out)
+                found += 1
+                break
+    return found if len(sides) == 2 else 0
 
 
 def _judge_old(pic: Picture, scene: Scene, res: dict[str, bool]) -> None:
@@ -808,7 +880,7 @@ def judge(image, scene: Scene) -> dict[str, bool]:
         if scene.kind in ("sign", "lean") and objs[0].kind == "sign":
             res["text"] = read_sign(pic, objs[0]) == scene.word
         if scene.kind == "character":
-            res["character"] = read_character(pic, objs[0].name)
+            res["character"] = read_character(pic, objs[0].name, blobs[0])
         if scene.relation is not None and scene.kind != "lean":
             whole = [None if b is None else shaded_whole(pic, b, o, _taken(blobs, i))
                      for i, (b, o) in enumerate(zip(blobs, objs))]
