@@ -34,8 +34,8 @@ from scipy.optimize import linear_sum_assignment
 from .hands import count_fingers
 from .render import clip_to_picture, object_mask, render, render_with_masks, sprite_of
 from .scenes import Obj, Scene, count_cell, paint, sign_width
-from .seeing import (BACKDROP, as_array, backdrop_colours, box, centroid, components, label_pixels, nearer_paint_than_backdrop,
-                     paint_mask, read_backdrop)
+from .seeing import (BACKDROP, as_array, backdrop_colours, box, centroid, components, label_pixels,
+                     nearer_paint_than_backdrop, paint_mask, read_backdrop)
 from .signs import lit_as, read_sign
 from .sprites import sprite
 from .vocabulary import CHARACTERS, COLOURS, HAIR_COLOURS, KINDS, PAINTS, PLAIN, SHADE, SIZE, SKINS, TINT
@@ -136,8 +136,9 @@ def _lowest_part(blob: np.ndarray, obj: Obj, pic: Optional[Picture], others=froz
     have. A bicycle's wheels are also the pixels nearer its tyres' paint than the backdrop, unless named after
     ``others`` (the other thing's paints): a decoder blurs dark tyres into grass or sand, and none of their pixels
     is named tyre (a bicycle's foot was then guessed from its frame, 8 to 12 rows too high); so is a sign's post on
-    a wooden backdrop, where its pixels are named after the wood. (A sign's post elsewhere is not: under a model's
-    smudged board, a house's dark door or shadow was taken for it.)"""
+    a wooden backdrop, where its pixels are named after the wood. Elsewhere a sign's post is also where a pixel is
+    a blend of the post's wood and what shows either side of it (``_blended_thin``; nearer the post's paint than
+    the backdrop, under a model's smudged board, a house's dark door or shadow was taken for it)."""
     if pic is None or obj.kind not in LOWEST:
         return None
     x0, y0, x1, y1 = box(blob)
@@ -168,7 +169,48 @@ def _lowest_part(blob: np.ndarray, obj: Obj, pic: Optional[Picture], others=froz
     if obj.kind == "bicycle" or scene.backdrop in WOODEN:
         named = named | nearer_paint_than_backdrop(pic.img, like, scene.backdrop, scene.light, scene.time) & ~np.isin(
             pic.labels, list(others))
+    else:
+        named = named | _blended_thin(pic, paint(obj, "post"), window) & ~np.isin(pic.labels, list(others))
     return followed(named)
+
+
+THIN_SHARE = 0.3  # of a pixel's colour a thin part's paint must make up
+THIN_FIT = 20.0  # colour distance within which a pixel is such a blend
+THIN_BETTER = 2.0  # times nearer that than any blend of its two sides alone
+THIN_CONTRAST = 12.0  # colour distance from its sides' blends and the backdrop's colours below which it is those
+THIN_WIDTH = 4  # pixels in a row at most: a row of more is the backdrop's texture (bricks and mortar), not a post
+THIN_SIDE = 3  # pixels either side along the row where the backdrop behind a thin upright part shows
+
+
+def _blended_thin(pic: Picture, name: str, window: np.ndarray) -> np.ndarray:
+    """Where ``window`` shows a thin upright part of paint ``name`` (a sign's post) blurred into what is behind it:
+    a pixel nearer a blend of the paint (THIN_SHARE of it at least, lit anywhere from its far side to its lit side)
+    with the pixels THIN_SIDE to its left and right than to any blend of those two alone or any of the backdrop's
+    colours (THIN_BETTER times, and THIN_CONTRAST at least), in a row of THIN_WIDTH such pixels at most. A decoder
+    blurs a post two pixels wide into the brick wall or the night grass behind it, and its pixels are named after
+    the backdrop."""
+    ys, xs = np.nonzero(window)
+    keep = (xs >= THIN_SIDE) & (xs < SIZE - THIN_SIDE)
+    ys, xs = ys[keep], xs[keep]
+    out = np.zeros(window.shape, bool)
+    if not len(ys):
+        return out
+    img = pic.img.astype(np.float32)
+    px, left, right = img[ys, xs], img[ys, xs - THIN_SIDE], img[ys, xs + THIN_SIDE]
+    mix = np.linspace(0, 1, 11, dtype=np.float32)[None, :, None]
+    sides = left[:, None] * mix + right[:, None] * (1 - mix)  # (n, 11, 3)
+    without = np.sqrt(((px[:, None] - sides) ** 2).sum(-1)).min(1)
+    ground = backdrop_colours(pic.scene.backdrop, pic.scene.time)
+    without = np.minimum(without, np.sqrt(((px[:, None] - ground[None]) ** 2).sum(-1)).min(1))
+    tint = np.array(TINT[pic.scene.time], np.float32)
+    shades = np.array([np.array(PAINTS[name], np.float32) * tint * s for s in np.linspace(SHADE, 1.0, 6)])
+    share = np.linspace(THIN_SHARE, 1, int(round((1 - THIN_SHARE) / 0.05)) + 1, dtype=np.float32)
+    best = np.full(len(px), np.inf, np.float32)
+    for shade in shades:
+        blends = share[None, :, None, None] * shade + (1 - share[None, :, None, None]) * sides[:, None]  # (n, a, 11, 3)
+        best = np.minimum(best, np.sqrt(((px[:, None, None] - blends) ** 2).sum(-1)).min((1, 2)))
+    out[ys, xs] = (best <= THIN_FIT) & (best * THIN_BETTER < without) & (without >= THIN_CONTRAST)
+    return out & (out.sum(1) <= THIN_WIDTH)[:, None]
 
 
 def _foot_of(blob: np.ndarray, obj: Obj, lowest: Optional[np.ndarray] = None, backdrop: str = "") -> float:
@@ -378,7 +420,14 @@ def read_relation(relation: str, a: np.ndarray, b: np.ndarray, first: Obj, secon
             # (not through the first thing's edge: a white square's rim blended with a blue backdrop is named glass)
             parts = np.isin(labels, list(_paints(second) - {second.colour, first.colour}))
             parts &= ~ndimage.binary_dilation(a, np.ones((3, 3)))
-            by0 = box(ndimage.binary_propagation(b, mask=b | parts))[1]
+            # also from the parts within 2 pixels of the blob: a blurred line between body and windows, a blend of
+            # the two, is named after neither (an orange car's, skin); but not from the first thing's paint in some
+            # light named after one of the second's (a gray mug's lit side named steel: across the gap, the car
+            # reached the mug's top)
+            rgb = np.array(PAINTS[first.colour], np.float32) * TINT[pic.scene.time]
+            first_lit = lit_as(pic.img.astype(np.float32), rgb, SHADE - 0.1)
+            near = ndimage.binary_dilation(b, np.ones((3, 3)), iterations=2) & parts & ~first_lit
+            by0 = box(ndimage.binary_propagation(b | near, mask=b | parts))[1]
         return abs(foot_a - by0) <= 4 and bx0 - 2 <= cx <= bx1 + 2
     if relation == "leaning against":  # touching, on the same ground, not standing in front of its middle (a leaner
         # overlaps a tree's leaves by up to half its width: the gap's old floor of -6 refused 9 of 16 true pictures)

@@ -345,8 +345,9 @@ def test_a_thin_black_bicycle_is_found_and_another_colour_is_not_taken_for_black
 
 def test_a_thing_on_a_car_s_roof_is_read_on_top_of_it_in_soft_pictures_too():
     """A car's top is its windows' top once a decoder has blurred away the body's thin line above them (the blob read
-    is the body's): blurred and noised pictures of a thing on a car's roof read right 7 of 24 before, 17 now; the
-    same two things side by side are refused."""
+    is the body's), reached across the blurred line between body and windows, which is named after neither:
+    blurred and noised pictures of a thing on a car's roof read right 7 of 24 at first, 18 with the windows, 22
+    across that line; the same two things side by side are refused."""
     rng, noise = np.random.default_rng(3), np.random.default_rng(4)
     right = soft = refused = 0
     for i in range(24):
@@ -359,7 +360,13 @@ def test_a_thing_on_a_car_s_roof_is_read_on_top_of_it_in_soft_pictures_too():
         soft += judge(soften(img, noise), scene)["relation"]
         beside = v2.make_relation(rng, *scene.objects, "next to", bg, light, "day")
         refused += not judge(v2.render(beside), scene)["relation"]
-    assert right >= 21 and soft >= 14 and refused == 24, (right, soft, refused)  # 22, 17, 24 (two of one colour)
+    assert right >= 23 and soft >= 21 and refused == 24, (right, soft, refused)  # 24, 22, 24
+    # a gray mug on a yellow car at night, its lit side named steel (a car's paint) two pixels above the car's body:
+    # the car is not reached up through the mug
+    mug = v2.Obj("mug", "gray", 20, 37, 39, flip=True)
+    scene = v2.Scene("relation", "brick wall", (mug, v2.Obj("car", "yellow", 21, 39, 60, shadow=True)), "left",
+                     "night", relation="on top of", shift=10)
+    assert judge(v2.render(scene), scene)["relation"]
 
 
 def _card_truths(category):
@@ -395,12 +402,14 @@ def test_the_autoencoder_s_leaners_are_read_where_their_wheels_blur_into_the_gro
     grass or sand, so that no pixel of them is named tyre and the bicycle stood where its frame's blob guessed, 8 to
     12 rows above the ground (a sign's post on a wooden wall: named wood, like the wall). The wheels and post are now
     also the pixels nearer their paint than the backdrop (a sign's post only on wooden backdrops): 47 of 96 read
-    right (40 before); on the true pictures 93 (91)."""
+    right (40 before); on the true pictures 93 (91). Elsewhere a sign's post blurs into the brick wall or the night
+    grass behind it: it is also where a pixel is a blend of its wood and what shows either side (``_blended_thin``):
+    56 (48 before); true pictures 95 both times."""
     truths = _card_truths("leaning against")
     recon = reconstruct(truths)
     right = sum(judge(im, t)["relation"] for im, t in zip(recon, truths))
     truly = sum(judge(v2.render(t), t)["relation"] for t in truths)
-    assert right >= 45 and truly >= 92, (right, truly)
+    assert right >= 54 and truly >= 95, (right, truly)
 
 
 @pytest.mark.slow
