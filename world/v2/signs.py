@@ -26,6 +26,8 @@ def _glyphs() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 GLYPHS = _glyphs()
+_LETTERS = tuple(GLYPHS)
+_LOOKS = np.stack([np.stack(GLYPHS[ch]) for ch in _LETTERS])  # (letter, look, GLYPH_H, GLYPH_W): matched at once
 
 
 def _read_upright(board: np.ndarray, ink: np.ndarray, word: str) -> tuple[str, float]:
@@ -44,10 +46,10 @@ def _read_upright(board: np.ndarray, ink: np.ndarray, word: str) -> tuple[str, f
             cell = np.zeros((GLYPH_H, GLYPH_W), np.float32)
             patch = ink[max(gy, 0):max(gy + GLYPH_H, 0), max(gx, 0):max(gx + GLYPH_W, 0)]
             cell[max(-gy, 0):max(-gy, 0) + patch.shape[0], max(-gx, 0):max(-gx, 0) + patch.shape[1]] = patch
-            mismatch = {ch: min(float(((cell - drawn) ** 2).mean()) for drawn in looks) for ch, looks in GLYPHS.items()}
-            ch = min(mismatch, key=mismatch.get)
-            read += ch if mismatch[ch] <= MAX_MISMATCH else "?"
-            total -= mismatch[ch]
+            mismatch = ((cell - _LOOKS) ** 2).mean((2, 3)).min(1)
+            k = int(mismatch.argmin())
+            read += _LETTERS[k] if mismatch[k] <= MAX_MISMATCH else "?"
+            total -= float(mismatch[k])
         if total > best[1]:
             best = (read, total)
     return best
