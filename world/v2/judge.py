@@ -174,6 +174,12 @@ def _lowest_part(blob: np.ndarray, obj: Obj, pic: Optional[Picture], others=froz
     return followed(named)
 
 
+def _shades(name: str, time: str) -> np.ndarray:
+    """Paint ``name`` as the light of ``time`` shows it, from a thing's far side to its lit side: (6, 3)."""
+    tint = np.array(TINT[time], np.float32)
+    return np.array([np.array(PAINTS[name], np.float32) * tint * s for s in np.linspace(SHADE, 1.0, 6)])
+
+
 THIN_SHARE = 0.3  # of a pixel's colour a thin part's paint must make up
 THIN_FIT = 20.0  # colour distance within which a pixel is such a blend
 THIN_BETTER = 2.0  # times nearer that than any blend of its two sides alone
@@ -202,8 +208,7 @@ def _blended_thin(pic: Picture, name: str, window: np.ndarray) -> np.ndarray:
     without = np.sqrt(((px[:, None] - sides) ** 2).sum(-1)).min(1)
     ground = backdrop_colours(pic.scene.backdrop, pic.scene.time)
     without = np.minimum(without, np.sqrt(((px[:, None] - ground[None]) ** 2).sum(-1)).min(1))
-    tint = np.array(TINT[pic.scene.time], np.float32)
-    shades = np.array([np.array(PAINTS[name], np.float32) * tint * s for s in np.linspace(SHADE, 1.0, 6)])
+    shades = _shades(name, pic.scene.time)
     share = np.linspace(THIN_SHARE, 1, int(round((1 - THIN_SHARE) / 0.05)) + 1, dtype=np.float32)
     best = np.full(len(px), np.inf, np.float32)
     for shade in shades:
@@ -662,11 +667,7 @@ def _blended_hair(pic: Picture, own: np.ndarray, head: np.ndarray, looks: dict[s
         return 0
     img = pic.img.astype(np.float32)
     tint = np.array(TINT[pic.scene.time], np.float32)
-
-    def shades(p):
-        return np.array([np.array(PAINTS[p], np.float32) * tint * s for s in np.linspace(SHADE, 1.0, 6)])
-
-    hat, skin_paint = shades(looks["hat"]), shades(looks["skin"])
+    hat, skin_paint = _shades(looks["hat"], pic.scene.time), _shades(looks["skin"], pic.scene.time)
     hair_lit, skin_lit = (np.array(PAINTS[looks[p]], np.float32) * tint for p in ("hair", "skin"))
     others = [np.array(PAINTS[c], np.float32) * tint for c in HAIR_COLOURS if c != looks["hair"]]  # hair of others
     skin = own == looks["skin"]
