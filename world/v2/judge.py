@@ -464,8 +464,6 @@ SHOWN = 0.45  # of one thing's silhouette a placement must newly cover (of its p
 ON_BACKDROP = 0.4  # of the silhouette a placement may lay on pixels named after the backdrop
 OWN_SHOWN = 0.3  # of its first part's (its colour's) pixels a placement must newly cover too
 MOST_COUNTED = 20  # placements at most (the world counts to nine)
-MORE_LEFT = 0.15  # of a thing's silhouette left uncovered, to try one thing more there
-MORE_GAIN = 0.3  # of a thing's silhouette that one thing more must cover beyond what was covered
 SILHOUETTE_MARGIN = 1  # pixels around one thing's drawn shape that its silhouette may take in (anti-aliased rims)
 
 
@@ -510,9 +508,8 @@ def count_things(pic: Picture, obj: Obj, own_paints: bool = True) -> int:
     """How many things like ``obj`` the picture shows: one thing's silhouette (``_silhouettes``, of the grid row
     nearest) laid again and again where it covers the most of its paints' pixels not yet covered, less the backdrop
     it lays on, while a placement newly covers SHOWN of it (OWN_SHOWN of its colour) and lays no more than ON_BACKDROP
-    of it on the backdrop; where none more shows, one thing more is tried where paint is left (``one_more``). Things
-    standing close merge into one blob and hide parts of each other; a blob's area in one thing's area took eight
-    houses, two of them half hidden, for seven, and nine suns whose rays touch for ten.
+    of it on the backdrop. Things standing close merge into one blob and hide parts of each other; a blob's area in
+    one thing's area took eight houses, two of them half hidden, for seven, and nine suns whose rays touch for ten.
     One thing's silhouette is taken sharp or soft as the picture looks (in a soft picture of several blobs, as their
     areas fit: ``_misfit``). With ``own_paints`` (where the picture shows the asked backdrop) only the thing's own
     paints and the backdrop name pixels (nothing else is asked: a shaded brown car is not bark)."""
@@ -538,80 +535,25 @@ def count_things(pic: Picture, obj: Obj, own_paints: bool = True) -> int:
     row_of = np.abs(np.arange(SIZE)[:, None] - np.array([y for y, _ in rows])[None]).argmin(1)
     bare = (labels == BACKDROP) if own_paints else ~np.isin(labels, list(paints))
     on_bare = [ndimage.correlate(bare.astype(np.float32), w, mode="constant") for w in wholes]
-    paint_here, own_here = paint_mask(labels, paints), own
-
-    def taken_by(placed) -> np.ndarray:
-        taken = np.zeros((SIZE, SIZE), bool)
-        for k, y, x in placed:
-            taken |= _laid(wholes[k], y, x)
-        return taken
-
-    def scores(placed, shown: bool = True) -> np.ndarray:
-        """Per place (the silhouette of its grid row, middle there), what it covers of the paint ``placed``
-        (placements: row, y, x) leaves, less the backdrop it lays on; -inf where it lays more than ON_BACKDROP of
-        it on the backdrop or, with ``shown``, newly covers less than SHOWN of a thing (OWN_SHOWN of its colour)."""
-        taken = taken_by(placed)
-        left, left_own = (paint_here & ~taken).astype(np.float32), (own_here & ~taken).astype(np.float32)
+    left, left_own = paint_mask(labels, paints).astype(np.float32), own.astype(np.float32)
+    count = 0
+    while count < MOST_COUNTED:
         score = np.full((SIZE, SIZE), -np.inf, np.float32)
         for k, (whole, mine) in enumerate(zip(wholes, owns)):
             here = row_of == k
             if not here.any():
                 continue
             cover = ndimage.correlate(left, whole, mode="constant")[here]
-            ok = on_bare[k][here] <= ON_BACKDROP * whole.sum()
-            if shown:
-                ok &= (cover >= SHOWN * whole.sum()) & (
-                    ndimage.correlate(left_own, mine, mode="constant")[here] >= OWN_SHOWN * mine.sum())
+            ok = ((cover >= SHOWN * whole.sum()) & (on_bare[k][here] <= ON_BACKDROP * whole.sum())
+                  & (ndimage.correlate(left_own, mine, mode="constant")[here] >= OWN_SHOWN * mine.sum()))
             score[here] = np.where(ok, cover - on_bare[k][here], -np.inf)
-        return score
-
-    def best(placed):
-        """Where one thing more newly shows the most (``scores``): (row, y, x), or None."""
-        score = scores(placed)
         if not np.isfinite(score).any():
-            return None
+            break
         y, x = np.unravel_index(np.argmax(score), score.shape)
-        return int(row_of[y]), int(y), int(x)
-
-    def one_more(placed):
-        """``placed`` and one thing more, where one more explains the picture: laid where it covers the most of
-        the paint left (MORE_LEFT of a thing at least), every thing then moved, one by one and twice over, to
-        where it covers the most the others leave; kept if every thing then newly shows SHOWN of a thing beside
-        all the others and they cover MORE_GAIN of a thing more than before. None where not. Laid one by one, a
-        silhouette can take in part of two things: of five brown mugs by the water at night, one standing right
-        behind another, the front one's took in the top of the mug behind, which then showed too little of a mug
-        to count, and five read four."""
-        left = paint_here & ~taken_by(placed)
-        if left.sum() < MORE_LEFT * wholes[1].sum():
-            return None
-        reach = np.full((SIZE, SIZE), -np.inf, np.float32)
-        for j, whole in enumerate(wholes):
-            here = (row_of == j)[:, None] & (on_bare[j] <= ON_BACKDROP * whole.sum())
-            reach[here] = ndimage.correlate(left.astype(np.float32), whole, mode="constant")[here]
-        y, x = np.unravel_index(np.argmax(reach), reach.shape)
-        trial = placed + [(int(row_of[y]), int(y), int(x))]
-        for _ in range(2):
-            for j in range(len(trial)):
-                score = scores(trial[:j] + trial[j + 1:], shown=False)
-                if np.isfinite(score).any():
-                    y, x = np.unravel_index(np.argmax(score), score.shape)
-                    trial[j] = (int(row_of[y]), int(y), int(x))
-        if not all(np.isfinite(scores(trial[:j] + trial[j + 1:])[y, x]) for j, (_, y, x) in enumerate(trial)):
-            return None
-        gain = (paint_here & taken_by(trial)).sum() - (paint_here & taken_by(placed)).sum()
-        return trial if gain >= MORE_GAIN * wholes[1].sum() else None
-
-    placed: list[tuple[int, int, int]] = []
-    while len(placed) < MOST_COUNTED:
-        found = best(placed)
-        if found is None:
-            two = one_more(placed) if len(placed) < MOST_COUNTED - 1 else None
-            if two is None:
-                break
-            placed = two
-            continue
-        placed.append(found)
-    return len(placed)
+        laid = _laid(wholes[row_of[y]], y, x)
+        left[laid], left_own[laid] = 0, 0
+        count += 1
+    return count
 
 
 SOFT_EDGES = 0.8  # of one sharp thing's edge contrast, under which a group's picture is soft
