@@ -96,7 +96,7 @@ def load_pipeline(
         pipe = PlaygroundPipeline.from_pretrained(str(folder), dtype=torch_dtype, use_safetensors=True)
     except Exception as error:  # diffusers / transformers raise many kinds
         raise ModelLoadError(f"Could not load the model in {folder}: {error}") from error
-    for name in ("text_encoder", "unet", "vae"):
+    for name in ("text_encoder", "unet", "vae", "preview_vae"):
         module = getattr(pipe, name, None)
         if module is not None:
             module.eval().requires_grad_(False)

@@ -35,7 +35,8 @@ from typing import Callable, Iterator
 from warnings import filterwarnings
 
 import torch
-from diffusers import AutoencoderKL, DDPMScheduler, DiffusionPipeline, StableDiffusionMixin, UNet2DConditionModel
+from diffusers import (AutoencoderKL, AutoencoderTiny, DDPMScheduler, DiffusionPipeline, StableDiffusionMixin,
+                       UNet2DConditionModel)
 from diffusers.image_processor import VaeImageProcessor
 from diffusers.utils.torch_utils import randn_tensor
 from transformers import CLIPTextModel, CLIPTokenizer
@@ -64,7 +65,8 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
 
     Components: `tokenizer` (CLIPTokenizer), `text_encoder` (CLIPTextModel),
     `unet` (UNet2DConditionModel), `scheduler` (any diffusers scheduler; only
-    its config is used) and optionally `vae` (AutoencoderKL).
+    its config is used) and optionally `vae` (AutoencoderKL) and `preview_vae` (AutoencoderTiny: the vae
+    distilled, training/preview_vae.py, for cheap pictures of the latents while a run streams).
 
     The other arguments are saved in model_index.json:
     default_guidance_scale / default_sampler are used when a call passes None;
@@ -74,7 +76,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
     """
 
     model_cpu_offload_seq = "text_encoder->unet->vae"
-    _optional_components = ["vae"]
+    _optional_components = ["vae", "preview_vae"]
     # What callback_on_step_end may ask for; "record" (the step's StepRecord) is the playground's own.
     _callback_tensor_inputs = ["latents", "prompt_embeds", "negative_prompt_embeds", "record"]
 
@@ -85,6 +87,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         unet: UNet2DConditionModel,
         scheduler,
         vae: AutoencoderKL | None = None,
+        preview_vae: AutoencoderTiny | None = None,
         default_guidance_scale: float = 4.0,
         default_sampler: str = "DPM++ 2M",
         latent_rgb_factors: list | None = None,
@@ -93,7 +96,8 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         super().__init__()
         if unet is not None:
             make_batch_invariant(unet)  # an image made in a batch equals the same image made alone
-        self.register_modules(tokenizer=tokenizer, text_encoder=text_encoder, unet=unet, scheduler=scheduler, vae=vae)
+        self.register_modules(tokenizer=tokenizer, text_encoder=text_encoder, unet=unet, scheduler=scheduler, vae=vae,
+                              preview_vae=preview_vae)
         self.register_to_config(
             default_guidance_scale=float(default_guidance_scale),
             default_sampler=default_sampler,

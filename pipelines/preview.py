@@ -6,7 +6,12 @@ For latent models there are two ways:
 * "approx": a fixed linear map from latent channels to RGB, like
   AUTOMATIC1111's "Approx cheap" preview, then a nearest-neighbour upsample
   to image size. It costs almost nothing.
+* "tiny": the model's preview_vae (an AutoencoderTiny distilled from its VAE,
+  training/preview_vae.py, like AUTOMATIC1111's and ComfyUI's TAESD previews):
+  close to the VAE's picture at a sixth of its cost.
 * "vae": the full VAE decode; exact but as slow as the final decode.
+
+"auto" takes "tiny" where the model has a preview_vae and "approx" elsewhere.
 """
 
 from __future__ import annotations
@@ -28,19 +33,35 @@ SD_LATENT_RGB_FACTORS = [
 def to_pil(pipe, tensor_batch: torch.Tensor, method: str = "auto") -> list[PIL.Image.Image]:
     """Turn UNet-space samples (N, C, h, w) or (C, h, w) into PIL images.
 
-    method: "auto" (the cheap way), "approx" (linear latent -> RGB) or "vae"
-    (full decode). Pixel models ignore it.
+    method: "auto" (the cheapest good way: "tiny" where the model has a
+    preview_vae, else "approx"), "approx" (linear latent -> RGB), "tiny" (the
+    preview_vae) or "vae" (full decode). Pixel models ignore it.
     """
     x = tensor_batch if tensor_batch.ndim == 4 else tensor_batch.unsqueeze(0)
-    if method not in ("auto", "approx", "vae"):
-        raise ValueError(f"Unknown preview method {method!r}; use 'auto', 'approx' or 'vae'.")
+    if method not in ("auto", "approx", "tiny", "vae"):
+        raise ValueError(f"Unknown preview method {method!r}; use 'auto', 'approx', 'tiny' or 'vae'.")
     if not pipe.is_latent:
         return _pixels_to_pil(x)
+    tiny = getattr(pipe, "preview_vae", None)
+    if method == "tiny" and tiny is None:
+        raise ValueError("This model has no preview_vae (training/preview_vae.py makes one); use 'approx' or 'vae'.")
     if method == "vae":
         return pipe.decode(x.to(pipe.unet.device, pipe.unet.dtype), output_type="pil")
+    if tiny is not None and method in ("auto", "tiny"):
+        with torch.inference_mode():
+            return _pixels_to_pil(tiny.decode(x.to(tiny.device, tiny.dtype)).sample.float())
     rgb = latents_to_rgb(x.float().cpu(), pipe.config.latent_rgb_factors)
     rgb = F.interpolate(rgb, scale_factor=pipe.vae_scale_factor, mode="nearest")
     return _pixels_to_pil(rgb)
+
+
+def preview_words(pipe) -> str:
+    """What the cheap preview ("auto") of this model's samples is, in words for the UI."""
+    if not pipe.is_latent:
+        return "the pixels themselves"
+    if getattr(pipe, "preview_vae", None) is not None:
+        return "a tiny decoder distilled from the VAE"
+    return "a linear map of the latent channels"
 
 
 def latents_to_rgb(latents: torch.Tensor, factors=None) -> torch.Tensor:

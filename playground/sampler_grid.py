@@ -71,7 +71,7 @@ def step_sigma(pipe, record) -> float | None:
 
 def frames_of(pipe, records) -> list[Frame]:
     """StepRecords as pictures, as Generate shows them (lab.live.step_views: x̂0 decoded by the autoencoder, x_t
-    through the cheap linear preview, one decode for all), with each step's σ."""
+    through the cheap preview, one decode for all), with each step's σ."""
     views = step_views(pipe, records, len(records), "decoded")
     return [Frame(v.x_t, v.x0, r.step, step_sigma(pipe, r)) for v, r in zip(views, records)]
 

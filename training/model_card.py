@@ -82,6 +82,11 @@ def phase_summaries(run: Path, model: Path) -> dict:
             if (run / phase / "final").exists() and "steps" in ran:
                 summary["steps"] = ran["steps"]  # it ran them all (the log keeps every 25th step only)
         out[phase] = summary or kept.get(phase, {})
+    # the preview decoder is distilled into the model folder after the export (training/preview_vae.py), which
+    # keeps its summary there: a model folder made from another keeps it while its autoencoder is the same
+    preview = kept.get("preview_vae") or (json.loads(imported.read_text())["training"].get("preview_vae", {})
+                                          if imported.exists() else {})
+    out["preview_vae"] = preview if (model / "preview_vae").is_dir() else {}
     out = {k: v for k, v in out.items() if v}
     kept_file.write_text(json.dumps(out, indent=1))
     return out
@@ -169,7 +174,7 @@ def attention_words(config) -> str:
     return f"cross-attention in the lower levels only (none at {', '.join(plain)}, as in SDXL)"
 
 
-_PHASE_WORDS = {"vae": "autoencoder", "unet": "text encoder + UNet"}
+_PHASE_WORDS = {"vae": "autoencoder", "unet": "text encoder + UNet", "preview_vae": "preview decoder"}
 
 
 def hardware_line(logs: dict) -> str:
@@ -201,11 +206,32 @@ def parts_table(pipe) -> str:
 | text_encoder | `CLIPTextModel`, {pipe.text_encoder.config.num_hidden_layers} layers, width {pipe.text_encoder.config.hidden_size} | {params['text_encoder']:.2f} M |
 | unet | `UNet2DConditionModel`, widths {list(pipe.unet.config.block_out_channels)}, {attention}, {pooled}, {pipe.scheduler.config.prediction_type} | {params['unet']:.2f} M |
 | vae | `AutoencoderKL`, {size}×{size}×3 → {pipe.unet.config.sample_size}×{pipe.unet.config.sample_size}×{pipe.unet.config.in_channels}, per-channel latent mean/std in its config | {params['vae']:.2f} M |
-| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{shift_words(pipe.scheduler)}; every sampler is derived from it | – |"""
+| scheduler | DDPM training schedule, 1000 steps, scaled-linear betas{shift_words(pipe.scheduler)}; every sampler is derived from it | – |{preview_row(pipe)}"""
+
+
+def preview_row(pipe) -> str:
+    """The parts table's row for the preview decoder, "" where the model has none."""
+    tiny = getattr(pipe, "preview_vae", None)
+    if tiny is None:
+        return ""
+    params = sum(p.numel() for p in tiny.parameters()) / 1e6
+    return (f"\n| preview_vae | `AutoencoderTiny` (TAESD's design) distilled from the vae: the cheap pictures of x_t "
+            f"while a run streams | {params:.2f} M |")
 
 
 WEIGHTINGS = {"min-snr": "min-SNR-5 weighting",
               "uniform": "the plain squared error on v at every noise level (no min-SNR weighting)"}
+
+
+def preview_line(logs: dict) -> str:
+    """The card's line for the preview decoder (training/preview_vae.py), "" where the model has none."""
+    p = logs.get("preview_vae")
+    if not p:
+        return ""
+    return (f"\n- Preview decoder (the pictures of x_t while a run streams): `AutoencoderTiny` distilled from the "
+            f"autoencoder, {p['steps']} steps of {p['batch']} over {p['pictures']} pictures; {p['minutes']} minutes; "
+            f"its pictures differ from the autoencoder's own decode by {p['tiny_difference']} of 255 on average "
+            f"(a linear map of the latents: {p['linear_difference']}).")
 
 
 def training_section(recipe: str, logs: dict, vae_batch: int = 32, unet_batch: int = 32, schedule: str = "",
@@ -224,7 +250,7 @@ def training_section(recipe: str, logs: dict, vae_batch: int = 32, unet_batch: i
   {vae_log.get('minutes', '?')} minutes.{decoder_lines}
 - Text encoder + UNet, jointly from scratch: {unet_log.get('steps', '?')} steps of {unet_batch} images, AdamW lr 1e-3 with
   warm-up and cosine decay{schedule}, v-prediction with {WEIGHTINGS[loss_weight]}{text_aux_words(unet_log)}, EMA of the weights (the EMA is what ships);
-  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_lines}
+  {unet_log.get('minutes', '?')} minutes; last logged loss {unet_log.get('last_loss', '?')}.{tune_lines}{preview_line(logs)}
 {hardware_line(logs)}
 - Data: rendered on the fly from a per-step seed (nothing downloaded, nothing stored)."""
 

@@ -215,7 +215,7 @@ def weights_words(model: Path) -> str:
     from safetensors import safe_open
 
     dtypes = set()
-    for part in ("text_encoder", "unet", "vae"):
+    for part in ("text_encoder", "unet", "vae", "preview_vae"):
         for f in (model / part).glob("*.safetensors"):
             with safe_open(f, "pt") as st:
                 dtypes |= {str(st.get_slice(k).get_dtype()) for k in st.keys()}

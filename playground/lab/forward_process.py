@@ -2,8 +2,9 @@
 
 The forward process q(x_t | x_0) = N(sqrt(ᾱ_t) x_0, (1 - ᾱ_t) I) is the model's own training schedule
 (its scheduler config's betas); for latent models it runs on the VAE latents of the picture, as in
-training, and the result is shown both through the VAE (exact) and through the cheap linear preview the
-step gallery uses. Denoising from a noised picture is ``playground.lab.denoise``.
+training, and the result is shown both through the VAE (exact) and through the cheap preview the step
+gallery uses (``pipelines.preview``: the model's tiny decoder, or a linear map of the latents). Denoising from a
+noised picture is ``playground.lab.denoise``.
 
 The example pictures are per world (``WORLD_EXAMPLES``): a model's tab shows its own world's (32 x 32 shapes for
 shapes-32, 64 x 64 v2 scenes for v2), each named by its caption, which is also the prompt "denoise from t" is judged

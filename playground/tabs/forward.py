@@ -11,6 +11,7 @@ import gradio as gr
 from PIL import Image
 
 from pipelines import PlaygroundInputError
+from pipelines.preview import preview_words
 from playground.bounds import MAX_STRIP, MAX_UPLOAD_BYTES, MAX_UPLOAD_SIDE
 from playground.components import Slider, guidance_slider, sampler_dropdown, seed_box, steps_slider
 from playground.feedback import user_error, user_errors, warn
@@ -201,7 +202,8 @@ def forward(registry: ModelRegistry, model, example, upload, t, seed):
         shown = forward_process.forward_view(pipe, image, t, seed)
     if shown.latent:
         how = ("This model works on VAE latents: the picture is encoded, its latents are noised, and the result is "
-               "shown decoded by the VAE (left) and through the cheap linear preview the step gallery uses (right).")
+               f"shown decoded by the VAE (left) and through the cheap preview the step gallery uses (right): "
+               f"{preview_words(pipe)}.")
     else:
         how = "This model works on pixels: x_t *is* the picture, so both views are the same."
     return view(shown.original), view(shown.decoded), view(shown.preview), shown.level.describe() + "\n\n" + how

@@ -68,7 +68,8 @@ def test_unpack_makes_a_model_folder_that_loads_and_draws(came_back, tmp_path):
     assert (run / NEXT / "log.csv").exists() and (run / "imported.json").exists()
     assert (model / "unet" / "diffusion_pytorch_model.safetensors").read_bytes() == \
         (came_back / "unet.safetensors").read_bytes()
-    for same in ("vae/diffusion_pytorch_model.safetensors", "tokenizer/tokenizer.json", "model_index.json"):
+    for same in ("vae/diffusion_pytorch_model.safetensors", "preview_vae/diffusion_pytorch_model.safetensors",
+                 "tokenizer/tokenizer.json", "model_index.json"):  # the preview decoder goes with its vae
         assert (model / same).read_bytes() == (MODEL / same).read_bytes(), same
     assert not (model / "README.md").exists()  # the card is measured again, not copied
 

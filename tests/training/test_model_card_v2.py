@@ -9,6 +9,7 @@ from PIL import Image
 from test_training import run  # the tiny training chain's runner
 
 from training import model_card_v2 as card_v2
+from training import preview_vae
 from training.evaluate_v2 import FAILURES, LESSON
 
 SECTIONS = ["What it knows", "Limits", "Measured", "Autoencoder", "Parts", "Training"]
@@ -55,6 +56,7 @@ def test_the_v2_card_of_a_tiny_run_leads_with_what_it_knows_and_ends_with_traini
     run(tmp_path, "--phase", "vae", "--world", "v2", "--steps", "2", "--batch", "4")
     run(tmp_path, "--phase", "unet", "--steps", "2", "--batch", "4")
     run(tmp_path, "--phase", "export", "--export-to", str(model))
+    preview_vae.main(["--model", str(model), "--pictures", "32", "--steps", "2", "--threads", "1"])  # as v2.sh
     card = card_v2.write_card(tmp_path, model, prompts=1, seeds=1, threads=1, ae_pictures=16, steps=2, sheet_seeds=2)
     assert (model / "README.md").read_text() == card
     # written again from its measurements (--reuse): the same card but its last line, nothing measured anew
@@ -117,6 +119,13 @@ def test_the_v2_card_of_a_tiny_run_leads_with_what_it_knows_and_ends_with_traini
     assert "training/recipes/v2.sh" in sections["Training"] and "2 steps of 4 images" in sections["Training"]
     training = json.loads((model / "training.json").read_text())
     assert training["vae"]["steps"] == training["unet"]["steps"] == 2
+    # the preview decoder distilled after the export: its part, its line, its minutes in the total
+    assert "| preview_vae | `AutoencoderTiny`" in sections["Parts"]
+    assert "- Preview decoder (the pictures of x_t while a run streams): `AutoencoderTiny` distilled from the " \
+           "autoencoder, 2 steps of 32 over 32 pictures" in sections["Training"]
+    assert training["preview_vae"]["steps"] == 2 and training["preview_vae"]["minutes"] > 0
+    total = sum(v["minutes"] for v in training.values()) / 60
+    assert f"{total:.2f} CPU-hours of wall time" in sections["Training"]
 
 
 def test_an_imported_run_s_card_gives_the_unet_phase_s_scene_shares(tmp_path):
