@@ -20,6 +20,19 @@ def _pyplot():
     return plt
 
 
+def _log_scale(ax, axis: str = "y") -> None:
+    """``axis`` of ``ax`` on a log scale, labelled in plain text: by default matplotlib labels a log axis with mathtext
+    ("$\\mathdefault{10^{3}}$"), whose parser is not thread-safe, and Gradio draws the figures of events running at
+    once on threads of its own (the noise schedule came up empty under an error: "ParseException: Expected end of
+    text")."""
+    from matplotlib.ticker import LogFormatter
+
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    which = ax.yaxis if axis == "y" else ax.xaxis
+    which.set_major_formatter(LogFormatter())  # "1e−07", "10", "1000"
+    which.set_minor_formatter(LogFormatter(labelOnlyBase=False))  # "20", "30" where the axis spans a decade or less
+
+
 def _finished(fig):
     """Laid out and closed (so pyplot keeps no reference): Gradio draws it from the object."""
     fig.tight_layout()
@@ -38,7 +51,7 @@ def schedule_plot(pipe, t: Optional[int] = None):
     for ax, (key, title, log) in zip(axes, panels):
         ax.plot(s["t"], s[key], color="#4a7bd0")
         if log:
-            ax.set_yscale("log")
+            _log_scale(ax)
         if t is not None:
             ax.axvline(int(t), color="#d04a4a", linestyle="--", linewidth=1)
             ax.plot([int(t)], [s[key][int(t)]], "o", color="#d04a4a", markersize=4)
@@ -111,7 +124,7 @@ def convergence_plot(cells, reference_steps: int):
         ax.plot([x * nudge for x, _ in points], [y for _, y in points], marker=MARKERS[i % len(MARKERS)],
                 markersize=7, linewidth=1.6, alpha=0.85, linestyle="--" if stochastic else "-", label=label,
                 zorder=3 + n - i)  # the first sampler on top
-    ax.set_xscale("log")
+    _log_scale(ax, "x")
     ax.set_xlabel("model evaluations (log scale; samplers nudged sideways so none hides another)")
     ax.set_ylabel(f"distance to the {reference_steps}-step reference")
     ax.set_title("More steps help, up to a point")
@@ -157,7 +170,7 @@ def training_loss_plot(view):
         k = min(SMOOTH, len(losses))
         mean = np.convolve(losses, np.ones(k) / k, mode="valid")
         left.plot(view.steps[k - 1:], mean, color="#2a5bb0", linewidth=1.8, label=f"mean of {k} steps")
-        left.set_yscale("log")
+        _log_scale(left)
         left.legend(fontsize=8, loc="upper right")
     left.set_xlabel("step")
     left.set_title("loss (squared error on v)", fontsize=10)
@@ -167,7 +180,7 @@ def training_loss_plot(view):
         if len(e) and np.isfinite(e).any():
             base = e[np.isfinite(e)][0]
             right.plot(view.level_steps, e / base, color=colour, linewidth=1.6, label=name)
-    right.set_yscale("log")
+    _log_scale(right)
     right.set_xlabel("step")
     right.set_title("error by noise level (÷ its first value)", fontsize=10)
     if any(len(e) for e in view.level_errors.values()):
