@@ -40,6 +40,19 @@ def latent_rgb_factors(vae: AutoencoderKL, mean, std, seed: int = 777, n: int = 
     return sol.tolist()
 
 
+def imported_preview(out: Path):
+    """The preview decoder (training/preview_vae.py) of the model the run in ``out`` was imported from, or None: its
+    autoencoder is the run's while no decoder stage trained it further, so the preview goes with it (a run without
+    one, or whose model is not where it was, gets its own by training/preview_vae.py after the export)."""
+    from diffusers import AutoencoderTiny
+
+    imported = out / "imported.json"
+    if not imported.exists():
+        return None
+    folder = Path(json.loads(imported.read_text())["model"]) / "preview_vae"
+    return AutoencoderTiny.from_pretrained(folder, torch_dtype=torch.float16) if folder.is_dir() else None  # as shipped
+
+
 def export(args, cfg: ModelConfig) -> None:
     from pipelines import PlaygroundPipeline
 
@@ -58,12 +71,14 @@ def export(args, cfg: ModelConfig) -> None:
     decoder = decoders[-1] / "final" if decoders else out / "vae" / "final"
     vae = AutoencoderKL.from_pretrained(decoder)
     vae.register_to_config(latents_mean=stats["latents_mean"], latents_std=stats["latents_std"], scaling_factor=1.0)
+    preview = imported_preview(out) if not decoders else None
     pipe = PlaygroundPipeline(
         tokenizer=CLIPTokenizer.from_pretrained(out / "tokenizer"),
         text_encoder=CLIPTextModel.from_pretrained(source / "text_encoder"),
         unet=UNet2DConditionModel.from_pretrained(source / "unet"),
         scheduler=make_scheduler(replace(cfg, **noise_schedule(args, out))),
         vae=vae,
+        preview_vae=preview,
         default_guidance_scale=args.guidance,
         default_sampler="DPM++ 2M",
         latent_rgb_factors=latent_rgb_factors(vae, stats["latents_mean"], stats["latents_std"],
@@ -73,8 +88,9 @@ def export(args, cfg: ModelConfig) -> None:
     )
     dest = Path(args.export_to)
     if pictures is not world:  # the v2 world's model ships fp16 weights, which load_pipeline upcasts (issue 33)
-        for module in (pipe.text_encoder, pipe.unet, pipe.vae):
-            module.to(torch.float16)
+        for module in (pipe.text_encoder, pipe.unet, pipe.vae, pipe.preview_vae):
+            if module is not None:
+                module.to(torch.float16)
     pipe.save_pretrained(dest, safe_serialization=True)
     print(f"[export] {source} + {decoder.parent.name}/final -> {dest}")
 

@@ -336,6 +336,7 @@ def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, t
 
     from diffusers import DDPMScheduler
 
+    from training import preview_vae
     from training.model_card import phase_summaries
 
     first, again = tmp_path / "first", tmp_path / "again"
@@ -354,11 +355,17 @@ def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, t
     vocab["red</w>"], vocab["blue</w>"] = vocab["blue</w>"], vocab["red</w>"]
     saved.write_text(json.dumps(spec))
 
+    preview_vae.main(["--model", str(tmp_path / "model"), "--pictures", "16", "--steps", "2", "--threads", "1"])
     run(again, "--phase", "import", "--model", str(tmp_path / "model"))
     assert json.loads((again / "unet" / "noise_schedule.json").read_text()) == {"snr_shift": 1.0, "zero_terminal_snr": True}
     assert json.loads((again / "world.json").read_text()) == {"world": "shapes"}
     run(again, "--phase", "export", "--export-to", str(tmp_path / "back"))
-    for part, name in (("unet", "diffusion_pytorch_model"), ("text_encoder", "model"), ("vae", "diffusion_pytorch_model")):
+    # the preview decoder goes with the autoencoder it was distilled from, and the card keeps its summary
+    assert json.loads((tmp_path / "back" / "model_index.json").read_text())["preview_vae"] == ["diffusers",
+                                                                                             "AutoencoderTiny"]
+    assert "preview_vae" in phase_summaries(again, tmp_path / "back")
+    for part, name in (("unet", "diffusion_pytorch_model"), ("text_encoder", "model"), ("vae", "diffusion_pytorch_model"),
+                       ("preview_vae", "diffusion_pytorch_model")):
         a = load_file(tmp_path / "model" / part / f"{name}.safetensors")
         b = load_file(tmp_path / "back" / part / f"{name}.safetensors")
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), part
