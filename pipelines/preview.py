@@ -50,9 +50,13 @@ def to_pil(pipe, tensor_batch: torch.Tensor, method: str = "auto") -> list[PIL.I
     if tiny is not None and method in ("auto", "tiny"):
         with torch.inference_mode():
             return _pixels_to_pil(tiny.decode(x.to(tiny.device, tiny.dtype)).sample.float())
-    rgb = latents_to_rgb(x.float().cpu(), pipe.config.latent_rgb_factors)
-    rgb = F.interpolate(rgb, scale_factor=pipe.vae_scale_factor, mode="nearest")
-    return _pixels_to_pil(rgb)
+    return _pixels_to_pil(linear_pixels(pipe, x))
+
+
+def linear_pixels(pipe, latents: torch.Tensor) -> torch.Tensor:
+    """The "approx" preview as pixels in [-1, 1] at image size: the model's linear map, nearest-neighbour upsampled."""
+    rgb = latents_to_rgb(latents.float().cpu(), pipe.config.latent_rgb_factors)
+    return F.interpolate(rgb, scale_factor=pipe.vae_scale_factor, mode="nearest")
 
 
 def preview_words(pipe) -> str:

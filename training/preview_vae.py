@@ -92,16 +92,14 @@ def distil(pipe, pictures: int = 3072, steps: int = 240, batch: int = 32, lr: fl
 def compare(pipe, tiny: AutoencoderTiny, pictures: int = 128, seed: int = 1) -> dict[str, float]:
     """On pictures of the world held out of training: the mean absolute difference (0-255) from the model's own
     decode of the same latents (the posterior's means), of the tiny decoder's and of the linear map's pictures."""
-    from pipelines.preview import latents_to_rgb
+    from pipelines.preview import linear_pixels
 
     world = WORLDS[world_of_size(pipe.default_size[0])]
     images, _, _ = world.sample_batch(seed, pictures)
     _, mean, _ = latent_pairs(pipe, images)
     exact = pipe.decode(mean, output_type="pt") * 255
     tiny_px = (tiny.decode(mean.to(tiny.dtype)).sample.float() / 2 + 0.5).clamp(0, 1) * 255
-    linear = F.interpolate(latents_to_rgb(mean, pipe.config.latent_rgb_factors), scale_factor=pipe.vae_scale_factor,
-                           mode="nearest")
-    linear_px = (linear / 2 + 0.5).clamp(0, 1) * 255
+    linear_px = (linear_pixels(pipe, mean) / 2 + 0.5).clamp(0, 1) * 255
     return {"tiny": float((tiny_px - exact).abs().mean()), "linear": float((linear_px - exact).abs().mean())}
 
 
