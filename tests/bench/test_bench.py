@@ -157,3 +157,26 @@ def test_the_training_load_bench_times_generate_idle_and_during_a_training():
     idle, busy, ratio, rate, alone = (_number(c.strip()) for c in row[0].strip("|").split("|"))
     assert idle > 0 and busy > 0 and rate > 0 and alone > 0
     assert ratio == pytest.approx(busy / idle, rel=0.05, abs=0.01)
+
+
+def test_the_train_step_bench_splits_a_recipe_step_into_its_parts():
+    """`python -m bench.train_step --quick`: render, encode and train rows add up to the recipe step's row, each
+    lever is timed against the part it would replace, and the step's pace is given in pictures per second."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "bench.train_step", "--quick", "--threads", "1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {cells[0]: cells[1:] for cells in ([c.strip() for c in line.strip("|").split("|")]
+                                              for line in done.stdout.splitlines() if line.startswith("| "))}
+    ms = {name: float(cells[0]) for name, cells in rows.items() if cells[0].isdigit()}
+    step = ms["**a recipe step** (render + encode + train)"]
+    train = ms["text encoder + UNet forward, backward, AdamW, EMA"]
+    parts = [ms["render the batch (numpy)"], ms["autoencoder encode (frozen)"], train]
+    assert all(p > 0 for p in parts) and step == pytest.approx(sum(parts), abs=2)
+    levers = {name: cells for name, cells in rows.items() if name.startswith("lever:")}
+    assert len(levers) == 3
+    ratio, of = levers["lever: channels-last UNet step"][2].split(" × ")
+    assert float(ratio) == pytest.approx(ms["lever: channels-last UNet step"] / train, abs=0.01)
+    assert float(of.removesuffix(" ms")) == pytest.approx(train, abs=1)
+    rate = float(re.search(r"A recipe step at this pace: (\d+) pictures/s", done.stdout).group(1))
+    assert rate == pytest.approx(4 / (step / 1000), rel=0.1, abs=1)
