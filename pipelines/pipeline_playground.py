@@ -60,6 +60,16 @@ __all__ = ["OUTPUT_TYPES", "PURE_NOISE_SIGMA", "GenerationSettings", "Playground
            "PromptEmbeds", "StepRecord"]
 
 
+
+_EMBED_FIELDS = {"prompt_embeds": "cond", "negative_prompt_embeds": "uncond", "pooled_prompt_embeds": "cond_pooled",
+                 "negative_pooled_prompt_embeds": "uncond_pooled"}
+
+
+def _embeds_changed(embeds: PromptEmbeds, changed: dict) -> PromptEmbeds:
+    """``embeds`` with the embeddings a step-end callback handed back (diffusers' names) in place of its own."""
+    new = {field: changed[name] for name, field in _EMBED_FIELDS.items() if changed.get(name) is not None}
+    return replace(embeds, **new) if new else embeds
+
 class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
     """Text-to-image pipeline with per-call samplers and a recorded trajectory.
 
@@ -78,7 +88,8 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
     model_cpu_offload_seq = "text_encoder->unet->vae"
     _optional_components = ["vae", "preview_vae"]
     # What callback_on_step_end may ask for; "record" (the step's StepRecord) is the playground's own.
-    _callback_tensor_inputs = ["latents", "prompt_embeds", "negative_prompt_embeds", "record"]
+    _callback_tensor_inputs = ["latents", "prompt_embeds", "negative_prompt_embeds", "pooled_prompt_embeds",
+                               "negative_pooled_prompt_embeds", "record"]
 
     def __init__(
         self,
@@ -551,7 +562,9 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
             return_dict: False returns the tuple (images,) as diffusers pipelines do.
             callback_on_step_end: called as fn(pipe, step, timestep, kwargs) after each completed step, with
                 kwargs holding the names in `callback_on_step_end_tensor_inputs`; a "latents" it returns
-                replaces the sample. "record" gives the step's StepRecord. Set `pipe._interrupt = True` in it to
+                replaces the sample, and "prompt_embeds", "negative_prompt_embeds", "pooled_prompt_embeds" or
+                "negative_pooled_prompt_embeds" (as `encode_prompt` gives them) condition the steps after this one
+                (prompt editing). "record" gives the step's StepRecord. Set `pipe._interrupt = True` in it to
                 stop after this step.
         """
         start = time.perf_counter()
@@ -646,10 +659,14 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
                     record = run.trajectory[-1] if run.record_steps else None
                     if call.callback is not None:
                         values = {"latents": run.latents, "prompt_embeds": embeds.cond,
-                                  "negative_prompt_embeds": embeds.uncond, "record": record}
+                                  "negative_prompt_embeds": embeds.uncond, "pooled_prompt_embeds": embeds.cond_pooled,
+                                  "negative_pooled_prompt_embeds": embeds.uncond_pooled, "record": record}
                         changed = call.callback(self, steps_done - 1, t,
                                                 {k: values[k] for k in call.tensor_inputs}) or {}
                         run.latents = changed.get("latents", run.latents)
+                        # as in diffusers' pipelines, the callback may hand back other prompt embeddings for the
+                        # steps after this one (prompt editing: another prompt from a step on)
+                        embeds = _embeds_changed(embeds, changed)
                     yield record
         finally:
             state.guidance_scale, state.num_timesteps, state.interrupt = None, None, False

@@ -26,6 +26,7 @@ from playground.lab.live import PREVIEWS, LiveRun, step_views
 from playground.pictures import view
 from playground.plots import settling_plot
 from playground.pngmeta import Settings, SettingsParseError, read_png_settings
+from playground.prompt_edit import edits, plan_words, prompt_at, schedule, switch_callback
 from playground.registry import MODEL_QUEUE, ModelRegistry
 from playground.world_prompts import examples_world
 from playground.streaming import ahead, later, request_stop, stopped_text
@@ -54,6 +55,8 @@ EXAMPLES_V2 = [  # the 64 x 64 world (v2): the lesson's own prompt first (issue 
     ("relations", "a blue mug on top of a red square by the water", "DPM++ 2M", 25, 4.0, 7),
     ("a character", "Pip on the beach", "DPM++ 2M", 25, 4.0, 7),
     ("the old world", "three red circles on a blue background", "DPM++ 2M", 25, 4.0, 7),
+    ("coarse to fine, prompt switched after step 3 (try 8)",
+     "[a yellow car on grass:a yellow car on the beach:3]", "DPM++ 2M", 20, 4.0, 7),
     ("limit: five fingers", "a hand with five fingers by the water", "DPM++ 2M", 25, 4.0, 7),
     ("limit: words", 'a red sign that says "PARK" on the beach', "DPM++ 2M", 25, 4.0, 7),
     ("limit: counts", "seven orange triangles on a green background", "DPM++ 2M", 25, 4.0, 7),
@@ -64,7 +67,9 @@ WORLD_EXAMPLES = {SHAPES: EXAMPLES, V2: EXAMPLES_V2}
 SETTLING_INTRO = """\
 Diffusion is said to settle **broad composition first and small details last**. Measured on this model: the world's
 judge read x̂0 at every step of held-out prompts over several seeds; the plot shows, per kind of structure the judge
-reads, the share of pictures in which it has settled by each step.
+reads, the share of pictures in which it has settled by each step. See it in one picture with prompt editing
+(AUTOMATIC1111's `[before:after:step]`): `[a yellow car on grass:a yellow car on the beach:3]` at 20 steps draws the
+beach, while with `:8]` the grass, settled by then, stays (7 of 7 seeds each way, seeds 0-5 and 7).
 """
 NO_SETTLING = (f"This model has no `{coarse_to_fine.FILENAME}` in its folder, so there is no measured curve for it. "
                "`python -m training.coarse_to_fine --model DIR` measures one for a model of the playground's worlds.")
@@ -218,7 +223,14 @@ def cap_text(text, label: str, notes: list) -> str:
 
 
 def token_summary(pipe, prompt: str) -> str:
-    """The token line under the prompt: what the model reads, what it cuts, and the words it never saw whole."""
+    """The token line under the prompt: what the model reads, what it cuts, and the words it never saw whole; with
+    prompt editing (``[before:after:when]``), the prompt it starts with, and what it switches to when."""
+    found = edits(prompt)
+    if found:
+        start, end = prompt_at(prompt, 0, 1, found), prompt_at(prompt, 10**6, 10**6, found)
+        switches = "; ".join(f"`{e.before or '(nothing)'}` → `{e.after or '(nothing)'}` {e.words()}" for e in found)
+        return (token_summary(pipe, start) + f"\n\n**Prompt editing** (AUTOMATIC1111's `[before:after:when]`): "
+                f"{switches}; it ends as `{end or '(empty)'}`" + _unknown_words(pipe, end))
     tokens, truncated = pipe.tokenize(prompt)
     limit = pipe.max_prompt_tokens
     shown = " ".join(f"`{t}`" for t in tokens[:limit]) or "(empty: unconditional)"
@@ -226,12 +238,16 @@ def token_summary(pipe, prompt: str) -> str:
     if truncated:
         text += (f"\n\n**Truncated:** the prompt has {len(tokens)} tokens and the model reads {limit}; the rest is "
                  "ignored.")
+    return text + _unknown_words(pipe, prompt)
+
+
+def _unknown_words(pipe, prompt: str) -> str:
     unknown = pipe.split_words(prompt)
-    if unknown:
-        text += ("\n\n**Not in this model's vocabulary:** " + ", ".join(f"*{w}*" for w in unknown[:12])
-                 + ("…" if len(unknown) > 12 else "") + ". Its tokenizer cuts them into pieces: the model never "
-                 "saw them as words in training, so they steer the picture little or not at all.")
-    return text
+    if not unknown:
+        return ""
+    return ("\n\n**Not in this model's vocabulary:** " + ", ".join(f"*{w}*" for w in unknown[:12])
+            + ("…" if len(unknown) > 12 else "") + ". Its tokenizer cuts them into pieces: the model never "
+            "saw them as words in training, so they steer the picture little or not at all.")
 
 
 def tokens_for(registry: ModelRegistry, model: str, prompt) -> str:
@@ -263,10 +279,19 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         if preview not in PREVIEWS:
             raise PlaygroundInputError(f"x̂0 pictures must be one of {', '.join(PREVIEWS)} (got {str(preview)[:40]!r}).")
         n_steps = int(steps)
+        # prompt editing: the run starts with the first prompt, and a step-end callback hands the sampler the
+        # next one's embeddings where it switches
+        plan = schedule(used.prompt, n_steps)
+        for _, later_prompt in plan[1:]:  # a later prompt cut short says so, as the first does
+            notes += [w for w in pipe.encode_prompt_pair(later_prompt, used.negative_prompt).warnings
+                      if w not in notes and w.startswith("Prompt")]
+        edited = plan_words(plan, n_steps) if edits(used.prompt) else ""
         run = LiveRun(steps=n_steps, extras=bool(show_extras))
         files = StepFiles()
-        stream = pipe.generate_steps(prompt, negative, sampler, steps, guidance, seed, n_images,
-                                     return_trajectory=False, trajectory_extras=bool(show_extras))
+        stream = pipe.generate_steps(plan[0][1], negative, sampler, steps, guidance, seed, n_images,
+                                     return_trajectory=False, trajectory_extras=bool(show_extras),
+                                     callback_on_step_end=switch_callback(pipe, plan, used.negative_prompt)
+                                     if len(plan) > 1 else None)
         batches = ahead(stream, run.control, every=UPDATE_EVERY)  # the model starts now, not after this update
         yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
                gr.update(interactive=False), gr.skip())
@@ -314,7 +339,8 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
             f"**{out.nfe} model evaluations** ({evals_words(spec, out)}"
             f"{', with cond and uncond batched' if 0 < out.guidance_scale != 1 else ''}) · sampler {out.sampler} · "
             f"guidance {out.guidance_scale:g} · seed {out.seeds[0]}"
-            f"{'' if len(out.seeds) == 1 else f'..{out.seeds[-1]}'} · {w}×{h} px · x̂0 pictures {preview}")
+            f"{'' if len(out.seeds) == 1 else f'..{out.seeds[-1]}'} · {w}×{h} px · x̂0 pictures {preview}"
+            + (f" · prompt edited: {edited}" if edited else ""))
     # the result first, while the steps' pictures not drawn yet are made on another thread; then the live view, the
     # strip and the scrubber (the last update holds every output, the result again as the same files: an API caller
     # reads the last update alone)

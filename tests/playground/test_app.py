@@ -39,6 +39,24 @@ def test_generate_streams_steps_and_returns_pngs_with_settings(client):
     assert "6 steps" in info and "6 model evaluations" in info and "`red`" in tokens
 
 
+def test_prompt_editing_switches_the_prompt_and_the_png_keeps_the_syntax(client):
+    """AUTOMATIC1111's [before:after:when]: the info line says which steps read which prompt, the token line shows
+    the switch, the PNG carries the prompt as typed (so it restores, here and in AUTOMATIC1111), and the picture
+    differs from the first prompt's alone."""
+    edited = client.predict("bundled", "[a red circle:a blue square:2]", "", "Euler", 4, 4.0, 5, 1, False,
+                            api_name="/generate")
+    plain = client.predict("bundled", "a red circle", "", "Euler", 4, 4.0, 5, 1, False, api_name="/generate")
+    final, info, tokens = edited[0], edited[5], edited[7]
+    assert "prompt edited: steps 1-2: `a red circle`; steps 3-4: `a blue square`" in info
+    assert "**Prompt editing**" in tokens and "`a red circle` → `a blue square` after step 2" in tokens
+    with Image.open(final[0]["image"]) as im, Image.open(plain[0][0]["image"]) as other:
+        assert im.text["parameters"].startswith("[a red circle:a blue square:2]\nSteps: 4, Sampler: Euler")
+        assert im.tobytes() != other.tobytes()
+    with pytest.raises(Exception, match="brackets inside brackets"):
+        client.predict("bundled", "[a [red:blue:1] circle:a square:2]", "", "Euler", 4, 4.0, 5, 1, False,
+                       api_name="/generate")
+
+
 def test_the_strip_grows_rows_for_the_predicted_noise_and_guidance(client):
     plain = client.predict("bundled", "a red circle", "", "DPM++ 2M", 3, 4.0, 1, 1, False, api_name="/generate")[4]
     extras = client.predict("bundled", "a red circle", "", "DPM++ 2M", 3, 4.0, 1, 1, True, api_name="/generate")[4]

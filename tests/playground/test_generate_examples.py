@@ -6,6 +6,7 @@ from collections import OrderedDict
 import pytest
 
 import world.v2
+from playground.prompt_edit import schedule
 from playground.registry import ModelRegistry
 from playground.tabs.generate import EXAMPLES, EXAMPLES_V2, WORLD_EXAMPLES, examples_shown, examples_world
 from training.tokenizer import build_tokenizer
@@ -31,7 +32,8 @@ def test_every_word_of_the_examples_is_one_the_model_reads_whole(tmp_path, sourc
     token line under the prompt would name any word the model never saw); the limits' words too: the model knows
     them, and still fails."""
     tokenizer = build_tokenizer(tmp_path, source=source)
-    for label, prompt, *_ in rows:
-        words = prompt.lower().replace(",", " ,").replace('"', ' " ').split()
-        pieces = tokenizer.tokenize(prompt)
-        assert len(pieces) == len(words), (label, prompt, pieces)
+    for label, typed, _, steps, *_ in rows:
+        for _, prompt in schedule(typed, steps):  # with prompt editing, each prompt the run reads
+            words = prompt.lower().replace(",", " ,").replace('"', ' " ').split()
+            pieces = tokenizer.tokenize(prompt)
+            assert len(pieces) == len(words), (label, prompt, pieces)
