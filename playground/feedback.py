@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import gradio as gr
 
 from pipelines import PlaygroundInputError
+from playground.prompt_edit import read_as_typed_note
 
 
 def user_error(e: Exception) -> gr.Error:
@@ -29,3 +30,8 @@ def shorten(text: str, limit: int = 300) -> str:
 def warn(notes) -> None:
     for note in notes:
         gr.Warning(note)
+
+
+def warn_read_as_typed(prompt) -> None:
+    """A note where a tab that does not edit prompts is given one written for prompt editing."""
+    warn(read_as_typed_note(prompt))

@@ -61,6 +61,20 @@ def edits(text: str) -> list[Edit]:
     return found
 
 
+READ_AS_TYPED = ("Prompt editing ([before:after:when]) is read in the Generate tab; here the prompt is read as "
+                 "typed, brackets and all.")
+
+
+def read_as_typed_note(text) -> list[str]:
+    """For the tabs that do not edit prompts: a note where the prompt is written for prompt editing."""
+    if not isinstance(text, str) or "[" not in text:
+        return []
+    try:
+        return [READ_AS_TYPED] if edits(text) else []
+    except PlaygroundInputError:
+        return [READ_AS_TYPED]
+
+
 def _nested(text: str) -> bool:
     depth = 0
     for char in text:

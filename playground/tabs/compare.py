@@ -12,7 +12,7 @@ from pipelines import SAMPLERS, GridRun, PlaygroundOutput, cells_match_alone, di
 from pipelines.limits import MAX_GRID_CELLS, MAX_SEED
 from playground import parsing, streaming
 from playground.components import Slider, guidance_slider, seed_box
-from playground.feedback import user_errors
+from playground.feedback import user_errors, warn_read_as_typed
 from playground.lab.metrics import rmse
 from playground.pictures import for_gallery
 from playground.plots import convergence_plot
@@ -142,6 +142,7 @@ def compare(registry: ModelRegistry, model: str, prompt: str, negative: str, sam
     """
     pipe = registry.get(model)
     samplers, counts, seed = check_request(samplers, step_counts, seed)
+    warn_read_as_typed(prompt)
     control = streaming.RunControl()
     size = f"{plural(len(samplers), 'sampler')} × {plural(len(counts), 'step count')}"
     starting = f"Starting {size}…"

@@ -14,7 +14,7 @@ from pipelines import PlaygroundInputError
 from pipelines.preview import preview_words
 from playground.bounds import MAX_STRIP, MAX_UPLOAD_BYTES, MAX_UPLOAD_SIDE
 from playground.components import Slider, guidance_slider, sampler_dropdown, seed_box, steps_slider
-from playground.feedback import user_error, user_errors, warn
+from playground.feedback import user_error, user_errors, warn, warn_read_as_typed
 from playground.files import load_upload, upload_path
 from playground.lab import denoise, forward_process
 from playground.lab.judging import judge_ticks, world_of
@@ -237,6 +237,7 @@ def denoise_from(registry: ModelRegistry, model, example, upload, t, prompt, neg
     with user_errors():
         name, pipe = registry.pick(model)
         image, scene = _source(pipe, example, upload)
+    warn_read_as_typed(prompt)
     control = RunControl()
     yield gr.skip(), gr.skip(), "Noising the picture, then denoising…", control
     result = None
@@ -280,6 +281,7 @@ def denoise_strip(registry: ModelRegistry, model, example, upload, timesteps, pr
         image, scene = _source(pipe, example, upload)
         judge = _judged(name, pipe, example, scene)
         ts = forward_process.parse_timesteps(timesteps, pipe, limit=MAX_STRIP // 2)
+        warn_read_as_typed(prompt)
         for i, level in enumerate(ts):
             progress((i, len(ts)), desc=f"from t={level}")
             r = denoise.denoise_from(pipe, image, level, prompt or "", negative or "", sampler, steps, guidance, seed)

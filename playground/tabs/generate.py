@@ -282,6 +282,7 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         # prompt editing: the run starts with the first prompt, and a step-end callback hands the sampler the
         # next one's embeddings where it switches
         plan = schedule(used.prompt, n_steps)
+        notes += list(used.warnings)  # what cleaning the prompt changed (the run gets it cleaned)
         for _, later_prompt in plan[1:]:  # a later prompt cut short says so, as the first does
             notes += [w for w in pipe.encode_prompt_pair(later_prompt, used.negative_prompt).warnings
                       if w not in notes and w.startswith("Prompt")]
@@ -325,7 +326,7 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
                files.strip(run, last) if run.views else gr.skip(), info + notes_text(notes), run, slider,
                token_summary(pipe, prompt))
         return
-    notes += out.warnings
+    notes += [w for w in out.warnings if w not in notes]
     h, w = out.images[0].height, out.images[0].width
     finals = []
     stamp = unique_stamp()

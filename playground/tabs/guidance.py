@@ -17,7 +17,7 @@ from pipelines.limits import MAX_GUIDANCE
 from playground.bounds import MAX_SCALES, MAX_SEEDS
 from playground.components import (Slider, guidance_slider, sampler_dropdown, seed_box, seed_count_slider,
                                    steps_slider)
-from playground.feedback import user_errors, warn
+from playground.feedback import user_errors, warn, warn_read_as_typed
 from playground.lab.guidance_strip import (DEFAULT_SCALES, DEFAULT_SCORE_SEEDS, MAX_SCORE_SEEDS, GuidanceStrip,
                                            check_strip, iter_guidance_points)
 from playground.lab.judging import SHAPES, V2, WORLD_NAMES, read_caption, world_of
@@ -167,6 +167,7 @@ def guidance_sweep(registry: ModelRegistry, model, prompt, negative, scales, see
         world_name = world_of(name, pipe)
         scene = read_caption(prompt, world_name)
         first, n = check_strip(seed, scene, score_seeds)
+    warn_read_as_typed(prompt)
     control = RunControl()
     sampler_name = sampler or pipe.config.default_sampler
     no_score = "" if scene is not None else no_score_note(prompt, world_name)
@@ -198,6 +199,7 @@ def seed_grid(registry: ModelRegistry, model, prompt, negative, n_seeds, first_s
         _name, pipe = registry.pick(model)
         n = check_seed_count(n_seeds)
         check_first_seed(first_seed, n)
+    warn_read_as_typed(prompt)
     control = RunControl()
     yield [], f"Running: 0 of {n} seeds done…", control
     grid = new_run(prompt or "", judged=False)

@@ -94,6 +94,14 @@ CASES = [
                       "pipeline", ok=True), id="prompt-lone-surrogate"),
     pytest.param(Case("raw:/generate", gen(prompt=None), r"\(empty: unconditional\)", "handler", ok=True),
                  id="prompt-null"),
+    # ---- prompt editing ([before:after:when]): nested brackets are refused, odd switch points read as they say
+    pytest.param(Case("/generate", gen(prompt="[a [red:blue:1] circle:a square:2]"),
+                      r"Prompt editing: brackets inside brackets are not read here", "handler"), id="prompt-edit-nested"),
+    pytest.param(Case("/generate", gen(prompt="[red:blue:99999999999999999999] circle"),
+                      r"`red` → `blue` after step 99999999999999999999", "handler", ok=True,
+                      absent=r"prompt edited: step 1: `blue circle`"), id="prompt-edit-never"),
+    pytest.param(Case("/generate", gen(prompt="[a:b:1e9] [:] [red:blue:-1] circle"), r"\*\*Tokens\*\*",
+                      "handler", ok=True, absent=r"Prompt editing"), id="prompt-edit-not-edits"),
     # ---- steps
     pytest.param(Case("/generate", gen(steps=0), r"Value 0 is less than minimum value 1", "gradio"), id="steps-0"),
     pytest.param(Case("/generate", gen(steps=-1), r"Value -1 is less than minimum value 1", "gradio"), id="steps--1"),

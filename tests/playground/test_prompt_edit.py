@@ -67,3 +67,12 @@ def test_an_early_switch_changes_the_layout_and_a_late_one_does_not(v2_pipe):
                             callback_on_step_end=callback).images[0]
             reads.append(judge(image, expect)["backdrop"])
         assert sum(reads) >= 3, (when, reads)
+
+
+def test_tabs_that_do_not_edit_prompts_say_so_where_a_prompt_is_written_for_it():
+    from playground.prompt_edit import READ_AS_TYPED, read_as_typed_note
+
+    assert read_as_typed_note("[a car on grass:a car on the beach:3]") == [READ_AS_TYPED]
+    assert read_as_typed_note("a [[red:blue:2]] car") == [READ_AS_TYPED]  # nested: still meant as an edit
+    for plain in ("a car on grass", 'a sign that says "[OK]"', None, ""):
+        assert read_as_typed_note(plain) == []
