@@ -69,7 +69,7 @@ Diffusion is said to settle **broad composition first and small details last**. 
 judge read x̂0 at every step of held-out prompts over several seeds; the plot shows, per kind of structure the judge
 reads, the share of pictures in which it has settled by each step. See it in one picture with prompt editing
 (AUTOMATIC1111's `[before:after:step]`): `[a yellow car on grass:a yellow car on the beach:3]` at 20 steps draws the
-beach, while with `:8]` the grass, settled by then, stays (7 of 7 seeds each way, seeds 0-5 and 7).
+beach, while with `:8]` the grass, settled by then, stays (16 of 16 seeds each way, read by the world's judge).
 """
 NO_SETTLING = (f"This model has no `{coarse_to_fine.FILENAME}` in its folder, so there is no measured curve for it. "
                "`python -m training.coarse_to_fine --model DIR` measures one for a model of the playground's worlds.")
