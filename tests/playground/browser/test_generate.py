@@ -163,6 +163,33 @@ def test_examples_fill_the_prompt_and_the_token_line_names_unknown_words(page):
         page.locator("#examples_v2").wait_for(state="visible")
 
 
+def test_prompt_editing_switches_the_backdrop_early_and_not_late(page):
+    """The coarse-to-fine example: the token line names the switch, the info line which steps read which prompt,
+    and the strip's x̂0 row turns from grass to the beach after step 3 (its picture is read from the page's own
+    final image: the beach's sand is yellow-brown where the grass is green); switched after step 8, the grass
+    stays."""
+    example = next(e for e in EXAMPLES_V2 if e[1].startswith("["))
+    page.locator("#examples_v2").get_by_text(f"{example[0]}: ", exact=False).click()
+    page.wait_for_function("(p) => document.querySelector('#prompt textarea').value === p", arg=example[1])
+    page.wait_for_function("() => document.querySelector('#tokens').innerText.includes('Prompt editing')")
+    assert "after step 3" in page.locator("#tokens").inner_text()
+
+    def ground(said: str) -> str:  # the result's lower quarter: sand or grass
+        page.locator("#generate").click()
+        wait_info(page, said)
+        page.wait_for_function("() => document.querySelector('#live_caption').innerText.includes('step 20/20')")
+        wait_images(page, "#final", 1)
+        src = page.evaluate("() => document.querySelector('#final img').src")
+        png = page.request.get(src).body()
+        im = Image.open(io.BytesIO(png)).convert("RGB")
+        r, g, b = [sum(c) / len(c) for c in zip(*im.crop((0, im.height * 3 // 4, im.width, im.height)).getdata())]
+        return "grass" if g > r else "sand"
+
+    assert ground("steps 1-3: a yellow car on grass; steps 4-20: a yellow car on the beach") == "sand"
+    page.locator("#prompt textarea").fill(example[1].replace(":3]", ":8]"))
+    assert ground("steps 1-8: a yellow car on grass; steps 9-20: a yellow car on the beach") == "grass"
+
+
 def test_a_long_prompt_is_explained_in_the_info_line_not_a_lasting_toast(page):
     page.locator("#prompt textarea").fill("red circle " * 200)  # 2,200 characters
     page.locator("#steps input[type=range]").fill("3")
