@@ -92,6 +92,10 @@ def export(args, cfg: ModelConfig) -> None:
             if module is not None:
                 module.to(torch.float16)
     pipe.save_pretrained(dest, safe_serialization=True)
+    if preview is not None:
+        from training.preview_vae import drop_registered_only
+
+        drop_registered_only(dest / "preview_vae")
     print(f"[export] {source} + {decoder.parent.name}/final -> {dest}")
 
 

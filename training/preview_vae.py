@@ -103,10 +103,21 @@ def compare(pipe, tiny: AutoencoderTiny, pictures: int = 128, seed: int = 1) -> 
     return {"tiny": float((tiny_px - exact).abs().mean()), "linear": float((linear_px - exact).abs().mean())}
 
 
+def drop_registered_only(folder: Path) -> None:
+    """Take out of a saved AutoencoderTiny's config.json what it registers itself and takes no argument for:
+    ``block_out_channels`` (its decoder's widths, for pipelines that read them), which every load would otherwise
+    warn about ("were passed to AutoencoderTiny, but are not expected") - the app's start included."""
+    path = folder / "config.json"
+    config = json.loads(path.read_text())
+    if config.pop("block_out_channels", None) is not None:
+        path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
 def save(tiny: AutoencoderTiny, model: Path, summary: dict) -> None:
     """``tiny`` in fp16 as ``model``'s optional ``preview_vae`` component (its folder and model_index.json), and
     its ``summary`` in the model's training.json, whose phases the model card lists and adds up."""
     tiny.to(torch.float16).save_pretrained(model / "preview_vae", safe_serialization=True)
+    drop_registered_only(model / "preview_vae")
     index_path = model / "model_index.json"
     index = json.loads(index_path.read_text())
     index["preview_vae"] = ["diffusers", "AutoencoderTiny"]

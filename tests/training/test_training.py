@@ -364,6 +364,7 @@ def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, t
     assert json.loads((tmp_path / "back" / "model_index.json").read_text())["preview_vae"] == ["diffusers",
                                                                                              "AutoencoderTiny"]
     assert "preview_vae" in phase_summaries(again, tmp_path / "back")
+    assert "block_out_channels" not in json.loads((tmp_path / "back" / "preview_vae" / "config.json").read_text())
     for part, name in (("unet", "diffusion_pytorch_model"), ("text_encoder", "model"), ("vae", "diffusion_pytorch_model"),
                        ("preview_vae", "diffusion_pytorch_model")):
         a = load_file(tmp_path / "model" / part / f"{name}.safetensors")
