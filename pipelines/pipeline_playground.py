@@ -60,7 +60,6 @@ __all__ = ["OUTPUT_TYPES", "PURE_NOISE_SIGMA", "GenerationSettings", "Playground
            "PromptEmbeds", "StepRecord"]
 
 
-
 _EMBED_FIELDS = {"prompt_embeds": "cond", "negative_prompt_embeds": "uncond", "pooled_prompt_embeds": "cond_pooled",
                  "negative_pooled_prompt_embeds": "uncond_pooled"}
 
@@ -69,6 +68,7 @@ def _embeds_changed(embeds: PromptEmbeds, changed: dict) -> PromptEmbeds:
     """``embeds`` with the embeddings a step-end callback handed back (diffusers' names) in place of its own."""
     new = {field: changed[name] for name, field in _EMBED_FIELDS.items() if changed.get(name) is not None}
     return replace(embeds, **new) if new else embeds
+
 
 class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
     """Text-to-image pipeline with per-call samplers and a recorded trajectory.

@@ -545,12 +545,12 @@ def count_things(pic: Picture, obj: Obj, own_paints: bool = True) -> int:
         score = np.full((SIZE, SIZE), -np.inf, np.float32)
         best = np.zeros((SIZE, SIZE), int)
         for k, (whole, mine) in enumerate(zip(wholes, owns)):
-            here = np.broadcast_to(nearest[:, k, None], (SIZE, SIZE))
             if not nearest[:, k].any():
                 continue
             cover = ndimage.correlate(left, whole, mode="constant")
             ok = ((cover >= SHOWN * whole.sum()) & (on_bare[k] <= ON_BACKDROP * whole.sum())
-                  & (ndimage.correlate(left_own, mine, mode="constant") >= OWN_SHOWN * mine.sum()) & here)
+                  & (ndimage.correlate(left_own, mine, mode="constant") >= OWN_SHOWN * mine.sum())
+                  & nearest[:, k, None])  # the rows where this row's silhouette is laid, every column
             mine_score = np.where(ok, cover - on_bare[k], -np.inf)
             better = mine_score > score
             score[better], best[better] = mine_score[better], k
