@@ -53,6 +53,17 @@ def imported_preview(out: Path):
     return AutoencoderTiny.from_pretrained(folder, torch_dtype=torch.float16) if folder.is_dir() else None  # as shipped
 
 
+def imported_rgb_factors(out: Path) -> list[list[float]] | None:
+    """The latent-to-RGB map of the model the run in ``out`` was imported from, or None: fit on its autoencoder,
+    which is the run's while no decoder stage trained it further (fit again, on the same pictures, it differs by
+    less than 1e-4: a GPU run's export need not spend 20 s of CPU on it)."""
+    imported = out / "imported.json"
+    if not imported.exists():
+        return None
+    index = Path(json.loads(imported.read_text())["model"]) / "model_index.json"
+    return json.loads(index.read_text()).get("latent_rgb_factors") if index.exists() else None
+
+
 def export(args, cfg: ModelConfig) -> None:
     from pipelines import PlaygroundPipeline
 
@@ -72,6 +83,10 @@ def export(args, cfg: ModelConfig) -> None:
     vae = AutoencoderKL.from_pretrained(decoder)
     vae.register_to_config(latents_mean=stats["latents_mean"], latents_std=stats["latents_std"], scaling_factor=1.0)
     preview = imported_preview(out) if not decoders else None
+    factors = imported_rgb_factors(out) if not decoders else None
+    if factors is None:  # as the UNet phase saw the latents; a tiny run's (tests'): on fewer pictures
+        factors = latent_rgb_factors(vae, stats["latents_mean"], stats["latents_std"], n=256 if args.tiny else 2048,
+                                     source=pictures, sampled=pictures is not world)
     pipe = PlaygroundPipeline(
         tokenizer=CLIPTokenizer.from_pretrained(out / "tokenizer"),
         text_encoder=CLIPTextModel.from_pretrained(source / "text_encoder"),
@@ -81,8 +96,7 @@ def export(args, cfg: ModelConfig) -> None:
         preview_vae=preview,
         default_guidance_scale=args.guidance,
         default_sampler="DPM++ 2M",
-        latent_rgb_factors=latent_rgb_factors(vae, stats["latents_mean"], stats["latents_std"],
-                                              source=pictures, sampled=pictures is not world),  # as the UNet phase
+        latent_rgb_factors=factors,
         model_description=f"{'Shapes world' if pictures is world else 'The 64 x 64 world (v2)'}, trained from scratch "
                           f"by training/train.py",
     )

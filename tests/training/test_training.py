@@ -354,6 +354,9 @@ def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, t
     vocab = spec["model"]["vocab"]
     vocab["red</w>"], vocab["blue</w>"] = vocab["blue</w>"], vocab["red</w>"]
     saved.write_text(json.dumps(spec))
+    index = json.loads((tmp_path / "model" / "model_index.json").read_text())
+    index["latent_rgb_factors"] = [[v / 2 for v in row] for row in index["latent_rgb_factors"]]
+    (tmp_path / "model" / "model_index.json").write_text(json.dumps(index))
 
     preview_vae.main(["--model", str(tmp_path / "model"), "--pictures", "16", "--steps", "2", "--threads", "1"])
     run(again, "--phase", "import", "--model", str(tmp_path / "model"))
@@ -365,6 +368,9 @@ def test_import_starts_a_run_from_a_saved_model_that_a_tune_continues(vae_run, t
                                                                                              "AutoencoderTiny"]
     assert "preview_vae" in phase_summaries(again, tmp_path / "back")
     assert "block_out_channels" not in json.loads((tmp_path / "back" / "preview_vae" / "config.json").read_text())
+    # so does the latent-to-RGB map of the x_t previews: the model's own (halved above), not one fit again
+    index = {f: json.loads((tmp_path / f / "model_index.json").read_text()) for f in ("model", "back")}
+    assert index["back"]["latent_rgb_factors"] == index["model"]["latent_rgb_factors"]
     for part, name in (("unet", "diffusion_pytorch_model"), ("text_encoder", "model"), ("vae", "diffusion_pytorch_model"),
                        ("preview_vae", "diffusion_pytorch_model")):
         a = load_file(tmp_path / "model" / part / f"{name}.safetensors")
