@@ -14,6 +14,7 @@ from pipelines.preview import latents_to_rgb, upscale_nearest
 
 GALLERY_SIDE = 128  # pictures in galleries (step previews, grid cells, strips) are enlarged to at least this
 VIEW_SIDE = 256  # single pictures, likewise
+WORD_MAP_SIDE = 192  # a word's cross-attention map over the picture
 
 
 def for_gallery(image: Image.Image) -> Image.Image:
@@ -69,3 +70,24 @@ def label_font(size: int = 13) -> ImageFont.FreeTypeFont:
     from matplotlib import font_manager
 
     return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
+
+
+def word_map_under(image: Image.Image) -> Image.Image:
+    """The picture the word maps lie over, at their size."""
+    return upscale_nearest(image, WORD_MAP_SIDE)
+
+
+def word_map_picture(image: Image.Image, cells) -> Image.Image:
+    """Where one word was read (pipelines.attention_maps.WordMap.cells, a small grid of weights) over the picture,
+    enlarged: the grid upsampled smoothly, scaled from its least (dark) to its most (bright yellow, matplotlib's
+    magma), laid over the picture in gray so the thing it sits on shows through."""
+    from matplotlib import colormaps
+
+    side = max(WORD_MAP_SIDE, image.width)
+    cells = np.asarray(cells, dtype=np.float32)
+    spread = float(cells.max() - cells.min())
+    scaled = (cells - cells.min()) / spread if spread > 0 else np.zeros_like(cells)
+    heat = Image.fromarray((scaled * 255).round().astype(np.uint8)).resize((side, side), Image.BILINEAR)
+    coloured = colormaps["magma"](np.asarray(heat, dtype=np.float32) / 255)[..., :3]
+    gray = np.asarray(image.convert("L").resize((side, side), Image.NEAREST), dtype=np.float32)[..., None] / 255
+    return Image.fromarray(((0.45 * gray + 0.55 * coloured) * 255).round().astype(np.uint8))

@@ -16,6 +16,7 @@ import gradio as gr
 from PIL import Image
 
 from pipelines import SAMPLERS, PlaygroundInputError, PlaygroundOutput
+from pipelines import attention_maps
 from pipelines.limits import MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS, MAX_SEED, MAX_STEPS
 from playground.components import Slider, guidance_slider, sampler_dropdown, seed_box, steps_slider
 from playground.feedback import shorten, user_error, user_errors
@@ -23,7 +24,7 @@ from playground.files import out_dir, save_png, steps_gif, unique_stamp, upload_
 from playground.parsing import parse_seed
 from playground.lab.judging import SHAPES, V2
 from playground.lab.live import PREVIEWS, LiveRun, step_views
-from playground.pictures import view
+from playground.pictures import view, word_map_picture, word_map_under
 from playground.plots import settling_plot
 from playground.pngmeta import Settings, SettingsParseError, read_png_settings
 from playground.prompt_edit import edits, plan_words, prompt_at, schedule, switch_callback
@@ -73,6 +74,18 @@ beach, while with `:8]` the grass, settled by then, stays (16 of 16 seeds each w
 """
 NO_SETTLING = (f"This model has no `{coarse_to_fine.FILENAME}` in its folder, so there is no measured curve for it. "
                "`python -m training.coarse_to_fine --model DIR` measures one for a model of the playground's worlds.")
+
+WORD_MAPS_INTRO = """\
+The UNet reads the prompt through **cross-attention**: at every step, in each of its cross-attention layers, every
+cell of the picture's latent grid takes a weighted mix of the words' vectors. Averaged over the layers and the steps,
+the weights a word got from each cell make a map of where it was read (DAAM, Tang et al. 2022). Bright is where that
+word was read most; each map is scaled to its own brightest cell. A map shows where the model *listened* to a word,
+not a plan of the scene. Measured on v2 (`python -m playground.lab.word_maps`; the things found by the world's
+judge): in 32 pictures of one thing on a backdrop, the thing's word was read on the thing's pixels 1.57× as much as
+over the whole picture, its colour 1.36×, and the backdrop's word 0.99×: around the thing ("grass" mostly in the
+sky). In 14 pictures of two things of two colours drawn right, each colour word was read 1.41× on its own thing and
+0.92× on the other.
+"""
 
 PREVIEW_CHOICES = [("decoded by the autoencoder (what the result will look like)", "decoded"),
                    ("approximate: a linear map of the latents (cheap, for large models)", "approximate")]
@@ -136,6 +149,13 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         with gr.Row():
             gif_btn = gr.Button("Download the steps as an animated GIF", elem_id="gif_button", scale=0)
             gif_file = gr.File(label="GIF", elem_id="gif_file", interactive=False, visible=False)
+        gr.Markdown("### Where each word was read: cross-attention maps of the last run")
+        with gr.Row():
+            word_gallery = gr.Gallery(label="The first picture, then each word's map over it", columns=5, height="auto",
+                                      elem_id="word_maps", format="png", interactive=False, object_fit="contain",
+                                      scale=3)
+            with gr.Column(scale=2):
+                word_note = gr.Markdown(WORD_MAPS_INTRO, elem_id="word_maps_text")
         gr.Markdown("### Coarse to fine, measured: when each kind of structure settles in x̂0")
         with gr.Row():
             # drawn when the page opens (a load event with the menu's model), not while the app starts
@@ -154,7 +174,8 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         run.click(
             partial(generate, registry),
             inputs=[model, prompt, negative, sampler, steps, guidance, seed, n_images, show_extras, preview],
-            outputs=[final, live_xt, live_x0, live_caption, strip, info, run_state, step_slider, tokens],
+            outputs=[final, live_xt, live_x0, live_caption, strip, info, run_state, step_slider, tokens, word_gallery,
+                     word_note],
             api_name="generate", concurrency_id=MODEL_QUEUE, show_progress="minimal", show_progress_on=[info],
         )
         stop.click(request_stop, inputs=run_state, api_name=False, queue=False, show_progress="hidden")
@@ -262,12 +283,14 @@ def tokens_for(registry: ModelRegistry, model: str, prompt) -> str:
 def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sampler: str, steps, guidance, seed,
              n_images, show_extras: bool = False, preview: str = "decoded"):
     """Stream one generation. Yields (result gallery, live x_t, live x̂0, live caption, strip of every step, info,
-    run state, scrubber).
+    run state, scrubber, token line, word maps, their text).
 
     The model runs ahead on a thread of its own (playground.streaming.ahead) while updates go out, at most every
     UPDATE_EVERY seconds; the live view shows the newest step, the strip every step so far. The Stop button ends
     the run after its current step: the info line says so, the last x̂0 is the result, and the scrubber and the
-    GIF work on the steps made. Notes (prompt cut, control characters removed, ...) show in the info line.
+    GIF work on the steps made. Notes (prompt cut, control characters removed, ...) show in the info line. The
+    UNet's cross-attention weights are recorded as it runs (the pixels the same either way) and shown at the end as
+    one map per word.
     """
     notes = []
     prompt = cap_text(prompt, "Prompt", notes)
@@ -289,13 +312,15 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
         edited = plan_words(plan, n_steps) if edits(used.prompt) else ""
         run = LiveRun(steps=n_steps, extras=bool(show_extras))
         files = StepFiles()
+        store, no_maps = word_store(pipe, used.prompt, bool(edited), used.guidance_scale, used.images)
         stream = pipe.generate_steps(plan[0][1], negative, sampler, steps, guidance, seed, n_images,
                                      return_trajectory=False, trajectory_extras=bool(show_extras),
                                      callback_on_step_end=switch_callback(pipe, plan, used.negative_prompt)
-                                     if len(plan) > 1 else None)
+                                     if len(plan) > 1 else None,
+                                     cross_attention_kwargs=None if store is None else {attention_maps.KEY: store})
         batches = ahead(stream, run.control, every=UPDATE_EVERY)  # the model starts now, not after this update
         yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
-               gr.update(interactive=False), gr.skip())
+               gr.update(interactive=False), gr.skip(), [], WORD_MAPS_INTRO)
         out, started, pending = None, time.perf_counter(), []
         for batch in batches:
             out = next((item for item in batch if isinstance(item, PlaygroundOutput)), out)
@@ -311,7 +336,7 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
                 so_far = [(live[1], f"so far: step {last + 1}/{n_steps}")]  # the live x̂0's file
                 yield (so_far, *live, files.strip(run, last),
                        f"Denoising: step {last + 1} of {n_steps}…", gr.skip(),
-                       gr.update(maximum=max(1, last), value=last), gr.skip())
+                       gr.update(maximum=max(1, last), value=last), gr.skip(), gr.skip(), gr.skip())
     if out is None:  # stopped
         run.stopped = True
         run.add(step_views(pipe, pending, n_steps, preview))
@@ -322,9 +347,11 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
             "save them as a GIF." if run.views else "")
         live = live_view(files, run, last) if run.views else (gr.skip(),) * 3
         finals = [(live[1], f"x̂0 at step {last + 1} of {n_steps}")] if run.views else []
+        maps = (word_map_views(files, pipe, store, used.prompt, run.views[-1].x0, seed, no_maps) if run.views
+                else ([], WORD_MAPS_INTRO))
         yield (finals, *live,
                files.strip(run, last) if run.views else gr.skip(), info + notes_text(notes), run, slider,
-               token_summary(pipe, prompt))
+               token_summary(pipe, prompt), *maps)
         return
     notes += [w for w in out.warnings if w not in notes]
     h, w = out.images[0].height, out.images[0].width
@@ -346,12 +373,48 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
     # strip and the scrubber (the last update holds every output, the result again as the same files: an API caller
     # reads the last update alone)
     drawn = later(step_views, pipe, pending, n_steps, preview)
-    yield finals, gr.skip(), gr.skip(), gr.skip(), gr.skip(), info + notes_text(notes), gr.skip(), gr.skip(), gr.skip()
+    yield (finals, gr.skip(), gr.skip(), gr.skip(), gr.skip(), info + notes_text(notes), gr.skip(), gr.skip(),
+           gr.skip(), gr.skip(), gr.skip())
+    maps = word_map_views(files, pipe, store, used.prompt, out.images[0], out.seeds[0], no_maps)
     run.add(drawn())
     last = len(run.views) - 1
     slider = gr.update(minimum=0, maximum=max(1, last), value=max(0, last), step=1, interactive=last > 0)
     yield (finals, *live_view(files, run, last), files.strip(run, last), info + notes_text(notes), run, slider,
-           token_summary(pipe, prompt))
+           token_summary(pipe, prompt), *maps)
+
+
+def word_store(pipe, prompt: str, edited: bool, guidance: float, images: int):
+    """The run's cross-attention recorder (pipelines.attention_maps), or None and why the run has no maps."""
+    if edited:
+        return None, "Prompt editing changes the words during the run, so there is no one map per word."
+    if guidance == 0:
+        return None, ("At guidance 0 the run reads the negative prompt's branch alone (the unconditional picture): "
+                      "no word of the prompt was read.")
+    if not pipe.tokenize(prompt)[0]:
+        return None, "The prompt is empty: there are no words to map."
+    attention_maps.install(pipe.unet)
+    return attention_maps.AttentionStore(rows=images), ""
+
+
+def word_map_views(files: "StepFiles", pipe, store, prompt: str, image: Image.Image, seed: int, why_not: str):
+    """(gallery items, text) for the maps: each word's map over the first picture, captioned with the word and its
+    share of the attention, and what they were averaged over; or no pictures and why."""
+    if store is None:
+        return [], f"{WORD_MAPS_INTRO}\n**No maps for this run.** {why_not}"
+    if store.layers == 0:
+        return [], (f"{WORD_MAPS_INTRO}\n**No maps for this model:** its UNet has no cross-attention layers. It "
+                    "reads the prompt only through the pooled text embedding, added to the step's time embedding: "
+                    "one vector for the whole picture, so no word is read anywhere in particular.")
+    words, rest = attention_maps.word_maps(pipe.tokenizer, prompt, store.maps()[0])
+    items = [(files.path("word-picture", 0, word_map_under(image)), "the picture")]
+    items += [(files.path(f"word{i}", 0, word_map_picture(image, w.cells)), f"{w.word} · {w.share:.0%}")
+              for i, w in enumerate(words)]
+    layers = sum(name.endswith("attn2.processor") for name in pipe.unet.attn_processors)
+    evaluations = store.layers // max(1, layers)
+    return items, (f"{WORD_MAPS_INTRO}\n**This run:** the first picture (seed {seed}), the weights averaged over "
+                   f"the UNet's {layers} cross-attention layers × {evaluations} model evaluations. After each word, "
+                   f"its share of all the attention; the start and end markers and the padding took the other "
+                   f"{rest:.0%}.")
 
 
 UPDATE_EVERY = 0.2  # seconds between two streamed updates at most: five a second show the run; more slow the model

@@ -25,7 +25,7 @@ def client(served_app):
 def test_generate_streams_steps_and_returns_pngs_with_settings(client):
     job = client.submit("bundled", "a red circle", "", "Euler", 6, 4.0, 11, 2, False, api_name="/generate")
     updates = list(job)
-    final, live_xt, live_x0, caption, strip, info, _slider, tokens = job.result()
+    final, live_xt, live_x0, caption, strip, info, _slider, tokens, _maps, _maps_text = job.result()
     assert len(updates) >= 2  # the start, then steps as they come (at most every UPDATE_EVERY s), then the end
     assert len(final) == 2 and [f["caption"] for f in final] == ["seed 11", "seed 12"]
     assert "step 6/6" in caption
@@ -37,6 +37,26 @@ def test_generate_streams_steps_and_returns_pngs_with_settings(client):
         assert im.size == (16, 16)
         assert im.text["parameters"] == "a red circle\nSteps: 6, Sampler: Euler, CFG scale: 4, Seed: 11, Size: 16x16, Model: bundled"
     assert "6 steps" in info and "6 model evaluations" in info and "`red`" in tokens
+
+
+def test_the_word_maps_show_each_word_over_the_picture_and_say_why_when_there_are_none(client):
+    """Cross-attention maps: one picture per word of the prompt (a word cut into pieces is one), captioned with
+    the word and its share of the attention, the shares and the markers' summing to 100 %; at guidance 0 and with
+    prompt editing none, and the text says why."""
+    out = client.predict("bundled", "a red circle", "", "Euler", 4, 4.0, 5, 2, False, api_name="/generate")
+    maps, text = out[8], out[9]
+    assert [m["caption"].split(" · ")[0] for m in maps] == ["the picture", "a", "red", "circle"]
+    shares = [int(m["caption"].split(" · ")[1].rstrip("%")) for m in maps[1:]]
+    rest = int(text.split("padding took the other ")[1].split("%")[0])
+    assert abs(sum(shares) + rest - 100) <= 2  # each rounded
+    assert "first picture (seed 5)" in text and "× 4 model evaluations" in text
+    with Image.open(maps[2]["image"]) as red, Image.open(maps[3]["image"]) as circle, Image.open(maps[0]["image"]) as im:
+        assert red.size == circle.size == im.size and red.width >= 128 and red.tobytes() != circle.tobytes()
+    none = client.predict("bundled", "a red circle", "", "Euler", 4, 0.0, 5, 1, False, api_name="/generate")
+    assert none[8] == [] and "At guidance 0" in none[9]
+    edited = client.predict("bundled", "[a red circle:a blue square:2]", "", "Euler", 4, 4.0, 5, 1, False,
+                            api_name="/generate")
+    assert edited[8] == [] and "Prompt editing changes the words" in edited[9]
 
 
 def test_prompt_editing_switches_the_prompt_and_the_png_keeps_the_syntax(client):

@@ -59,6 +59,11 @@ def test_generate_tab_streams_steps_scrubs_and_exports(page):
     page.locator("#step_slider input[type=range]").fill("2")
     page.wait_for_function("() => document.querySelector('#live_caption').innerText.includes('step 3/12')")
     assert "t=" in page.locator("#live_caption").inner_text()
+    # where each word was read: the picture, then a map a word, captioned with the word and its share
+    wait_images(page, "#word_maps", 4)
+    captions = page.locator("#word_maps").inner_text()
+    assert "the picture" in captions and "yellow · " in captions and "triangle · " in captions, captions
+    assert "11 cross-attention layers × 12 model evaluations" in text_of(page, "word_maps_text")
     # the GIF
     page.locator("#gif_button").click()
     page.wait_for_selector("#gif_file a")

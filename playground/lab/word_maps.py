@@ -1,0 +1,154 @@
+"""Where each word was read, measured: do the cross-attention maps (pipelines/attention_maps.py) sit on the things
+the words name?
+
+For prompts of one thing on a backdrop ("a red car on grass"), over several seeds, the world's judge finds the
+thing in the model's picture (its pixels, ``judge.things_blobs``), and each word's map is compared with them: its
+**lift** is the word's mean weight on the thing's pixels over its mean weight on the whole picture (1: read as much
+there as anywhere; 2: twice as much). A thing the judge does not find leaves its picture out.
+
+    python -m playground.lab.word_maps --model v2 --seeds 4     # markdown tables, a row per role of word
+
+and for prompts of two things of two colours ("a red car next to a blue mug on grass"), each colour word's lift on
+its own thing and on the other: where a colour word is read on both things, the colours are not bound to their
+things (the binding limit).
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pipelines.attention_maps import KEY, AttentionStore, install, word_maps
+
+# one thing of the world on a backdrop, in the world's words: (prompt, the thing's word, its colour's, the backdrop's)
+PROMPTS = [("a red car on grass", "car", "red", "grass"),
+           ("a yellow house on the beach", "house", "yellow", "beach"),
+           ("a blue mug on a wooden floor", "mug", "blue", "floor"),
+           ("a gray car in front of a brick wall", "car", "gray", "brick"),
+           ("an orange circle by the water", "circle", "orange", "water"),
+           ("a green tree under the open sky", "tree", "green", "sky"),
+           ("a purple bicycle on grass", "bicycle", "purple", "grass"),
+           ("a pink square on sand", "square", "pink", "sand")]
+# two things of two colours: (prompt, first thing, its colour, second thing, its colour)
+PAIRS = [("a red car next to a blue mug on grass", "car", "red", "mug", "blue"),
+         ("a yellow house left of a green tree on sand", "house", "yellow", "tree", "green"),
+         ("a green circle above a red square on a white background", "circle", "green", "square", "red"),
+         ("an orange car in front of a purple house on grass", "car", "orange", "house", "purple")]
+SAMPLER, STEPS = "DPM++ 2M", 20
+
+
+@dataclass
+class Lifts:
+    """Per role of word (the thing, its colour, the backdrop, "a", "on"): each judged picture's lift."""
+
+    roles: dict[str, list[float]]
+    judged: int  # pictures whose thing the judge found
+    made: int
+
+
+def lift(cells: torch.Tensor, mask: np.ndarray) -> float:
+    """The map's mean on ``mask`` (the picture's size) over its mean everywhere."""
+    up = F.interpolate(cells[None, None], size=mask.shape, mode="bilinear", align_corners=False)[0, 0].numpy()
+    return float(up[mask].mean() / up.mean())
+
+
+def _run(pipe, prompt: str, seeds: int):
+    """The pictures of ``prompt`` for seeds 0.., their maps, and the scene the world's words ask for."""
+    from world.v2 import reading
+
+    store = AttentionStore(rows=seeds)
+    out = pipe(prompt, sampler=SAMPLER, num_inference_steps=STEPS, seed=0, num_images_per_prompt=seeds,
+               output_type="np", cross_attention_kwargs={KEY: store})
+    return [(image * 255).round().astype(np.uint8) for image in out.images], store.maps(), reading.read_caption(prompt)
+
+
+def _first_cells(tokenizer, prompt: str, maps) -> dict[str, torch.Tensor]:
+    cells = {}
+    for w in reversed(word_maps(tokenizer, prompt, maps)[0]):  # a word twice in the prompt: its first
+        cells[w.word] = w.cells
+    return cells
+
+
+def measure(pipe, seeds: int = 4, prompts=PROMPTS) -> Lifts:
+    """For prompts of one thing on a backdrop: the lift of the thing's word, its colour's, the backdrop's and the
+    first word's, on the thing's pixels as the judge finds them."""
+    from world.v2 import judge
+
+    install(pipe.unet)
+    roles: dict[str, list[float]] = {"the thing": [], "its colour": [], "the backdrop": [], "the first word": []}
+    judged = made = 0
+    for prompt, thing, colour, backdrop in prompts:
+        images, maps, scene = _run(pipe, prompt, seeds)
+        for image, image_maps in zip(images, maps):
+            made += 1
+            pic, *_ = judge._read(image, scene)
+            blob = judge.things_blobs(pic, pic.scene.objects)[0]
+            if blob is None or not blob.any():
+                continue
+            judged += 1
+            cells = _first_cells(pipe.tokenizer, prompt, image_maps)
+            first = word_maps(pipe.tokenizer, prompt, image_maps)[0][0].word
+            for role, word in (("the thing", thing), ("its colour", colour), ("the backdrop", backdrop),
+                               ("the first word", first)):
+                roles[role].append(lift(cells[word], blob))
+    return Lifts(roles, judged, made)
+
+
+def measure_binding(pipe, seeds: int = 4, pairs=PAIRS) -> Lifts:
+    """For prompts of two things of two colours: each colour word's lift on its own thing and on the other one, in
+    the pictures where the judge finds both things in their colours."""
+    from world.v2 import judge
+
+    install(pipe.unet)
+    roles: dict[str, list[float]] = {"a colour, on its own thing": [], "a colour, on the other thing": []}
+    judged = made = 0
+    for prompt, first, first_colour, second, second_colour in pairs:
+        images, maps, scene = _run(pipe, prompt, seeds)
+        for image, image_maps in zip(images, maps):
+            made += 1
+            pic, *_ = judge._read(image, scene)
+            blobs = judge.things_blobs(pic, pic.scene.objects)
+            if any(b is None or not b.any() for b in blobs):
+                continue
+            judged += 1
+            cells = _first_cells(pipe.tokenizer, prompt, image_maps)
+            for colour, own, other in ((first_colour, blobs[0], blobs[1]), (second_colour, blobs[1], blobs[0])):
+                roles["a colour, on its own thing"].append(lift(cells[colour], own))
+                roles["a colour, on the other thing"].append(lift(cells[colour], other))
+    return Lifts(roles, judged, made)
+
+
+def table(result: Lifts) -> str:
+    rows = ["| word | mean lift on the thing's pixels | pictures where it is above 1 |", "|---|---|---|"]
+    for role, values in result.roles.items():
+        v = np.array(values)
+        rows.append(f"| {role} | {v.mean():.2f} | {int((v > 1).sum())} of {len(v)} |")
+    return "\n".join(rows)
+
+
+def main(argv=None) -> None:
+    from pipelines import load_pipeline
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="v2")
+    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    pipe = load_pipeline(args.model)
+    pipe.set_progress_bar_config(disable=True)
+    result = measure(pipe, args.seeds)
+    print(f"{args.model}: {len(PROMPTS)} prompts of one thing × {args.seeds} seeds, {SAMPLER}, {STEPS} steps; the "
+          f"thing found by the judge in {result.judged} of {result.made} pictures\n")
+    print(table(result))
+    pairs = measure_binding(pipe, args.seeds)
+    print(f"\n{len(PAIRS)} prompts of two things of two colours × {args.seeds} seeds; both found in their colours in "
+          f"{pairs.judged} of {pairs.made} pictures\n")
+    print(table(pairs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Cross-attention maps (pipelines/attention_maps.py): recorded beside the UNet's own attention, so the pictures
+stay the same; each cell's weights over the tokens sum to 1; words cut into pieces are one map; and on the bundled
+v2 model a thing's word is read on the thing."""
+import numpy as np
+import pytest
+import torch
+
+from pipelines.attention_maps import KEY, AttentionStore, install, word_maps
+
+
+def _run(pipe, store=None, **kw):
+    args = dict(sampler="Euler", num_inference_steps=3, seed=4, output_type="pt")
+    args.update(kw)
+    return pipe("a red circle", cross_attention_kwargs=None if store is None else {KEY: store}, **args).images
+
+
+def test_recording_changes_no_pixel_and_each_cell_s_weights_sum_to_one(latent_pipe):
+    before = _run(latent_pipe, num_images_per_prompt=2)
+    install(latent_pipe.unet)
+    install(latent_pipe.unet)  # again: nothing changes
+    assert torch.equal(_run(latent_pipe, num_images_per_prompt=2), before)  # installed, no store
+    store = AttentionStore(rows=2)
+    assert torch.equal(_run(latent_pipe, store, num_images_per_prompt=2), before)
+    layers = sum(n.endswith("attn2.processor") for n in latent_pipe.unet.attn_processors)
+    assert layers > 0 and store.layers == layers * 3  # every cross-attention layer at each of the 3 steps
+    maps = store.maps()
+    assert maps.shape == (2, latent_pipe.tokenizer.model_max_length, 16, 16)
+    assert torch.allclose(maps.sum(1), torch.ones(2, 16, 16), atol=1e-4)
+    assert not torch.equal(maps[0], maps[1])  # each picture its own
+
+
+def test_a_wide_picture_s_maps_are_as_wide(latent_pipe):
+    install(latent_pipe.unet)
+    store = AttentionStore(rows=1, aspect=0.5)
+    _run(latent_pipe, store, height=16, width=32)
+    maps = store.maps()
+    assert maps.shape == (1, latent_pipe.tokenizer.model_max_length, 16, 32)
+    assert torch.allclose(maps.sum(1), torch.ones(1, 16, 32), atol=1e-4)
+
+
+def test_a_word_cut_into_pieces_is_one_map_and_the_shares_add_up(latent_pipe):
+    tok = latent_pipe.tokenizer
+    prompt = "a zebronk circle"
+    pieces = tok(prompt, add_special_tokens=False).input_ids
+    assert len(pieces) > 3  # "zebronk" is cut
+    maps = torch.rand(tok.model_max_length, 4, 4)
+    maps = maps / maps.sum(0)
+    words, rest = word_maps(tok, prompt, maps)
+    assert [w.word for w in words] == ["a", "zebronk", "circle"]
+    assert torch.allclose(words[1].cells, maps[2:len(pieces)].sum(0))
+    assert torch.allclose(words[2].cells, maps[len(pieces)])
+    assert sum(w.share for w in words) + rest == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_on_v2_a_thing_s_word_is_read_on_the_thing_and_the_backdrop_s_is_not(v2_pipe):
+    """The lift (the word's mean weight on the judge's pixels of the thing over its mean on the whole picture) of
+    two prompts over two seeds each: the thing's word above 1.2 in every picture, the backdrop's below the
+    thing's."""
+    from playground.lab.word_maps import PROMPTS, measure
+
+    result = measure(v2_pipe, seeds=2, prompts=PROMPTS[:2])
+    assert result.judged == result.made == 4
+    thing, backdrop = np.array(result.roles["the thing"]), np.array(result.roles["the backdrop"])
+    assert (thing > 1.2).all() and (backdrop < thing).all(), (thing, backdrop)
