@@ -72,18 +72,12 @@ def label_font(size: int = 13) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
 
 
-def word_map_under(image: Image.Image) -> Image.Image:
-    """The picture the word maps lie over, at their size."""
-    return upscale_nearest(image, WORD_MAP_SIDE)
-
-
-def word_map_picture(image: Image.Image, cells) -> Image.Image:
+def word_map_picture(image: Image.Image, cells, side: int = WORD_MAP_SIDE) -> Image.Image:
     """Where one word was read (pipelines.attention_maps.WordMap.cells, a small grid of weights) over the picture,
-    enlarged: the grid upsampled smoothly, scaled from its least (dark) to its most (bright yellow, matplotlib's
-    magma), laid over the picture in gray so the thing it sits on shows through."""
+    ``side`` pixels a side: the grid upsampled smoothly, scaled from its least (dark) to its most (bright yellow,
+    matplotlib's magma), laid over the picture in gray so the thing it sits on shows through."""
     from matplotlib import colormaps
 
-    side = max(WORD_MAP_SIDE, image.width)
     cells = np.asarray(cells, dtype=np.float32)
     spread = float(cells.max() - cells.min())
     scaled = (cells - cells.min()) / spread if spread > 0 else np.zeros_like(cells)
@@ -91,3 +85,25 @@ def word_map_picture(image: Image.Image, cells) -> Image.Image:
     coloured = colormaps["magma"](np.asarray(heat, dtype=np.float32) / 255)[..., :3]
     gray = np.asarray(image.convert("L").resize((side, side), Image.NEAREST), dtype=np.float32)[..., None] / 255
     return Image.fromarray(((0.45 * gray + 0.55 * coloured) * 255).round().astype(np.uint8))
+
+
+def word_maps_sheet(image: Image.Image, words, columns: int = 7) -> Image.Image:
+    """One picture: ``image`` (enlarged), then each word's map over it (``words``: (word, cells, share) of
+    pipelines.attention_maps.WordMap), each tile labelled with its word and its share of the attention, ``columns``
+    tiles a row. One file for the browser to fetch, not one a word."""
+    from PIL import ImageDraw
+
+    tiles = [(upscale_nearest(image, WORD_MAP_SIDE).resize((WORD_MAP_SIDE, WORD_MAP_SIDE), Image.NEAREST),
+              "the picture")]
+    tiles += [(word_map_picture(image, w.cells), f"{w.word} · {w.share:.0%}") for w in words]
+    columns = min(columns, len(tiles))
+    rows = -(-len(tiles) // columns)
+    gap, label = 6, 22
+    sheet = Image.new("RGB", (columns * (WORD_MAP_SIDE + gap) - gap, rows * (WORD_MAP_SIDE + label + gap) - gap),
+                      "white")
+    draw, font = ImageDraw.Draw(sheet), label_font(15)
+    for i, (tile, text) in enumerate(tiles):
+        x, y = (i % columns) * (WORD_MAP_SIDE + gap), (i // columns) * (WORD_MAP_SIDE + label + gap)
+        sheet.paste(tile, (x, y))
+        draw.text((x + WORD_MAP_SIDE / 2, y + WORD_MAP_SIDE + 3), text, fill="black", font=font, anchor="ma")
+    return sheet

@@ -8,6 +8,7 @@ the scrubbed step framed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 from PIL import Image, ImageDraw
@@ -51,6 +52,7 @@ class LiveRun:
     control: RunControl = field(default_factory=RunControl)
     stopped: bool = False
     strip: Strip | None = None
+    words: Callable | None = None  # draws the run's word maps when called (the Generate tab's, after the run)
 
     def __post_init__(self):
         self.strip = Strip(self.steps, self.extras)

@@ -24,7 +24,7 @@ from playground.files import out_dir, save_png, steps_gif, unique_stamp, upload_
 from playground.parsing import parse_seed
 from playground.lab.judging import SHAPES, V2
 from playground.lab.live import PREVIEWS, LiveRun, step_views
-from playground.pictures import view, word_map_picture, word_map_under
+from playground.pictures import view, word_maps_sheet
 from playground.plots import settling_plot
 from playground.pngmeta import Settings, SettingsParseError, read_png_settings
 from playground.prompt_edit import edits, plan_words, prompt_at, schedule, switch_callback
@@ -86,6 +86,8 @@ over the whole picture, its colour 1.36×, and the backdrop's word 0.99×: aroun
 sky). In 14 pictures of two things of two colours drawn right, each colour word was read 1.41× on its own thing and
 0.92× on the other.
 """
+
+WORD_MAPS_PENDING = WORD_MAPS_INTRO + "\n**This run:** its maps are drawn when it ends."
 
 PREVIEW_CHOICES = [("decoded by the autoencoder (what the result will look like)", "decoded"),
                    ("approximate: a linear map of the latents (cheap, for large models)", "approximate")]
@@ -151,9 +153,8 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
             gif_file = gr.File(label="GIF", elem_id="gif_file", interactive=False, visible=False)
         gr.Markdown("### Where each word was read: cross-attention maps of the last run")
         with gr.Row():
-            word_gallery = gr.Gallery(label="The first picture, then each word's map over it", columns=5, height="auto",
-                                      elem_id="word_maps", format="png", interactive=False, object_fit="contain",
-                                      scale=3)
+            word_sheet = gr.Image(label="The first picture, then each word's map over it", elem_id="word_maps",
+                                    format="png", interactive=False, show_label=False, scale=3)
             with gr.Column(scale=2):
                 word_note = gr.Markdown(WORD_MAPS_INTRO, elem_id="word_maps_text")
         gr.Markdown("### Coarse to fine, measured: when each kind of structure settles in x̂0")
@@ -174,10 +175,11 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         run.click(
             partial(generate, registry),
             inputs=[model, prompt, negative, sampler, steps, guidance, seed, n_images, show_extras, preview],
-            outputs=[final, live_xt, live_x0, live_caption, strip, info, run_state, step_slider, tokens, word_gallery,
+            outputs=[final, live_xt, live_x0, live_caption, strip, info, run_state, step_slider, tokens, word_sheet,
                      word_note],
             api_name="generate", concurrency_id=MODEL_QUEUE, show_progress="minimal", show_progress_on=[info],
-        )
+        ).success(word_maps, inputs=run_state, outputs=[word_sheet, word_note], api_name="word_maps",
+               show_progress="hidden")  # after the result: drawing them holds up nothing the person waits on
         stop.click(request_stop, inputs=run_state, api_name=False, queue=False, show_progress="hidden")
         step_slider.input(scrub, inputs=[run_state, step_slider], outputs=[live_xt, live_x0, live_caption, strip],
                            api_name="scrub", show_progress="hidden", trigger_mode="always_last")
@@ -320,7 +322,7 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
                                      cross_attention_kwargs=None if store is None else {attention_maps.KEY: store})
         batches = ahead(stream, run.control, every=UPDATE_EVERY)  # the model starts now, not after this update
         yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
-               gr.update(interactive=False), gr.skip(), [], WORD_MAPS_INTRO)
+               gr.update(interactive=False), gr.skip(), None, WORD_MAPS_PENDING)
         out, started, pending = None, time.perf_counter(), []
         for batch in batches:
             out = next((item for item in batch if isinstance(item, PlaygroundOutput)), out)
@@ -347,11 +349,11 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
             "save them as a GIF." if run.views else "")
         live = live_view(files, run, last) if run.views else (gr.skip(),) * 3
         finals = [(live[1], f"x̂0 at step {last + 1} of {n_steps}")] if run.views else []
-        maps = (word_map_views(files, pipe, store, used.prompt, run.views[-1].x0, seed, no_maps) if run.views
-                else ([], WORD_MAPS_INTRO))
+        if run.views:
+            run.words = partial(word_map_views, files, pipe, store, used.prompt, run.views[-1].x0, seed, no_maps)
         yield (finals, *live,
                files.strip(run, last) if run.views else gr.skip(), info + notes_text(notes), run, slider,
-               token_summary(pipe, prompt), *maps)
+               token_summary(pipe, prompt), gr.skip(), gr.skip())
         return
     notes += [w for w in out.warnings if w not in notes]
     h, w = out.images[0].height, out.images[0].width
@@ -375,12 +377,12 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
     drawn = later(step_views, pipe, pending, n_steps, preview)
     yield (finals, gr.skip(), gr.skip(), gr.skip(), gr.skip(), info + notes_text(notes), gr.skip(), gr.skip(),
            gr.skip(), gr.skip(), gr.skip())
-    maps = word_map_views(files, pipe, store, used.prompt, out.images[0], out.seeds[0], no_maps)
+    run.words = partial(word_map_views, files, pipe, store, used.prompt, out.images[0], out.seeds[0], no_maps)
     run.add(drawn())
     last = len(run.views) - 1
     slider = gr.update(minimum=0, maximum=max(1, last), value=max(0, last), step=1, interactive=last > 0)
     yield (finals, *live_view(files, run, last), files.strip(run, last), info + notes_text(notes), run, slider,
-           token_summary(pipe, prompt), *maps)
+           token_summary(pipe, prompt), gr.skip(), gr.skip())
 
 
 def word_store(pipe, prompt: str, edited: bool, guidance: float, images: int):
@@ -396,25 +398,30 @@ def word_store(pipe, prompt: str, edited: bool, guidance: float, images: int):
     return attention_maps.AttentionStore(rows=images), ""
 
 
+def word_maps(run: LiveRun | None):
+    """The last run's word maps (its sheet and text), drawn after it ended."""
+    if not isinstance(run, LiveRun) or run.words is None:
+        return gr.skip(), gr.skip()
+    return run.words()
+
+
 def word_map_views(files: "StepFiles", pipe, store, prompt: str, image: Image.Image, seed: int, why_not: str):
-    """(gallery items, text) for the maps: each word's map over the first picture, captioned with the word and its
-    share of the attention, and what they were averaged over; or no pictures and why."""
+    """(sheet, text) for the maps: the first picture, then each word's map over it labelled with the word and its
+    share of the attention (one file), and what they were averaged over; or no picture and why."""
     if store is None:
-        return [], f"{WORD_MAPS_INTRO}\n**No maps for this run.** {why_not}"
+        return None, f"{WORD_MAPS_INTRO}\n**No maps for this run.** {why_not}"
     if store.layers == 0:
-        return [], (f"{WORD_MAPS_INTRO}\n**No maps for this model:** its UNet has no cross-attention layers. It "
+        return None, (f"{WORD_MAPS_INTRO}\n**No maps for this model:** its UNet has no cross-attention layers. It "
                     "reads the prompt only through the pooled text embedding, added to the step's time embedding: "
                     "one vector for the whole picture, so no word is read anywhere in particular.")
     words, rest = attention_maps.word_maps(pipe.tokenizer, prompt, store.maps()[0])
-    items = [(files.path("word-picture", 0, word_map_under(image)), "the picture")]
-    items += [(files.path(f"word{i}", 0, word_map_picture(image, w.cells)), f"{w.word} · {w.share:.0%}")
-              for i, w in enumerate(words)]
+    sheet = files.path("words", 0, word_maps_sheet(image, words))
     layers = sum(name.endswith("attn2.processor") for name in pipe.unet.attn_processors)
     evaluations = store.layers // max(1, layers)
-    return items, (f"{WORD_MAPS_INTRO}\n**This run:** the first picture (seed {seed}), the weights averaged over "
-                   f"the UNet's {layers} cross-attention layers × {evaluations} model evaluations. After each word, "
-                   f"its share of all the attention; the start and end markers and the padding took the other "
-                   f"{rest:.0%}.")
+    return sheet, (f"{WORD_MAPS_INTRO}\n**This run:** the first picture (seed {seed}), the weights averaged over "
+                   f"the UNet's {layers} cross-attention layers × {evaluations} model evaluations. Each word's share of "
+                   f"all the attention: {', '.join(f'**{w.word}** {w.share:.0%}' for w in words)}; the start and end "
+                   f"markers and the padding took the other {rest:.0%}.")
 
 
 UPDATE_EVERY = 0.2  # seconds between two streamed updates at most: five a second show the run; more slow the model

@@ -1,5 +1,6 @@
 """The app through its API, as gradio_client users (and the browser) reach it, on a tiny latent model."""
 import os
+import re
 import tempfile
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -40,23 +41,27 @@ def test_generate_streams_steps_and_returns_pngs_with_settings(client):
 
 
 def test_the_word_maps_show_each_word_over_the_picture_and_say_why_when_there_are_none(client):
-    """Cross-attention maps: one picture per word of the prompt (a word cut into pieces is one), captioned with
-    the word and its share of the attention, the shares and the markers' summing to 100 %; at guidance 0 and with
-    prompt editing none, and the text says why."""
+    """Cross-attention maps, drawn after the run (/word_maps, the session's last run): the picture and one map per
+    word of the prompt in one sheet, each word's share of the attention in the text, the shares and the markers'
+    summing to 100 %; at guidance 0 and with prompt editing none, and the text says why."""
     out = client.predict("bundled", "a red circle", "", "Euler", 4, 4.0, 5, 2, False, api_name="/generate")
-    maps, text = out[8], out[9]
-    assert [m["caption"].split(" · ")[0] for m in maps] == ["the picture", "a", "red", "circle"]
-    shares = [int(m["caption"].split(" · ")[1].rstrip("%")) for m in maps[1:]]
+    assert len(out[0]) == 2
+    sheet, text = client.predict(api_name="/word_maps")  # drawn after the result, from the session's last run
+    words = re.findall(r"\*\*(\S+)\*\* (\d+)%", text)
+    assert [w for w, _ in words] == ["a", "red", "circle"], text
     rest = int(text.split("padding took the other ")[1].split("%")[0])
-    assert abs(sum(shares) + rest - 100) <= 2  # each rounded
+    assert abs(sum(int(share) for _, share in words) + rest - 100) <= 2  # each rounded
     assert "first picture (seed 5)" in text and "× 4 model evaluations" in text
-    with Image.open(maps[2]["image"]) as red, Image.open(maps[3]["image"]) as circle, Image.open(maps[0]["image"]) as im:
-        assert red.size == circle.size == im.size and red.width >= 128 and red.tobytes() != circle.tobytes()
-    none = client.predict("bundled", "a red circle", "", "Euler", 4, 0.0, 5, 1, False, api_name="/generate")
-    assert none[8] == [] and "At guidance 0" in none[9]
-    edited = client.predict("bundled", "[a red circle:a blue square:2]", "", "Euler", 4, 4.0, 5, 1, False,
-                            api_name="/generate")
-    assert edited[8] == [] and "Prompt editing changes the words" in edited[9]
+    with Image.open(sheet) as im:  # the picture and three maps, 192 px each, in a row with their labels
+        assert im.width == 4 * 192 + 3 * 6 and 192 < im.height < 2 * 192
+        tiles = [im.crop((i * 198, 0, i * 198 + 192, 192)).tobytes() for i in range(4)]
+        assert len(set(tiles)) == 4
+    client.predict("bundled", "a red circle", "", "Euler", 4, 0.0, 5, 1, False, api_name="/generate")
+    sheet, text = client.predict(api_name="/word_maps")
+    assert sheet is None and "At guidance 0" in text
+    client.predict("bundled", "[a red circle:a blue square:2]", "", "Euler", 4, 4.0, 5, 1, False, api_name="/generate")
+    sheet, text = client.predict(api_name="/word_maps")
+    assert sheet is None and "Prompt editing changes the words" in text
 
 
 def test_prompt_editing_switches_the_prompt_and_the_png_keeps_the_syntax(client):

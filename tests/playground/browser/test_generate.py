@@ -59,11 +59,14 @@ def test_generate_tab_streams_steps_scrubs_and_exports(page):
     page.locator("#step_slider input[type=range]").fill("2")
     page.wait_for_function("() => document.querySelector('#live_caption').innerText.includes('step 3/12')")
     assert "t=" in page.locator("#live_caption").inner_text()
-    # where each word was read: the picture, then a map a word, captioned with the word and its share
-    wait_images(page, "#word_maps", 4)
-    captions = page.locator("#word_maps").inner_text()
-    assert "the picture" in captions and "yellow · " in captions and "triangle · " in captions, captions
-    assert "11 cross-attention layers × 12 model evaluations" in text_of(page, "word_maps_text")
+    # where each word was read, drawn after the result: the picture, then a map a word, in one labelled sheet
+    wait_text(page, "word_maps_text", "× 12 model evaluations")
+    wait_images(page, "#word_maps", 1)
+    text = text_of(page, "word_maps_text")
+    assert "11 cross-attention layers" in text and "yellow " in text and "triangle " in text, text
+    size = page.evaluate("() => { const i = document.querySelector('#word_maps img'); "
+                         "return [i.naturalWidth, i.naturalHeight]; }")
+    assert size[0] == 7 * 192 + 6 * 6 and size[1] > 2 * 192  # ten tiles (the picture, nine words), seven a row
     # the GIF
     page.locator("#gif_button").click()
     page.wait_for_selector("#gif_file a")
