@@ -85,8 +85,8 @@ SLICES: dict[str, Slice] = {
 }
 
 # Model sizes: (UNet widths, layers per level, levels with attention, text encoder width, its layers). "tiny" reads
-# the caption through the pooled text embedding alone (no cross-attention: a step costs a fraction); "small" is the
-# bundled model's UNet with cross-attention at its lower level.
+# the caption through the pooled text embedding and one cross-attention layer, in its middle block at the coarsest
+# grid (a step costs a fraction); "small" is the bundled model's UNet with cross-attention at its lower level too.
 SIZES = {"tiny": ((32, 64), 1, 0, 64, 2), "small": ((64, 128), 2, 1, 128, 4)}
 SPACES = {"latent": "the bundled autoencoder's 16 × 16 × 4 latents", "pixel": "32 × 32 pixels, no autoencoder"}
 SAMPLE_SEEDS = (0, 1, 2, 3)

@@ -418,10 +418,11 @@ def word_map_views(files: "StepFiles", pipe, store, prompt: str, image: Image.Im
     sheet = files.path("words", 0, word_maps_sheet(image, words))
     layers = sum(name.endswith("attn2.processor") for name in pipe.unet.attn_processors)
     evaluations = store.layers // max(1, layers)
+    shares = ", ".join(f"**{w.word}** {w.share:.0%}" for w in words)
     return sheet, (f"{WORD_MAPS_INTRO}\n**This run:** the first picture (seed {seed}), the weights averaged over "
-                   f"the UNet's {layers} cross-attention layers × {evaluations} model evaluations. Each word's share of "
-                   f"all the attention: {', '.join(f'**{w.word}** {w.share:.0%}' for w in words)}; the start and end "
-                   f"markers and the padding took the other {rest:.0%}.")
+                   f"the UNet's {layers} cross-attention layer{'s' * (layers != 1)} × {evaluations} model "
+                   f"evaluations. Each word's share of all the attention: {shares}; the start and end markers and "
+                   f"the padding took the other {rest:.0%}.")
 
 
 UPDATE_EVERY = 0.2  # seconds between two streamed updates at most: five a second show the run; more slow the model

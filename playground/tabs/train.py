@@ -55,7 +55,8 @@ MEASURED = {"untrained": "4 of 12 times (by chance: its blobs have some colour)"
 
 UPDATE_EVERY = 1.5  # seconds between two updates of the pictures and the plot while a training runs
 SLICE_CHOICES = [(f"{s.label}: {s.description}", key) for key, s in SLICES.items()]
-SIZE_CHOICES = [("tiny (reads the caption's pooled embedding only; fast)", "tiny"),
+SIZE_CHOICES = [("tiny (reads the caption's pooled embedding, and by cross-attention in its middle block alone; fast)",
+                 "tiny"),
                 ("small (the bundled model's UNet, with cross-attention; ~6× slower a step)", "small")]
 SPACE_CHOICES = [(f"{key}: {words}", key) for key, words in SPACES.items()]
 
