@@ -10,7 +10,8 @@ there as anywhere; 2: twice as much). A thing the judge does not find leaves its
 
 and for prompts of two things of two colours ("a red car next to a blue mug on grass"), each colour word's lift on
 its own thing and on the other: where a colour word is read on both things, the colours are not bound to their
-things (the binding limit).
+things (the binding limit). And for counts of one shape on a plain background ("seven orange triangles on a green
+background"), the number word's lift on the things' pixels, beside the thing's word's.
 """
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ PAIRS = [("a red car next to a blue mug on grass", "car", "red", "mug", "blue"),
          ("a yellow house left of a green tree on sand", "house", "yellow", "tree", "green"),
          ("a green circle above a red square on a white background", "circle", "green", "square", "red"),
          ("an orange car in front of a purple house on grass", "car", "orange", "house", "purple")]
+# counts of one shape on a plain background: (prompt, number word, thing word, background word)
+COUNTS = [("three red circles on a blue background", "three", "circles", "blue"),
+          ("five yellow squares on a purple background", "five", "squares", "purple"),
+          ("seven orange triangles on a green background", "seven", "triangles", "green"),
+          ("nine white circles on a black background", "nine", "circles", "black")]
 SAMPLER, STEPS = "DPM++ 2M", 20
 
 
@@ -121,6 +127,35 @@ def measure_binding(pipe, seeds: int = 4, pairs=PAIRS) -> Lifts:
     return Lifts(roles, judged, made)
 
 
+def things_on_plain(image: np.ndarray, far: float = 60.0) -> np.ndarray:
+    """The pixels of a picture on a plain background that are not the background: farther than ``far`` (RGB
+    distance) from the median colour of its border."""
+    img = image.astype(np.float32)
+    border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]])
+    return np.linalg.norm(img - np.median(border, axis=0), axis=-1) > far
+
+
+def measure_counts(pipe, seeds: int = 4, counts=COUNTS) -> Lifts:
+    """For prompts of a count of one shape on a plain background: the lift on the things' pixels (all of them, told
+    from the background by colour) of the number word, the thing's word and the background's word."""
+    install(pipe.unet)
+    roles: dict[str, list[float]] = {"the number word": [], "the thing's word": [], "the background's word": []}
+    judged = made = 0
+    for prompt, number, thing, background in counts:
+        images, maps, _scene = _run(pipe, prompt, seeds)
+        for image, image_maps in zip(images, maps):
+            made += 1
+            mask = things_on_plain(image)
+            if not 0.02 < mask.mean() < 0.9:
+                continue
+            judged += 1
+            cells = _first_cells(pipe.tokenizer, prompt, image_maps)
+            for role, word in (("the number word", number), ("the thing's word", thing),
+                               ("the background's word", background)):
+                roles[role].append(lift(cells[word], mask))
+    return Lifts(roles, judged, made)
+
+
 def table(result: Lifts) -> str:
     rows = ["| word | mean lift on the thing's pixels | pictures where it is above 1 |", "|---|---|---|"]
     for role, values in result.roles.items():
@@ -148,6 +183,10 @@ def main(argv=None) -> None:
     print(f"\n{len(PAIRS)} prompts of two things of two colours × {args.seeds} seeds; both found in their colours in "
           f"{pairs.judged} of {pairs.made} pictures\n")
     print(table(pairs))
+    counted = measure_counts(pipe, args.seeds)
+    print(f"\n{len(COUNTS)} prompts of a count of one shape on a plain background × {args.seeds} seeds; things told "
+          f"from the background in {counted.judged} of {counted.made} pictures\n")
+    print(table(counted))
 
 
 if __name__ == "__main__":

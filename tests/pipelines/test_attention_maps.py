@@ -56,10 +56,15 @@ def test_a_word_cut_into_pieces_is_one_map_and_the_shares_add_up(latent_pipe):
 def test_on_v2_a_thing_s_word_is_read_on_the_thing_and_the_backdrop_s_is_not(v2_pipe):
     """The lift (the word's mean weight on the judge's pixels of the thing over its mean on the whole picture) of
     two prompts over two seeds each: the thing's word above 1.2 in every picture, the backdrop's below the
-    thing's."""
-    from playground.lab.word_maps import PROMPTS, measure
+    thing's; and of a count, the number word's below the thing's word's."""
+    from playground.lab.word_maps import COUNTS, PROMPTS, measure, measure_counts
 
     result = measure(v2_pipe, seeds=2, prompts=PROMPTS[:2])
     assert result.judged == result.made == 4
     thing, backdrop = np.array(result.roles["the thing"]), np.array(result.roles["the backdrop"])
     assert (thing > 1.2).all() and (backdrop < thing).all(), (thing, backdrop)
+    # a count: the number word is read less on the things than the thing's word is
+    counted = measure_counts(v2_pipe, seeds=2, counts=COUNTS[2:3])
+    assert counted.judged == 2
+    number, things = np.array(counted.roles["the number word"]), np.array(counted.roles["the thing's word"])
+    assert (number < things).all(), (number, things)
