@@ -107,7 +107,8 @@ _GROUP_TEXT = [
      "The model has a rough sense of number, not a counter. Where the things go is decided in the first, noisiest "
      "steps, when the rough layout forms: in the x̂0 row faint blobs fill every place a thing could stand, then some "
      "grow and the rest fade, and after that they stay put. The number word steers how many grow, but nothing "
-     "checks the total: each blob grows or fades from what is around it. Six houses and seven houses in rows on a "
+     "checks the total: each blob grows or fades from what is around it. Generate's word maps show it: the number "
+     "word is read no more on the things than around them (0.96× in 16 pictures), the thing's word on them. Six houses and seven houses in rows on a "
      "beach look alike (a crowd of houses), so the model lands near the asked number, not on it. The last preset, "
      "five triangles on a plain backdrop, is the shapes world's count at twice the size.",
      "GenEval counting (2 to 4 objects, \"a photo of three cups\"; detector-scored, 4 images per prompt): SD 1.5 "
