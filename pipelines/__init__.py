@@ -5,6 +5,9 @@
     out = pipe("three red circles on a blue background", sampler="DPM++ 2M", seed=7, return_trajectory=True)
     outs = pipe.generate_grid("three red circles", "", [("Euler", 20), ("Heun", 10)], 4.0, seed=7)  # batched cells
 
+pipelines.attention_maps records where each word of the prompt was read (cross-attention maps), beside the UNet's
+own attention.
+
 Nothing here imports gradio.
 """
 
