@@ -80,8 +80,8 @@ class RecordingProcessor(AttnProcessor2_0):
 
 @torch.no_grad()
 def _weights(attn: Attention, hidden_states, encoder_hidden_states, attention_mask, temb) -> torch.Tensor:
-    """The softmax weights that ``attn`` gives the text's tokens from each cell, as its processor computes them:
-    (batch, heads, cells, tokens)."""
+    """The softmax weights that ``attn`` gives the text's tokens from each cell, computed as diffusers' plain
+    ``AttnProcessor`` does (its ``get_attention_scores``): (batch, heads, cells, tokens)."""
     if attn.spatial_norm is not None:
         hidden_states = attn.spatial_norm(hidden_states, temb)
     if hidden_states.ndim == 4:
@@ -91,19 +91,14 @@ def _weights(attn: Attention, hidden_states, encoder_hidden_states, attention_ma
         hidden_states = attn.group_norm(hidden_states.transpose(1, 2)).transpose(1, 2)
     if attn.norm_cross:
         encoder_hidden_states = attn.norm_encoder_hidden_states(encoder_hidden_states)
-    query, key = attn.to_q(hidden_states), attn.to_k(encoder_hidden_states)
-    b, heads = query.shape[0], attn.heads
-    query = query.view(b, -1, heads, query.shape[-1] // heads).transpose(1, 2)
-    key = key.view(b, -1, heads, key.shape[-1] // heads).transpose(1, 2)
-    if attn.norm_q is not None:
-        query = attn.norm_q(query)
-    if attn.norm_k is not None:
-        key = attn.norm_k(key)
-    scores = query.float() @ key.float().transpose(-1, -2) / query.shape[-1] ** 0.5
-    if attention_mask is not None:
-        mask = attn.prepare_attention_mask(attention_mask, key.shape[2], b)
-        scores = scores + mask.view(b, heads, -1, mask.shape[-1]).float()
-    return scores.softmax(-1)
+    query = attn.head_to_batch_dim(attn.to_q(hidden_states))  # (batch x heads, cells, head width)
+    key = attn.head_to_batch_dim(attn.to_k(encoder_hidden_states))
+    if attn.norm_q is not None:  # as AttnProcessor2_0, which makes the layer's output, applies them (per head)
+        query, key = attn.norm_q(query), attn.norm_k(key)
+    batch, tokens = encoder_hidden_states.shape[:2]
+    mask = attn.prepare_attention_mask(attention_mask, tokens, batch)
+    probs = attn.get_attention_scores(query, key, mask)
+    return probs.view(batch, attn.heads, *probs.shape[1:])
 
 
 def install(unet) -> None:

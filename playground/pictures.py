@@ -93,8 +93,7 @@ def word_maps_sheet(image: Image.Image, words, columns: int = 7) -> Image.Image:
     tiles a row. One file for the browser to fetch, not one a word."""
     from PIL import ImageDraw
 
-    tiles = [(upscale_nearest(image, WORD_MAP_SIDE).resize((WORD_MAP_SIDE, WORD_MAP_SIDE), Image.NEAREST),
-              "the picture")]
+    tiles = [(image.convert("RGB").resize((WORD_MAP_SIDE, WORD_MAP_SIDE), Image.NEAREST), "the picture")]
     tiles += [(word_map_picture(image, w.cells), f"{w.word} · {w.share:.0%}") for w in words]
     columns = min(columns, len(tiles))
     rows = -(-len(tiles) // columns)

@@ -71,11 +71,10 @@ def _run(pipe, prompt: str, seeds: int):
     return [(image * 255).round().astype(np.uint8) for image in out.images], store.maps(), reading.read_caption(prompt)
 
 
-def _first_cells(tokenizer, prompt: str, maps) -> dict[str, torch.Tensor]:
-    cells = {}
-    for w in reversed(word_maps(tokenizer, prompt, maps)[0]):  # a word twice in the prompt: its first
-        cells[w.word] = w.cells
-    return cells
+def _first_cells(tokenizer, prompt: str, maps) -> tuple[dict[str, torch.Tensor], str]:
+    """Each word's map (a word twice in the prompt: its first), and the prompt's first word."""
+    words = word_maps(tokenizer, prompt, maps)[0]
+    return {w.word: w.cells for w in reversed(words)}, words[0].word
 
 
 def measure(pipe, seeds: int = 4, prompts=PROMPTS) -> Lifts:
@@ -95,8 +94,7 @@ def measure(pipe, seeds: int = 4, prompts=PROMPTS) -> Lifts:
             if blob is None or not blob.any():
                 continue
             judged += 1
-            cells = _first_cells(pipe.tokenizer, prompt, image_maps)
-            first = word_maps(pipe.tokenizer, prompt, image_maps)[0][0].word
+            cells, first = _first_cells(pipe.tokenizer, prompt, image_maps)
             for role, word in (("the thing", thing), ("its colour", colour), ("the backdrop", backdrop),
                                ("the first word", first)):
                 roles[role].append(lift(cells[word], blob))
@@ -120,7 +118,7 @@ def measure_binding(pipe, seeds: int = 4, pairs=PAIRS) -> Lifts:
             if any(b is None or not b.any() for b in blobs):
                 continue
             judged += 1
-            cells = _first_cells(pipe.tokenizer, prompt, image_maps)
+            cells, _ = _first_cells(pipe.tokenizer, prompt, image_maps)
             for colour, own, other in ((first_colour, blobs[0], blobs[1]), (second_colour, blobs[1], blobs[0])):
                 roles["a colour, on its own thing"].append(lift(cells[colour], own))
                 roles["a colour, on the other thing"].append(lift(cells[colour], other))
@@ -149,7 +147,7 @@ def measure_counts(pipe, seeds: int = 4, counts=COUNTS) -> Lifts:
             if not 0.02 < mask.mean() < 0.9:
                 continue
             judged += 1
-            cells = _first_cells(pipe.tokenizer, prompt, image_maps)
+            cells, _ = _first_cells(pipe.tokenizer, prompt, image_maps)
             for role, word in (("the number word", number), ("the thing's word", thing),
                                ("the background's word", background)):
                 roles[role].append(lift(cells[word], mask))
