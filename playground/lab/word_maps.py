@@ -11,7 +11,8 @@ there as anywhere; 2: twice as much). A thing the judge does not find leaves its
 and for prompts of two things of two colours ("a red car next to a blue mug on grass"), each colour word's lift on
 its own thing and on the other: where a colour word is read on both things, the colours are not bound to their
 things (the binding limit). And for counts of one shape on a plain background ("seven orange triangles on a green
-background"), the number word's lift on the things' pixels, beside the thing's word's.
+background"), the number word's lift on the things' pixels, beside the thing's word's; and for a hand holding
+up fingers, the number word's lift on the hand ("five", and "two" as a contrast).
 """
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ COUNTS = [("three red circles on a blue background", "three", "circles", "blue")
           ("five yellow squares on a purple background", "five", "squares", "purple"),
           ("seven orange triangles on a green background", "seven", "triangles", "green"),
           ("nine white circles on a black background", "nine", "circles", "black")]
+# a hand holding up fingers: (prompt, the number word); the Limits tab's five-finger presets, and two as a contrast
+HANDS = [("a hand with five fingers on a wooden floor, lit from the left", "five"),
+         ("a hand with five fingers on grass, lit from the right", "five"),
+         ("a hand with five fingers on a blue background", "five"),
+         ("a hand with two fingers on a wooden floor, lit from the left", "two")]
 SAMPLER, STEPS = "DPM++ 2M", 20
 
 
@@ -53,6 +59,7 @@ class Lifts:
     roles: dict[str, list[float]]
     judged: int  # pictures whose thing the judge found
     made: int
+    right: int | None = None  # pictures the judge read the asked count in (measure_fingers)
 
 
 def lift(cells: torch.Tensor, mask: np.ndarray) -> float:
@@ -154,6 +161,31 @@ def measure_counts(pipe, seeds: int = 4, counts=COUNTS) -> Lifts:
     return Lifts(roles, judged, made)
 
 
+def measure_fingers(pipe, seeds: int = 4, hands=HANDS) -> Lifts:
+    """For prompts of a hand holding up fingers: the lift on the hand's pixels (as the judge finds its skin,
+    ``judge.read_hand``) of the number word, "fingers" and "hand", the number word apart for five and for two; and
+    in how many pictures the judge counts the fingers asked (``Lifts.right``)."""
+    from world.v2 import judge
+
+    install(pipe.unet)
+    roles: dict[str, list[float]] = {'"five"': [], '"two"': [], '"fingers"': [], '"hand"': []}
+    judged = made = right = 0
+    for prompt, number in hands:
+        images, maps, scene = _run(pipe, prompt, seeds)
+        for image, image_maps in zip(images, maps):
+            made += 1
+            pic, *_ = judge._read(image, scene)
+            hand = judge.read_hand(pic)
+            if hand is None:
+                continue
+            judged += 1
+            right += judge.count_fingers(hand) == scene.objects[0].fingers
+            cells, _ = _first_cells(pipe.tokenizer, prompt, image_maps)
+            for role, word in ((f'"{number}"', number), ('"fingers"', "fingers"), ('"hand"', "hand")):
+                roles[role].append(lift(cells[word], hand))
+    return Lifts(roles, judged, made, right)
+
+
 def table(result: Lifts) -> str:
     rows = ["| word | mean lift on the thing's pixels | pictures where it is above 1 |", "|---|---|---|"]
     for role, values in result.roles.items():
@@ -185,6 +217,10 @@ def main(argv=None) -> None:
     print(f"\n{len(COUNTS)} prompts of a count of one shape on a plain background × {args.seeds} seeds; things told "
           f"from the background in {counted.judged} of {counted.made} pictures\n")
     print(table(counted))
+    hands = measure_fingers(pipe, args.seeds)
+    print(f"\n{len(HANDS)} prompts of a hand holding up fingers × {args.seeds} seeds; the hand found by the judge in "
+          f"{hands.judged} of {hands.made} pictures, the fingers asked counted in {hands.right}\n")
+    print(table(hands))
 
 
 if __name__ == "__main__":

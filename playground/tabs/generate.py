@@ -16,12 +16,13 @@ import gradio as gr
 from PIL import Image
 
 from pipelines import SAMPLERS, PlaygroundInputError, PlaygroundOutput
-from pipelines import attention_maps
+from pipelines.attention_maps import KEY
 from pipelines.limits import MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS, MAX_SEED, MAX_STEPS
 from playground.components import Slider, guidance_slider, sampler_dropdown, seed_box, steps_slider
 from playground.feedback import shorten, user_error, user_errors
 from playground.files import out_dir, save_png, steps_gif, unique_stamp, upload_path
 from playground.parsing import parse_seed
+from playground.lab import picture_maps
 from playground.lab.judging import SHAPES, V2
 from playground.lab.live import PREVIEWS, LiveRun, step_views
 from playground.pictures import view, word_maps_sheet
@@ -320,7 +321,7 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
                                      return_trajectory=False, trajectory_extras=bool(show_extras),
                                      callback_on_step_end=switch_callback(pipe, plan, used.negative_prompt)
                                      if len(plan) > 1 else None,
-                                     cross_attention_kwargs=None if store is None else {attention_maps.KEY: store})
+                                     cross_attention_kwargs=None if store is None else {KEY: store})
         batches = ahead(stream, run.control, every=UPDATE_EVERY)  # the model starts now, not after this update
         yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"Starting: {n_steps} steps…", run,
                gr.update(interactive=False), gr.skip(), None, WORD_MAPS_PENDING)
@@ -388,15 +389,8 @@ def generate(registry: ModelRegistry, model: str, prompt: str, negative: str, sa
 
 def word_store(pipe, prompt: str, edited: bool, guidance: float, images: int):
     """The run's cross-attention recorder (pipelines.attention_maps), or None and why the run has no maps."""
-    if edited:
-        return None, "Prompt editing changes the words during the run, so there is no one map per word."
-    if guidance == 0:
-        return None, ("At guidance 0 the run reads the negative prompt's branch alone (the unconditional picture): "
-                      "no word of the prompt was read.")
-    if not pipe.tokenize(prompt)[0]:
-        return None, "The prompt is empty: there are no words to map."
-    attention_maps.install(pipe.unet)
-    return attention_maps.AttentionStore(rows=images), ""
+    why = picture_maps.why_no_maps(pipe, prompt, guidance, edited)
+    return (None, why) if why else (picture_maps.recorder(pipe, images), "")
 
 
 def word_maps(run: LiveRun | None):
@@ -411,19 +405,13 @@ def word_map_views(files: "StepFiles", pipe, store, prompt: str, image: Image.Im
     share of the attention (one file), and what they were averaged over; or no picture and why."""
     if store is None:
         return None, f"{WORD_MAPS_INTRO}\n**No maps for this run.** {why_not}"
-    if store.layers == 0:
-        return None, (f"{WORD_MAPS_INTRO}\n**No maps for this model:** its UNet has no cross-attention layers. It "
-                    "reads the prompt only through the pooled text embedding, added to the step's time embedding: "
-                    "one vector for the whole picture, so no word is read anywhere in particular.")
-    words, rest = attention_maps.word_maps(pipe.tokenizer, prompt, store.maps()[0])
-    sheet = files.path("words", 0, word_maps_sheet(image, words))
-    layers = sum(name.endswith("attn2.processor") for name in pipe.unet.attn_processors)
-    evaluations = store.layers // max(1, layers)
-    shares = ", ".join(f"**{w.word}** {w.share:.0%}" for w in words)
+    maps = picture_maps.read_store(pipe, store, prompt, image, seed)
+    if not maps.layers:
+        return None, f"{WORD_MAPS_INTRO}\n**No maps for this model:** {picture_maps.NO_CROSS_ATTENTION}"
+    sheet = files.path("words", 0, word_maps_sheet(image, maps.words))
     return sheet, (f"{WORD_MAPS_INTRO}\n**This run:** the first picture (seed {seed}), the weights averaged over "
-                   f"the UNet's {layers} cross-attention layer{'s' * (layers != 1)} × {evaluations} model "
-                   f"evaluations. Each word's share of all the attention: {shares}; the start and end markers and "
-                   f"the padding took the other {rest:.0%}.")
+                   f"the UNet's {maps.averaged()}. Each word's share of all the attention: {maps.shares()}; the start "
+                   f"and end markers and the padding took the other {maps.rest:.0%}.")
 
 
 UPDATE_EVERY = 0.2  # seconds between two streamed updates at most: five a second show the run; more slow the model

@@ -10,6 +10,7 @@ set it, and the run ends after the batch in hand with what it made scored ("Stop
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import gradio as gr
@@ -17,11 +18,11 @@ import gradio as gr
 from playground.bounds import MAX_SEEDS
 from playground.components import guidance_slider, sampler_dropdown, seed_box, seed_count_slider, steps_slider
 from playground.feedback import user_errors, warn
-from playground.lab import counts, presets
-from playground.lab.judging import SHAPES, V2, WORLD_NAMES, world_of
+from playground.lab import counts, picture_maps, presets
+from playground.lab.judging import SHAPES, V2, WORLD_NAMES, ticks_short, world_of
 from playground.lab.runs import (DEFAULT_SEEDS, SeedRun, check_first_seed, check_seed_count, iter_preset_batches,
                                  model_figures, new_run, through_autoencoder)
-from playground.pictures import gallery, view
+from playground.pictures import gallery, view, word_maps_sheet
 from playground.plots import count_plot
 from playground.registry import MODEL_QUEUE, ModelRegistry
 from playground.streaming import RunControl, request_stop, stopped_text
@@ -32,6 +33,32 @@ the prompt as a plan and checks the result. That is why it struggles with exact 
 details, spatial relations, the same thing across images and prompts that combine several ideas. Pick a limit and
 a prompt, run it over many seeds, and read how often it bites.
 """
+
+MAPS_INTRO = """\
+**Where each word was read in one picture of the run.** The UNet reads the prompt through cross-attention: each cell
+of the picture's latent grid takes a weighted mix of the words' vectors. Averaged over the layers and the steps, the
+weights a word got from each cell make its map (bright: read most; each map scaled to its own brightest cell). The
+picture is drawn again alone with its seed, to the same pixels. **Click a picture in the grid** to see its maps.
+"""
+# what the maps showed, measured on v2 (python -m playground.lab.word_maps; docs/word-maps.md), by the limit's attribute
+MAPS_MEASURED = {
+    "count": ("In 16 v2 pictures of counts (\"seven orange triangles\"), the number word was read 0.96× as much on "
+              "the things as over the whole picture (above 1 in none), the thing's word 1.17×: the count is one more "
+              "word, not a tally of the things."),
+    "fingers": ("In 12 v2 pictures of a hand with five fingers, \"five\" was read 0.90× as much on the hand as over "
+                "the whole picture (above 1 in none), \"fingers\" 1.24× and \"hand\" 1.42×; the judge counted five "
+                "fingers in none of them. \"two\" was read on the hand (1.11×, 4 of 4 pictures)."),
+}
+MAPS_LISTENED = "A map shows where the model *listened* to a word, not a plan it checked."
+
+
+def maps_intro(attribute: str | None = None) -> str:
+    """The maps' explanation, with what they showed for this kind of limit where it was measured."""
+    return f"{MAPS_INTRO}\n{MAPS_LISTENED} {MAPS_MEASURED.get(attribute, '')}".rstrip() + "\n"
+
+
+MAPS_PENDING = "Drawing the maps of one picture of the run when it ends…"
+MAPS_RUN_FIRST = "Run over the seeds first: then the first picture the judge saw wrong shows here, or any you click."
 
 NO_JUDGE = ("**No judge for this model.** Only our own models (shapes-32, v2) draw the synthetic worlds that a judge "
             "can read back, so for this model you get the grid alone: look for the limit yourself.")
@@ -88,10 +115,25 @@ def build(registry: ModelRegistry, model: gr.Dropdown) -> None:
         grid = gr.Gallery(label="One picture per seed (✓/✗: what the judge saw; every verdict is in the scores)",
                           columns=8, height="auto", format="png", interactive=False,
                           object_fit="contain", elem_id="limit_grid", elem_classes=["pixelated", "verdicts"])
+        # The last run (its pictures, verdicts and settings): what the word maps draw again.
+        last_run = gr.State(None)
+        with gr.Row():
+            maps_sheet = gr.Image(label="One picture, then each word's map over it", elem_id="limit_word_maps",
+                                  format="png", interactive=False, show_label=False, scale=3)
+            with gr.Column(scale=2):
+                maps_text = gr.Markdown(maps_intro() + "\n" + MAPS_RUN_FIRST, elem_id="limit_word_maps_text")
         run.click(partial(run_preset, registry),
                   inputs=[model, key, n_seeds, first_seed, steps, sampler, guidance],
-                  outputs=[grid, scores, control], api_name="run_preset", concurrency_id=MODEL_QUEUE,
-                  show_progress="hidden")
+                  outputs=[grid, scores, last_run, maps_sheet, maps_text, control], api_name="run_preset",
+                  concurrency_id=MODEL_QUEUE, show_progress="hidden",
+                  ).success(partial(first_failure_maps, registry), inputs=last_run, outputs=[maps_sheet, maps_text],
+                            api_name="limit_word_maps", concurrency_id=MODEL_QUEUE, show_progress="hidden")
+
+        def picked(last, evt: gr.SelectData):  # not a partial: gradio finds the click's data by this type hint
+            return picked_maps(registry, last, evt)
+
+        grid.select(picked, inputs=last_run, outputs=[maps_sheet, maps_text], api_name=False,
+                    concurrency_id=MODEL_QUEUE, show_progress="hidden")
         stop.click(request_stop, inputs=control, queue=False, api_name=False)
         # shown for the counting presets only, as preset_info says (v2's first preset counts fingers: not shown)
         with gr.Group(visible=sweep0.get("visible", True), elem_id="count_group") as sweep_group:
@@ -194,7 +236,8 @@ def running_text(done: int, total: int, unit: str, what: str) -> str:
 
 
 def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, steps, sampler, guidance):
-    """Run a preset over N seeds; yields (grid, summary, run control) as batches finish, until done or stopped."""
+    """Run a preset over N seeds; yields (grid, summary, the finished run for its word maps, word-map sheet and text,
+    run control) as batches finish, until done or stopped."""
     with user_errors():
         name, pipe = registry.pick(model)
         preset = presets.get_preset(preset_key)
@@ -204,7 +247,8 @@ def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, 
     judged = not note
     control = RunControl()
     what = f"`{preset.prompt}`"
-    yield [], running_text(0, n, "seed", what), control
+    yield ([], running_text(0, n, "seed", what), None, None, maps_intro(preset.attributes[0]) + "\n" + MAPS_PENDING,
+           control)
     run = new_run(preset.prompt, judged, preset.attributes)
     batches = iter_preset_batches(pipe, preset, n, first_seed, steps, sampler, guidance, judge=judged)
     with user_errors():
@@ -214,12 +258,71 @@ def run_preset(registry: ModelRegistry, model, preset_key, n_seeds, first_seed, 
                 if control.stopped:
                     break
                 if run.n < n:
-                    yield gallery(run.items()), running_text(run.n, n, "seed", what), control
+                    yield (gallery(run.items()), running_text(run.n, n, "seed", what), gr.skip(), gr.skip(),
+                           gr.skip(), control)
         finally:
             batches.close()
     warn(run.warnings)
     stopped = stopped_text(run.n, n, "seed") if run.n < n else ""
-    yield gallery(run.items()), run_summary(run, judged, stopped, note, preset.not_judged), control
+    last_run = LimitRun(name, run, steps, sampler, guidance)
+    yield (gallery(run.items()), run_summary(run, judged, stopped, note, preset.not_judged), last_run, gr.skip(),
+           gr.skip(), control)
+
+
+@dataclass(frozen=True)
+class LimitRun:
+    """A finished run over seeds and what it ran with: what its word maps draw again."""
+
+    model: str
+    run: SeedRun
+    steps: int
+    sampler: str
+    guidance: float
+
+    def first_failure(self) -> int:
+        """The index of the first picture the judge saw the limit's own attribute wrong in (0: none, or unjudged)."""
+        wrong = self.run.wrong_seeds(self.run.attributes[0]) if self.run.attributes else []
+        return self.run.seeds.index(wrong[0]) if wrong else 0
+
+
+def first_failure_maps(registry: ModelRegistry, last_run):
+    """The word maps of the run's first picture the judge saw wrong (else its first)."""
+    if not isinstance(last_run, LimitRun) or not last_run.run.n:
+        return None, maps_intro() + "\n" + MAPS_RUN_FIRST
+    return run_maps(registry, last_run, last_run.first_failure(), first=True)
+
+
+def picked_maps(registry: ModelRegistry, last_run, evt: gr.SelectData):
+    """The word maps of the grid's picture that was clicked."""
+    if not isinstance(last_run, LimitRun) or not isinstance(evt.index, int) or not 0 <= evt.index < last_run.run.n:
+        return gr.skip(), gr.skip()
+    return run_maps(registry, last_run, evt.index)
+
+
+def run_maps(registry: ModelRegistry, last_run: LimitRun, i: int, first: bool = False):
+    """(sheet, text): picture ``i`` of the run drawn again with its word maps, and its verdict; or why none."""
+    run = last_run.run
+    intro = maps_intro(run.attributes[0] if run.attributes else None)
+    with user_errors():
+        _name, pipe = registry.pick(last_run.model)
+        why = picture_maps.why_no_maps(pipe, run.prompt, pipe.check_inputs(
+            run.prompt, "", last_run.sampler, last_run.steps, last_run.guidance, run.seeds[i], 1, None,
+            None).guidance_scale)
+        if why:
+            return None, f"{intro}\n**No maps for this run.** {why}"
+        maps = picture_maps.picture_maps(pipe, run.prompt, run.seeds[i], last_run.steps, last_run.sampler,
+                                         last_run.guidance)
+    if not maps.layers:
+        return None, f"{intro}\n**No maps for this model:** {picture_maps.NO_CROSS_ATTENTION}"
+    verdict = f" ({ticks_short(run.judged[i], run.attributes)})" if run.judged is not None else ""
+    which = (": the run's first picture the judge saw wrong" if first and run.judged is not None and
+             not run.judged[i].get(run.attributes[0]) else "")
+    same = "to the same pixels as in the grid" if maps.image.tobytes() == run.images[i].tobytes() else (
+        "not bit for bit the grid's picture: this machine computed the batch and the picture alone differently")
+    return word_maps_sheet(maps.image, maps.words), (
+        f"{intro}\n**Seed {maps.seed}**{verdict}{which}, drawn again alone {same}; the weights averaged over the "
+        f"UNet's {maps.averaged()}. Each word's share of all the attention: {maps.shares()}; the start and end "
+        f"markers and the padding took the other {maps.rest:.0%}.")
 
 
 COUNT_GROUPS = ("counts", "v2-counts")  # the limit groups whose presets show the count sweep

@@ -56,8 +56,9 @@ def test_a_word_cut_into_pieces_is_one_map_and_the_shares_add_up(latent_pipe):
 def test_on_v2_a_thing_s_word_is_read_on_the_thing_and_the_backdrop_s_is_not(v2_pipe):
     """The lift (the word's mean weight on the judge's pixels of the thing over its mean on the whole picture) of
     two prompts over two seeds each: the thing's word above 1.2 in every picture, the backdrop's below the
-    thing's; and of a count, the number word's below the thing's word's."""
-    from playground.lab.word_maps import COUNTS, PROMPTS, measure, measure_counts
+    thing's; of a count, the number word's below the thing's word's; of a hand with five fingers, "five" below 1
+    on the hand and "fingers" above (what the Limits tab's maps text says)."""
+    from playground.lab.word_maps import COUNTS, HANDS, PROMPTS, measure, measure_counts, measure_fingers
 
     result = measure(v2_pipe, seeds=2, prompts=PROMPTS[:2])
     assert result.judged == result.made == 4
@@ -68,3 +69,7 @@ def test_on_v2_a_thing_s_word_is_read_on_the_thing_and_the_backdrop_s_is_not(v2_
     assert counted.judged == 2
     number, things = np.array(counted.roles["the number word"]), np.array(counted.roles["the thing's word"])
     assert (number < things).all(), (number, things)
+    hands = measure_fingers(v2_pipe, seeds=2, hands=HANDS[:1])
+    assert hands.judged == 2
+    five, fingers = np.array(hands.roles['"five"']), np.array(hands.roles['"fingers"'])
+    assert (five < 1).all() and (fingers > 1).all(), (five, fingers)

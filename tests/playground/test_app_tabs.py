@@ -6,11 +6,13 @@ Both are random: only counts, sizes and ranges are asserted.
 import os
 import re
 import tempfile
+from types import SimpleNamespace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gradio-test-"))
 
+import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -34,7 +36,8 @@ def _size(path) -> tuple[int, int]:
 
 
 def test_run_preset_scores_the_bundled_model(client):
-    grid, summary = client.predict("bundled", "count-3-red-circles", 3, 5, 2, "Euler", 4.0, api_name="/run_preset")
+    grid, summary, *_maps = client.predict("bundled", "count-3-red-circles", 3, 5, 2, "Euler", 4.0,
+                                           api_name="/run_preset")
     assert len(grid) == 3
     assert [g["caption"].split(" · ")[0] for g in grid] == ["seed 5", "seed 6", "seed 7"]
     assert all("count" in g["caption"] and ("✓" in g["caption"] or "✗" in g["caption"]) for g in grid)
@@ -44,8 +47,41 @@ def test_run_preset_scores_the_bundled_model(client):
     assert "Spread over 3 seeds" in summary
 
 
+def test_the_limit_word_maps_draw_the_first_failure_again_to_the_grid_s_pixels(client, served_app):
+    """After a run over seeds (/limit_word_maps, the session's last run): the run's first picture the judge saw
+    wrong, drawn again alone to the same pixels as in the grid, then each word's map; clicking a picture of the grid
+    (picked_maps, the same code) shows that one's; at guidance 0 none, and the text says why."""
+    grid, summary, *_ = client.predict("bundled", "count-3-red-circles", 4, 5, 2, "Euler", 4.0,
+                                       api_name="/run_preset")
+    sheet, text = client.predict(api_name="/limit_word_maps")
+    wrong = re.search(r"wrong: seeds? ([\d, ]+)\)", summary)
+    seed = int(wrong.group(1).split(",")[0]) if wrong else 5  # the first wrong, else the first
+    assert f"**Seed {seed}** (" in text and "drawn again alone to the same pixels as in the grid" in text
+    assert ("the run's first picture the judge saw wrong" in text) == bool(wrong)
+    words = re.findall(r"\*\*(\S+)\*\* (\d+)%", text)
+    assert [w for w, _ in words] == "three red circles on a blue background".split(), text
+    assert "× 2 model evaluations" in text
+    with Image.open(sheet) as im, Image.open(grid[seed - 5]["image"]) as shown:
+        assert im.width == 7 * 192 + 6 * 6  # the picture and six words, a row
+        first = im.crop((0, 0, 192, 192)).convert("RGB")  # the picture, enlarged as the grid enlarges it
+        assert first.resize(shown.size, Image.NEAREST).tobytes() == shown.convert("RGB").tobytes()
+    # a click on the grid's second picture
+    from playground.tabs.limits import LimitRun, picked_maps
+    from playground.lab import presets, runs
+
+    preset = presets.get_preset("count-3-red-circles")
+    run = runs.run_over_seeds(served_app.registry.get("bundled"), preset, 4, 5, 2, "Euler", 4.0)
+    last = LimitRun("bundled", run, 2, "Euler", 4.0)
+    _sheet, text = picked_maps(served_app.registry, last, SimpleNamespace(index=1))
+    assert "**Seed 6** (" in text and "drawn again alone to the same pixels" in text
+    assert picked_maps(served_app.registry, last, SimpleNamespace(index=9)) == (gr.skip(), gr.skip())
+    client.predict("bundled", "count-3-red-circles", 1, 0, 2, "Euler", 0.0, api_name="/run_preset")
+    sheet, text = client.predict(api_name="/limit_word_maps")
+    assert sheet is None and "At guidance 0" in text
+
+
 def test_run_preset_without_a_judge_shows_the_grid_alone(client):
-    grid, summary = client.predict("pixel", "text-hi", 2, 0, 1, "DDIM", 4.0, api_name="/run_preset")
+    grid, summary, *_maps = client.predict("pixel", "text-hi", 2, 0, 1, "DDIM", 4.0, api_name="/run_preset")
     assert len(grid) == 2 and all("✓" not in g["caption"] and "✗" not in g["caption"] for g in grid)
     assert "No judge" in summary and " of 2" not in summary.split("Spread")[0]
 
@@ -231,7 +267,7 @@ def test_stopping_a_run_over_seeds_keeps_and_scores_what_was_made(tiny_registry)
 
     rest = _stop_after_first(run_preset(tiny_registry, "bundled", "count-3-red-circles", 24, 0, 1, "Euler", 4.0))
     assert len(rest) == 1  # no further run: the last update at once, with the first batch
-    grid, text, _control = rest[-1]
+    grid, text, _run, _sheet, _text, _control = rest[-1]
     assert len(grid) == 8 and [c for _, c in grid][0].startswith("seed 0 · ")
     assert "Stopped at seed 8 of 24." in text and re.search(r"correct count in \d of 8", text)
 
@@ -266,4 +302,4 @@ def test_a_run_not_stopped_ends_with_its_summary(tiny_registry):
     updates = list(run_preset(tiny_registry, "bundled", "count-3-red-circles", 10, 0, 1, "Euler", 4.0))
     assert [len(u[0]) for u in updates] == [0, 8, 10]  # streamed batch by batch
     assert "Running" in updates[1][1] and "Stopped" not in updates[-1][1] and "of 10" in updates[-1][1]
-    assert all(u[2] is updates[0][2] for u in updates)  # one RunControl for the whole run
+    assert all(u[-1] is updates[0][-1] for u in updates)  # one RunControl for the whole run

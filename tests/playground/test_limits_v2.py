@@ -271,17 +271,20 @@ def test_the_limits_tab_shows_the_world_of_the_model_picked(client, v2_app):
 
 @pytest.mark.slow
 def test_run_preset_judges_the_v2_model_with_the_v2_judge(client):
-    grid, summary = client.predict("v2-tiny", "v2-five-fingers-floor", 2, 3, 2, "Euler", 4.0, api_name="/run_preset")
+    grid, summary, *_maps = client.predict("v2-tiny", "v2-five-fingers-floor", 2, 3, 2, "Euler", 4.0,
+                                           api_name="/run_preset")
     assert [g["caption"].split(" · ")[0] for g in grid] == ["seed 3", "seed 4"]
     assert all("fingers" in g["caption"] for g in grid)
     assert "right number of fingers in" in summary and " of 2" in summary and "No judge" not in summary
-    _grid, summary = client.predict("v2-tiny", "v2-trio-car-mug-car", 1, 0, 1, "Euler", 4.0, api_name="/run_preset")
+    _grid, summary, *_maps = client.predict("v2-tiny", "v2-trio-car-mug-car", 1, 0, 1, "Euler", 4.0,
+                                            api_name="/run_preset")
     assert "each colour on the right thing in" in summary and "right colour in" in summary
     assert "**Not judged:**" not in summary
     # a preset of the other world: the grid, no judge
-    grid, summary = client.predict("v2-tiny", "count-3-red-circles", 1, 0, 1, "Euler", 4.0, api_name="/run_preset")
+    grid, summary, *_maps = client.predict("v2-tiny", "count-3-red-circles", 1, 0, 1, "Euler", 4.0,
+                                           api_name="/run_preset")
     assert len(grid) == 1 and "No judge for this model on this preset" in summary
-    grid, summary = client.predict("shapes-32", "v2-pip-beach", 1, 0, 1, "Euler", 4.0, api_name="/run_preset")
+    grid, summary, *_maps = client.predict("shapes-32", "v2-pip-beach", 1, 0, 1, "Euler", 4.0, api_name="/run_preset")
     assert "✓" not in grid[0]["caption"] and "✗" not in grid[0]["caption"] and "No judge" in summary
 
 

@@ -80,6 +80,22 @@ def test_a_run_over_seeds_is_scored_with_captions_read_whole(page):
     assert len(labels) == 8 and all(re.fullmatch(rf"seed \d · {verdict(FIRST.attributes)}", c) for c in labels), labels
     assert sum(f"✓ {FIRST.attributes[0]}" in c for c in labels) == right
     assert cut_captions(page, "#limit_grid") == []
+    # the word maps of the first picture the judge saw wrong, drawn after the run; then of a picture clicked
+    wrong = [i for i, c in enumerate(labels) if f"✗ {FIRST.attributes[0]}" in c]
+    first = wrong[0] if wrong else 0
+    wait_text(page, "limit_word_maps_text", f"Seed {first} (")
+    wait_images(page, "#limit_word_maps", 1)
+    maps = text_of(page, "limit_word_maps_text")
+    assert "drawn again alone to the same pixels as in the grid" in maps, maps
+    assert "11 cross-attention layers × 20 model evaluations" in maps  # v2, DPM++ 2M, 20 steps
+    assert re.findall(r"(\S+) \d+%", maps.split("all the attention: ")[1])[:3] == FIRST.prompt.split()[:3], maps
+    other = next(i for i in range(8) if i != first)
+    page.locator("#limit_grid button.thumbnail-item").nth(other).click()
+    wait_text(page, "limit_word_maps_text", f"Seed {other} (")
+    wait_images(page, "#limit_word_maps", 1)
+    page.locator("#limit_word_maps").scroll_into_view_if_needed()
+    shot(page, "limits-word-maps")
+    page.keyboard.press("Escape")  # the gallery's preview of the clicked picture closes
 
 
 def test_stop_ends_a_run_over_seeds_and_keeps_its_pictures(page):
