@@ -61,6 +61,7 @@ def test_the_limit_word_maps_draw_the_first_failure_again_to_the_grid_s_pixels(c
     words = re.findall(r"\*\*(\S+)\*\* (\d+)%", text)
     assert [w for w, _ in words] == "three red circles on a blue background".split(), text
     assert "× 2 model evaluations" in text
+    assert "the number word was read 0.96× as much on the things" in text  # what the maps showed, for counts
     with Image.open(sheet) as im, Image.open(grid[seed - 5]["image"]) as shown:
         assert im.width == 7 * 192 + 6 * 6  # the picture and six words, a row
         first = im.crop((0, 0, 192, 192)).convert("RGB")  # the picture, enlarged as the grid enlarges it
