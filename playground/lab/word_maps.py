@@ -59,6 +59,13 @@ TRIOS = [((("car", "red"), ("mug", "blue"), ("tree", "yellow")), "grass"),
          ((("bicycle", "red"), ("car", "blue"), ("mug", "orange")), "sand"),
          ((("square", "pink"), ("tree", "green"), ("car", "white")), "water"),
          ((("triangle", "red"), ("circle", "yellow"), ("mug", "blue")), "sky")]
+# a sign saying a word: (prompt, the word as the tokenizer reads it); a named character: (prompt, the name)
+SIGNS = [('a red sign that says "OPEN" on grass, lit from the left', "open"),
+         ('a white sign that says "TAXI" under the open sky, at sunset', "taxi"),
+         ('a yellow sign that says "NO" on a wooden floor, lit from the right', "no"),
+         ('a sign that says "HI" on a blue background', "hi")]
+CHARACTER_PROMPTS = [("Pip on the beach, lit from the left", "pip"), ("Bo by the water, lit from the right", "bo"),
+                     ("Kit on grass, lit from the left", "kit"), ("Pip in front of a brick wall, lit from the left", "pip")]
 SAMPLER, STEPS = "DPM++ 2M", 20
 
 
@@ -196,6 +203,35 @@ def measure_fingers(pipe, seeds: int = 4, hands=HANDS) -> Lifts:
     return Lifts(roles, judged, made, right)
 
 
+def measure_named(pipe, seeds: int = 4, signs=SIGNS, characters=CHARACTER_PROMPTS) -> tuple[Lifts, Lifts]:
+    """For a sign saying a word, the lift on the sign's board (its colour's blob, as the judge finds it) of the
+    quoted word and of "sign"; for a named character, the lift of the name on the character's shirt (its blob).
+    ``Lifts.right``: the pictures the judge reads the word, or the character, right in."""
+    from world.v2 import judge
+
+    install(pipe.unet)
+    results = []
+    for prompts, attribute, roles in ((signs, "text", ("the word on the sign", '"sign"')),
+                                      (characters, "character", ("the name",))):
+        lifts: dict[str, list[float]] = {role: [] for role in roles}
+        judged = made = right = 0
+        for prompt, word in prompts:
+            images, maps, scene = _run(pipe, prompt, seeds)
+            for image, image_maps in zip(images, maps):
+                made += 1
+                right += bool(judge.judge(image, scene).get(attribute))
+                pic, *_ = judge._read(image, scene)
+                blob = judge.things_blobs(pic, pic.scene.objects)[0]
+                if blob is None or not blob.any():
+                    continue
+                judged += 1
+                cells, _ = _first_cells(pipe.tokenizer, prompt, image_maps)
+                for role, w in zip(roles, (word, "sign")):
+                    lifts[role].append(lift(cells[w], blob))
+        results.append(Lifts(lifts, judged, made, right))
+    return results[0], results[1]
+
+
 def trio_prompts(trios=TRIOS) -> list[str]:
     """The world's captions of TRIOS' scenes (lit from the left), as the Limits tab's trio presets are made."""
     from world import v2
@@ -296,6 +332,13 @@ def main(argv=None) -> None:
     print(f"\n{len(HANDS)} prompts of a hand holding up fingers × {args.seeds} seeds; the hand found by the judge in "
           f"{hands.judged} of {hands.made} pictures, the fingers asked counted in {hands.right}\n")
     print(table(hands))
+    signs, named = measure_named(pipe, args.seeds)
+    print(f"\n{len(SIGNS)} prompts of a sign saying a word × {args.seeds} seeds; the sign found by the judge in "
+          f"{signs.judged} of {signs.made} pictures, its word read right in {signs.right}\n")
+    print(table(signs))
+    print(f"\n{len(CHARACTER_PROMPTS)} prompts of a named character × {args.seeds} seeds; the shirt found by the judge "
+          f"in {named.judged} of {named.made} pictures, the character read right in {named.right}\n")
+    print(table(named))
     trios = measure_trio_binding(pipe, args.seeds)
     print(f"\n{len(TRIOS)} prompts of three things of three kinds and colours × {args.seeds} seeds; overlap: the "
           f"correlation of two words' maps over the cells\n")

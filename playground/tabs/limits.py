@@ -48,6 +48,13 @@ MAPS_MEASURED = {
     "fingers": ("In 12 v2 pictures of a hand with five fingers, \"five\" was read 0.90× as much on the hand as over "
                 "the whole picture (above 1 in none), \"fingers\" 1.24× and \"hand\" 1.42×; the judge counted five "
                 "fingers in none of them. \"two\" was read on the hand (1.11×, 4 of 4 pictures)."),
+    "text": ("In 32 v2 pictures of a sign saying a word, the word was read on the sign's board 1.17× as much as over "
+             "the whole picture (above 1 in 27), \"sign\" 1.57×; the judge read the word right in none of them: the "
+             "model reads the word where the sign is and draws marks like letters there, not those letters."),
+    "character": ("In 32 v2 pictures of a named character (Pip, Bo, Kit), the name was read on the character's shirt "
+                  "1.85× as much as over the whole picture (above 1 in all 32); the judge found the character's own "
+                  "look in 7: the name steers where a person is drawn, not the fixed look that makes them that "
+                  "character."),
     "binding": ("In 48 v2 pictures of three things of three kinds and colours, each colour word's map overlapped its "
                 "own thing's word's map (correlation 0.38) and not another's (−0.20) in every picture, the 42 the "
                 "judge saw wrong too: the words were read together, in one place; what went wrong is what was drawn "

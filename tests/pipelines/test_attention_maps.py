@@ -58,9 +58,10 @@ def test_on_v2_a_thing_s_word_is_read_on_the_thing_and_the_backdrop_s_is_not(v2_
     two prompts over two seeds each: the thing's word above 1.2 in every picture, the backdrop's below the
     thing's; of a count, the number word's below the thing's word's; of a hand with five fingers, "five" below 1
     on the hand and "fingers" above; of three things of three kinds and colours, each colour word's map overlapping
-    its own thing's word's more than the others' (what the Limits tab's maps text says)."""
-    from playground.lab.word_maps import (COUNTS, HANDS, PROMPTS, TRIOS, measure, measure_counts, measure_fingers,
-                                          measure_trio_binding)
+    its own thing's word's more than the others'; a character's name on the character (what the Limits tab's maps
+    text says)."""
+    from playground.lab.word_maps import (CHARACTER_PROMPTS, COUNTS, HANDS, PROMPTS, SIGNS, TRIOS, measure,
+                                          measure_counts, measure_fingers, measure_named, measure_trio_binding)
 
     result = measure(v2_pipe, seeds=2, prompts=PROMPTS[:2])
     assert result.judged == result.made == 4
@@ -75,6 +76,8 @@ def test_on_v2_a_thing_s_word_is_read_on_the_thing_and_the_backdrop_s_is_not(v2_
     assert hands.judged == 2
     five, fingers = np.array(hands.roles['"five"']), np.array(hands.roles['"fingers"'])
     assert (five < 1).all() and (fingers > 1).all(), (five, fingers)
+    _signs, named = measure_named(v2_pipe, seeds=2, signs=SIGNS[:1], characters=CHARACTER_PROMPTS[:1])
+    assert named.judged == 2 and all(x > 1.3 for x in named.roles["the name"]), named.roles
     trio = measure_trio_binding(v2_pipe, seeds=2, trios=TRIOS[:1])
     own, other = trio.own[True] + trio.own[False], trio.other[True] + trio.other[False]
     assert len(own) == 2 and all(a > b + 0.2 for a, b in zip(own, other)), (own, other)
