@@ -28,7 +28,7 @@ from playground.lab.live import PREVIEWS, LiveRun, step_views
 from playground.pictures import view, word_maps_sheet
 from playground.plots import settling_plot
 from playground.pngmeta import Settings, SettingsParseError, read_png_settings
-from playground.prompt_edit import edits, plan_words, prompt_at, schedule, switch_callback
+from playground.prompt_edit import edits, plan_words, prompt_at, schedule, switch_callback, unread_syntax
 from playground.registry import MODEL_QUEUE, ModelRegistry
 from playground.world_prompts import examples_world
 from playground.streaming import ahead, later, request_stop, stopped_text
@@ -263,6 +263,9 @@ def token_summary(pipe, prompt: str) -> str:
     if truncated:
         text += (f"\n\n**Truncated:** the prompt has {len(tokens)} tokens and the model reads {limit}; the rest is "
                  "ignored.")
+    unread = unread_syntax(prompt)
+    if unread:
+        text += "\n\n**Not read here:** " + " ".join(unread)
     return text + _unknown_words(pipe, prompt)
 
 

@@ -76,3 +76,27 @@ def test_tabs_that_do_not_edit_prompts_say_so_where_a_prompt_is_written_for_it()
     assert read_as_typed_note("a [[red:blue:2]] car") == [READ_AS_TYPED]  # nested: still meant as an edit
     for plain in ("a car on grass", 'a sign that says "[OK]"', None, ""):
         assert read_as_typed_note(plain) == []
+
+
+def test_automatic1111_syntax_not_read_here_is_named_where_it_is_typed():
+    """Emphasis, de-emphasis and alternation are read as typed (brackets and numbers as tokens): the token line and
+    the other tabs' notes say so, each kind once, with the first example as typed."""
+    from playground.prompt_edit import READ_AS_TYPED, read_as_typed_note, unread_syntax
+
+    notes = unread_syntax("a (red:1.5) car, a ((blue)) mug, a [green] tree and a [cat|dog] on grass")
+    assert len(notes) == 3
+    assert notes[0].startswith("`(red:1.5)` is emphasis in AUTOMATIC1111") and "the colon and the number" in notes[0]
+    assert notes[1].startswith("`[green]` is de-emphasis") and notes[2].startswith("`[cat|dog]` is alternation")
+    assert unread_syntax("a ((blue)) mug")[0].startswith("`(blue)` is emphasis") and "colon" not in unread_syntax(
+        "a ((blue)) mug")[0]
+    for plain in ("a car on grass", "a [red:blue:8] car", "a car [at night:5]", 'a sign that says "[OK]"', "a ( ) car"):
+        assert unread_syntax(plain) == [], plain
+    assert read_as_typed_note("a [red:blue:8] (car:1.3)") == [READ_AS_TYPED, unread_syntax("(car:1.3)")[0]]
+
+
+def test_the_token_line_names_emphasis_it_does_not_read(v2_pipe):
+    from playground.tabs.generate import token_summary
+
+    text = token_summary(v2_pipe, "a (red:1.5) car on grass")
+    assert "`(` `red` `:` `1` `.` `5` `)`" in text and "**Not read here:** `(red:1.5)` is emphasis" in text
+    assert "Not read here" not in token_summary(v2_pipe, "a [red:blue:2] car on grass")
