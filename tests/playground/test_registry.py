@@ -37,9 +37,9 @@ def test_the_limits_tab_judges_shapes_32_under_its_name(latent_pipe):
     from playground.tabs.limits import run_preset
 
     registry = ModelRegistry(OrderedDict([("shapes-32", latent_pipe), ("v2", latent_pipe)]))
-    *_, (grid, summary, _control) = run_preset(registry, "shapes-32", "count-3-red-circles", 2, 0, 1, "Euler", 4.0)
+    *_, (grid, summary, *_rest) = run_preset(registry, "shapes-32", "count-3-red-circles", 2, 0, 1, "Euler", 4.0)
     assert len(grid) == 2 and "correct count in" in summary and "No judge" not in summary
-    *_, (grid, summary, _control) = run_preset(registry, "v2", "count-3-red-circles", 2, 0, 1, "Euler", 4.0)
+    *_, (grid, summary, *_rest) = run_preset(registry, "v2", "count-3-red-circles", 2, 0, 1, "Euler", 4.0)
     assert "No judge" in summary  # the 32x32 world's judge does not read v2's pictures
 
 
