@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from diffusers.models.attention_processor import Attention, AttnProcessor2_0
 
+from . import emphasis
+
 KEY = "attention_store"
 
 
@@ -114,19 +116,21 @@ def install(unet) -> None:
 @dataclass(frozen=True)
 class WordMap:
     """One word of the prompt and where it was read: ``cells`` (size x size) the weight each cell gave it (its
-    tokens' summed, for a word cut into pieces), ``share`` their mean, the share of all the attention it got."""
+    tokens' summed, for a word cut into pieces), ``share`` their mean, the share of all the attention it got;
+    ``emphasis`` its AUTOMATIC1111 weight, ``(red:1.5)`` (pipelines/emphasis.py; 1 for most words)."""
 
     word: str
     cells: torch.Tensor
     share: float
+    emphasis: float = 1.0
 
 
 def word_maps(tokenizer, prompt: str, maps: torch.Tensor) -> tuple[list[WordMap], float]:
-    """The words of ``prompt`` (as the pipeline read it: cleaned, cut to the tokenizer's window) with their maps
-    from ``maps`` (tokens, size, size; one image's rows of ``AttentionStore.maps()``), and the share of attention
-    the start and end markers and the padding got between them."""
-    ids = tokenizer(prompt, add_special_tokens=False, truncation=False, verbose=False).input_ids
-    ids = ids[:tokenizer.model_max_length - 2]
+    """The words of ``prompt`` (as the pipeline read it: cleaned, its emphasis read, cut to the tokenizer's window)
+    with their maps from ``maps`` (tokens, size, size; one image's rows of ``AttentionStore.maps()``), and the share
+    of attention the start and end markers and the padding got between them."""
+    ids, weights = emphasis.weighted_ids(tokenizer, prompt)
+    ids, weights = ids[:tokenizer.model_max_length - 2], weights[:tokenizer.model_max_length - 2]
     pieces = tokenizer.convert_ids_to_tokens(ids)
     words, group = [], []
     for position, piece in enumerate(pieces, start=1):  # position 0 is the start marker
@@ -134,6 +138,6 @@ def word_maps(tokenizer, prompt: str, maps: torch.Tensor) -> tuple[list[WordMap]
         if piece.endswith("</w>") or position == len(pieces):
             cells = maps[group].sum(0)
             text = tokenizer.decode([ids[p - 1] for p in group]).strip()
-            words.append(WordMap(text, cells, float(cells.mean())))
+            words.append(WordMap(text, cells, float(cells.mean()), weights[group[0] - 1]))
             group = []
     return words, 1.0 - sum(w.share for w in words)

@@ -9,6 +9,7 @@ pipeline is named here.
 # noqa: F401 on each: imported to be copied (see above)
 from .batch_invariance import make_batch_invariant  # noqa: F401
 from .denoising import SamplerRun  # noqa: F401
+from .emphasis import weighted_ids  # noqa: F401
 from .errors import PlaygroundInputError  # noqa: F401
 from .grid import generate_grid  # noqa: F401
 from .limits import MAX_STEPS  # noqa: F401

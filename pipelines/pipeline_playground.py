@@ -43,6 +43,7 @@ from transformers import CLIPTextModel, CLIPTokenizer
 
 from .batch_invariance import make_batch_invariant
 from .denoising import PURE_NOISE_SIGMA, SamplerRun, StartPoint, seeded_noise, to_cpu
+from .emphasis import apply_weights, has_emphasis, weighted_ids
 from .errors import PlaygroundInputError
 from .grid import generate_grid
 from .limits import (MAX_GUIDANCE, MAX_IMAGES, MAX_SEED, MAX_SIDE, MAX_STEPS, PROMPT_CACHE_SIZE, clean_text, number,
@@ -226,10 +227,16 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         and end markers, and whether there are more than the model reads
         (`max_prompt_tokens`; the ones past that are ignored).
         """
+        tokens, _weights, truncated = self.weighted_tokens(prompt)
+        return tokens, truncated
+
+    def weighted_tokens(self, prompt: str) -> tuple[list[str], list[float], bool]:
+        """As `tokenize`, with each token's weight: AUTOMATIC1111's emphasis, `(red:1.5)` (pipelines/emphasis.py),
+        read as the text encoder's output is weighted; 1 where the prompt weights nothing."""
         prompt = clean_text(prompt, "Prompt", [])
-        ids = self.tokenizer(prompt, add_special_tokens=False, truncation=False, verbose=False).input_ids
+        ids, weights = weighted_ids(self.tokenizer, prompt)
         tokens = [self.tokenizer.decode([i]) for i in ids]
-        return tokens, len(ids) > self.max_prompt_tokens
+        return tokens, weights, len(ids) > self.max_prompt_tokens
 
     def split_words(self, prompt: str) -> list[str]:
         """The prompt's words that the tokenizer cuts into several pieces, once each, in order.
@@ -295,19 +302,20 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
 
         warnings = [w for w in (self._truncation_warning(prompt, "Prompt"),
                                 self._truncation_warning(negative_prompt, "Negative prompt")) if w]
-        tokens = self.tokenizer(
-            [negative_prompt, prompt],
-            padding="max_length",
-            max_length=self.tokenizer.model_max_length,
-            truncation=True,
-            return_tensors="pt",
-        )
+        texts = [negative_prompt, prompt]
+        if any(has_emphasis(t) for t in texts):  # AUTOMATIC1111's (word:1.5): each run tokenized alone
+            input_ids, weights = self._weighted_input_ids(texts)
+        else:
+            input_ids, weights = self.tokenizer(texts, padding="max_length", max_length=self.tokenizer.model_max_length,
+                                                truncation=True, return_tensors="pt").input_ids, None
         with torch.inference_mode():
-            out = self.text_encoder(tokens.input_ids.to(self.text_encoder.device), output_hidden_states=bool(clip_skip))
+            out = self.text_encoder(input_ids.to(self.text_encoder.device), output_hidden_states=bool(clip_skip))
             hidden, pooled = out.last_hidden_state, out.pooler_output
             if clip_skip:
                 tower = getattr(self.text_encoder, "text_model", self.text_encoder)  # transformers 4 nests it
                 hidden = tower.final_layer_norm(out.hidden_states[-(clip_skip + 1)])
+            if weights is not None:
+                hidden = apply_weights(hidden, weights.to(hidden.device))
         embeds = PromptEmbeds(hidden[1:2], hidden[0:1], pooled[1:2], pooled[0:1], tuple(warnings))
 
         with self._prompt_cache_lock:
@@ -316,6 +324,21 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
                 self._prompt_cache.popitem(last=False)
         return embeds
 
+    def _weighted_input_ids(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(ids, weights), each (texts, window): every text's weighted tokens (`emphasis.weighted_ids`) cut to the
+        window, between the start and end markers and padded as the tokenizer pads; the markers and padding
+        weigh 1."""
+        width = self.tokenizer.model_max_length
+        rows, weight_rows = [], []
+        for text in texts:
+            ids, weights = weighted_ids(self.tokenizer, text)
+            ids, weights = ids[:self.max_prompt_tokens], weights[:self.max_prompt_tokens]
+            tok = self.tokenizer
+            row = [tok.bos_token_id] + ids + [tok.eos_token_id]
+            rows.append(row + [tok.pad_token_id] * (width - len(row)))
+            weight_rows.append([1.0] + weights + [1.0] * (width - 1 - len(weights)))
+        return torch.tensor(rows), torch.tensor(weight_rows)
+
     def _check_clip_skip(self, clip_skip) -> int:
         if clip_skip is None:
             return 0
@@ -323,7 +346,7 @@ class PlaygroundPipeline(DiffusionPipeline, StableDiffusionMixin):
         return whole_number(clip_skip, "clip_skip", 0, layers - 1)
 
     def _truncation_warning(self, text: str, label: str) -> str | None:
-        ids = self.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False).input_ids
+        ids, _weights = weighted_ids(self.tokenizer, text)
         limit = self.max_prompt_tokens
         if len(ids) <= limit:
             return None

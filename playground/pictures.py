@@ -94,7 +94,8 @@ def word_maps_sheet(image: Image.Image, words, columns: int = 7) -> Image.Image:
     from PIL import ImageDraw
 
     tiles = [(image.convert("RGB").resize((WORD_MAP_SIDE, WORD_MAP_SIDE), Image.NEAREST), "the picture")]
-    tiles += [(word_map_picture(image, w.cells), f"{w.word} · {w.share:.0%}") for w in words]
+    tiles += [(word_map_picture(image, w.cells), f"{w.word}{'' if w.emphasis == 1 else f' ×{w.emphasis:.3g}'} · "
+                                                  f"{w.share:.0%}") for w in words]
     columns = min(columns, len(tiles))
     rows = -(-len(tiles) // columns)
     gap, label = 6, 22

@@ -61,8 +61,8 @@ def edits(text: str) -> list[Edit]:
     return found
 
 
-READ_AS_TYPED = ("Prompt editing ([before:after:when]) is read in the Generate tab; here the prompt is read as "
-                 "typed, brackets and all.")
+READ_AS_TYPED = ("Prompt editing ([before:after:when]) is read in the Generate tab; here it is not: the words "
+                 "inside the square brackets are all read, weighted down as [word] is.")
 
 
 def read_as_typed_note(text) -> list[str]:
@@ -79,34 +79,19 @@ def read_as_typed_note(text) -> list[str]:
         return [READ_AS_TYPED] + unread
 
 
-_WEIGHTED = re.compile(r"\([^()]*:\s*(?:\d+(?:\.\d*)?|\.\d+)\s*\)")  # (red:1.5)
-_EMPHASIS = re.compile(r"\([^()]*[^\W_][^()]*\)")  # (red), ((red))
 _ALTERNATION = re.compile(r"\[[^\[\]]*\|[^\[\]]*\]")  # [cat|dog]
-_DE_EMPHASIS = re.compile(r"\[[^\[\]:|]*[^\W_][^\[\]:|]*\]")  # [red]
 
 
 def unread_syntax(text: str) -> list[str]:
     """AUTOMATIC1111's prompt syntax that this playground does not read, one note per kind found (the first
-    example as typed): emphasis ``(red:1.5)`` or ``(red)``, de-emphasis ``[red]``, alternation ``[cat|dog]``. The
-    model reads such brackets, colons and numbers as tokens of their own. Quoted text (a sign's words) is left
-    out."""
+    example as typed): alternation ``[cat|dog]``. Emphasis, ``(red:1.5)``, is read (pipelines/emphasis.py). Quoted
+    text (a sign's words) is left out."""
     text = re.sub(r'"[^"]*"', '""', text)
-    notes = []
-    weighted = _WEIGHTED.search(text)
-    found = weighted or _EMPHASIS.search(text)
-    if found:
-        notes.append(f"`{found.group(0)}` is emphasis in AUTOMATIC1111 and ComfyUI (the words' embeddings weighted); "
-                     f"it is not read here: the model reads the brackets{', the colon and the number' * bool(weighted)}"
-                     " as tokens of their own.")
-    found = _DE_EMPHASIS.search(text)
-    if found:
-        notes.append(f"`{found.group(0)}` is de-emphasis in AUTOMATIC1111; it is not read here: the model reads the "
-                     "square brackets as tokens of their own.")
     found = _ALTERNATION.search(text)
-    if found:
-        notes.append(f"`{found.group(0)}` is alternation in AUTOMATIC1111 (one word a step, in turn); it is not read "
-                     "here: the model reads it as typed.")
-    return notes
+    if not found:
+        return []
+    return [f"`{found.group(0)}` is alternation in AUTOMATIC1111 (one word a step, in turn); it is not read here: "
+            "the words are read together, weighted down by the square brackets as `[word]` is."]
 
 
 def _nested(text: str) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, replace
+from typing import Iterator, NamedTuple, Optional
 
 import numpy as np
 import torch
@@ -66,6 +67,12 @@ SIGNS = [('a red sign that says "OPEN" on grass, lit from the left', "open"),
          ('a sign that says "HI" on a blue background', "hi")]
 CHARACTER_PROMPTS = [("Pip on the beach, lit from the left", "pip"), ("Bo by the water, lit from the right", "bo"),
                      ("Kit on grass, lit from the left", "kit"), ("Pip in front of a brick wall, lit from the left", "pip")]
+# emphasis, AUTOMATIC1111's (word:1.3), on the word a limit turns on: (prompt, the word, what the judge reads)
+EMPHASIS = [("two orange circles on a black background", "two", "count"),
+            ("five yellow squares on a purple background", "five", "count"),
+            ("a hand with five fingers on a blue background", "five", "fingers"),
+            ("a gray circle on the beach, at sunset", "circle", "object")]
+WEIGHTS = (1.0, 1.3, 1.6)
 SAMPLER, STEPS = "DPM++ 2M", 20
 
 
@@ -76,7 +83,7 @@ class Lifts:
     roles: dict[str, list[float]]
     judged: int  # pictures whose thing the judge found
     made: int
-    right: int | None = None  # pictures the judge read the asked count in (measure_fingers)
+    right: int | None = None  # pictures the judge read right: the fingers asked, the sign's word, the character
 
 
 def lift(cells: torch.Tensor, mask: np.ndarray) -> float:
@@ -101,27 +108,53 @@ def _first_cells(tokenizer, prompt: str, maps) -> tuple[dict[str, torch.Tensor],
     return {w.word: w.cells for w in reversed(words)}, words[0].word
 
 
-def measure(pipe, seeds: int = 4, prompts=PROMPTS) -> Lifts:
-    """For prompts of one thing on a backdrop: the lift of the thing's word, its colour's, the backdrop's and the
-    first word's, on the thing's pixels as the judge finds them."""
+class Drawn(NamedTuple):
+    """One picture of a measurement: its prompt's entry, the picture, the scene its caption asks for, the picture as
+    the judge names its pixels, each word's map (a word twice: its first), and the prompt's first word."""
+
+    entry: tuple
+    image: np.ndarray
+    scene: object
+    pic: object
+    cells: dict[str, torch.Tensor]
+    first: str
+
+
+def _drawn(pipe, entries, seeds: int) -> Iterator[Drawn]:
+    """Each entry's prompt (its first item) over seeds 0 .. seeds - 1, drawn with a recorder."""
     from world.v2 import judge
 
     install(pipe.unet)
+    for entry in entries:
+        images, maps, scene = _run(pipe, entry[0], seeds)
+        for image, image_maps in zip(images, maps):
+            pic, *_ = judge._read(image, scene)
+            yield Drawn(entry, image, scene, pic, *_first_cells(pipe.tokenizer, entry[0], image_maps))
+
+
+def _first_blob(pic) -> Optional[np.ndarray]:
+    """The first asked thing's blob as the judge finds it, or None."""
+    from world.v2 import judge
+
+    blob = judge.things_blobs(pic, pic.scene.objects)[0]
+    return blob if blob is not None and blob.any() else None
+
+
+def measure(pipe, seeds: int = 4, prompts=PROMPTS) -> Lifts:
+    """For prompts of one thing on a backdrop: the lift of the thing's word, its colour's, the backdrop's and the
+    first word's, on the thing's pixels as the judge finds them."""
     roles: dict[str, list[float]] = {"the thing": [], "its colour": [], "the backdrop": [], "the first word": []}
     judged = made = 0
-    for prompt, thing, colour, backdrop in prompts:
-        images, maps, scene = _run(pipe, prompt, seeds)
-        for image, image_maps in zip(images, maps):
-            made += 1
-            pic, *_ = judge._read(image, scene)
-            blob = judge.things_blobs(pic, pic.scene.objects)[0]
-            if blob is None or not blob.any():
-                continue
-            judged += 1
-            cells, first = _first_cells(pipe.tokenizer, prompt, image_maps)
-            for role, word in (("the thing", thing), ("its colour", colour), ("the backdrop", backdrop),
-                               ("the first word", first)):
-                roles[role].append(lift(cells[word], blob))
+    for drawn in _drawn(pipe, prompts, seeds):
+        _prompt, thing, colour, backdrop = drawn.entry
+        made += 1
+        blob = _first_blob(drawn.pic)
+        if blob is None:
+            continue
+        judged += 1
+        for role, word in (("the thing", thing), ("its colour", colour), ("the backdrop", backdrop),
+                           ("the first word", drawn.first)):
+            roles[role].append(lift(drawn.cells[word], blob))
     return Lifts(roles, judged, made)
 
 
@@ -130,22 +163,18 @@ def measure_binding(pipe, seeds: int = 4, pairs=PAIRS) -> Lifts:
     the pictures where the judge finds both things in their colours."""
     from world.v2 import judge
 
-    install(pipe.unet)
     roles: dict[str, list[float]] = {"a colour, on its own thing": [], "a colour, on the other thing": []}
     judged = made = 0
-    for prompt, first, first_colour, second, second_colour in pairs:
-        images, maps, scene = _run(pipe, prompt, seeds)
-        for image, image_maps in zip(images, maps):
-            made += 1
-            pic, *_ = judge._read(image, scene)
-            blobs = judge.things_blobs(pic, pic.scene.objects)
-            if any(b is None or not b.any() for b in blobs):
-                continue
-            judged += 1
-            cells, _ = _first_cells(pipe.tokenizer, prompt, image_maps)
-            for colour, own, other in ((first_colour, blobs[0], blobs[1]), (second_colour, blobs[1], blobs[0])):
-                roles["a colour, on its own thing"].append(lift(cells[colour], own))
-                roles["a colour, on the other thing"].append(lift(cells[colour], other))
+    for drawn in _drawn(pipe, pairs, seeds):
+        _prompt, _first, first_colour, _second, second_colour = drawn.entry
+        made += 1
+        blobs = judge.things_blobs(drawn.pic, drawn.pic.scene.objects)
+        if any(b is None or not b.any() for b in blobs):
+            continue
+        judged += 1
+        for colour, own, other in ((first_colour, blobs[0], blobs[1]), (second_colour, blobs[1], blobs[0])):
+            roles["a colour, on its own thing"].append(lift(drawn.cells[colour], own))
+            roles["a colour, on the other thing"].append(lift(drawn.cells[colour], other))
     return Lifts(roles, judged, made)
 
 
@@ -160,21 +189,18 @@ def things_on_plain(image: np.ndarray, far: float = 60.0) -> np.ndarray:
 def measure_counts(pipe, seeds: int = 4, counts=COUNTS) -> Lifts:
     """For prompts of a count of one shape on a plain background: the lift on the things' pixels (all of them, told
     from the background by colour) of the number word, the thing's word and the background's word."""
-    install(pipe.unet)
     roles: dict[str, list[float]] = {"the number word": [], "the thing's word": [], "the background's word": []}
     judged = made = 0
-    for prompt, number, thing, background in counts:
-        images, maps, _scene = _run(pipe, prompt, seeds)
-        for image, image_maps in zip(images, maps):
-            made += 1
-            mask = things_on_plain(image)
-            if not 0.02 < mask.mean() < 0.9:
-                continue
-            judged += 1
-            cells, _ = _first_cells(pipe.tokenizer, prompt, image_maps)
-            for role, word in (("the number word", number), ("the thing's word", thing),
-                               ("the background's word", background)):
-                roles[role].append(lift(cells[word], mask))
+    for drawn in _drawn(pipe, counts, seeds):
+        _prompt, number, thing, background = drawn.entry
+        made += 1
+        mask = things_on_plain(drawn.image)
+        if not 0.02 < mask.mean() < 0.9:
+            continue
+        judged += 1
+        for role, word in (("the number word", number), ("the thing's word", thing),
+                           ("the background's word", background)):
+            roles[role].append(lift(drawn.cells[word], mask))
     return Lifts(roles, judged, made)
 
 
@@ -184,22 +210,18 @@ def measure_fingers(pipe, seeds: int = 4, hands=HANDS) -> Lifts:
     in how many pictures the judge counts the fingers asked (``Lifts.right``)."""
     from world.v2 import judge
 
-    install(pipe.unet)
     roles: dict[str, list[float]] = {'"five"': [], '"two"': [], '"fingers"': [], '"hand"': []}
     judged = made = right = 0
-    for prompt, number in hands:
-        images, maps, scene = _run(pipe, prompt, seeds)
-        for image, image_maps in zip(images, maps):
-            made += 1
-            pic, *_ = judge._read(image, scene)
-            hand = judge.read_hand(pic)
-            if hand is None:
-                continue
-            judged += 1
-            right += judge.count_fingers(hand) == scene.objects[0].fingers
-            cells, _ = _first_cells(pipe.tokenizer, prompt, image_maps)
-            for role, word in ((f'"{number}"', number), ('"fingers"', "fingers"), ('"hand"', "hand")):
-                roles[role].append(lift(cells[word], hand))
+    for drawn in _drawn(pipe, hands, seeds):
+        _prompt, number = drawn.entry
+        made += 1
+        hand = judge.read_hand(drawn.pic)
+        if hand is None:
+            continue
+        judged += 1
+        right += judge.count_fingers(hand) == drawn.scene.objects[0].fingers
+        for role, word in ((f'"{number}"', number), ('"fingers"', "fingers"), ('"hand"', "hand")):
+            roles[role].append(lift(drawn.cells[word], hand))
     return Lifts(roles, judged, made, right)
 
 
@@ -209,25 +231,20 @@ def measure_named(pipe, seeds: int = 4, signs=SIGNS, characters=CHARACTER_PROMPT
     ``Lifts.right``: the pictures the judge reads the word, or the character, right in."""
     from world.v2 import judge
 
-    install(pipe.unet)
     results = []
-    for prompts, attribute, roles in ((signs, "text", ("the word on the sign", '"sign"')),
+    for entries, attribute, roles in ((signs, "text", ("the word on the sign", '"sign"')),
                                       (characters, "character", ("the name",))):
         lifts: dict[str, list[float]] = {role: [] for role in roles}
         judged = made = right = 0
-        for prompt, word in prompts:
-            images, maps, scene = _run(pipe, prompt, seeds)
-            for image, image_maps in zip(images, maps):
-                made += 1
-                right += bool(judge.judge(image, scene).get(attribute))
-                pic, *_ = judge._read(image, scene)
-                blob = judge.things_blobs(pic, pic.scene.objects)[0]
-                if blob is None or not blob.any():
-                    continue
-                judged += 1
-                cells, _ = _first_cells(pipe.tokenizer, prompt, image_maps)
-                for role, w in zip(roles, (word, "sign")):
-                    lifts[role].append(lift(cells[w], blob))
+        for drawn in _drawn(pipe, entries, seeds):
+            made += 1
+            right += bool(judge.judge(drawn.image, drawn.scene).get(attribute))
+            blob = _first_blob(drawn.pic)
+            if blob is None:
+                continue
+            judged += 1
+            for role, word in zip(roles, (drawn.entry[1], "sign")):
+                lifts[role].append(lift(drawn.cells[word], blob))
         results.append(Lifts(lifts, judged, made, right))
     return results[0], results[1]
 
@@ -266,23 +283,19 @@ def measure_trio_binding(pipe, seeds: int = 4, trios=TRIOS) -> Binding:
     on this overlap), in the pictures the judge sees bound right and in those it sees wrong?"""
     from world.v2 import judge
 
-    install(pipe.unet)
     own: dict[bool, list[float]] = {True: [], False: []}
     other: dict[bool, list[float]] = {True: [], False: []}
     colours = {True: 0, False: 0}  # pictures with a blob of each asked colour, by verdict
-    for (things, _backdrop), prompt in zip(trios, trio_prompts(trios)):
-        images, maps, scene = _run(pipe, prompt, seeds)
-        for image, image_maps in zip(images, maps):
-            bound = bool(judge.judge(image, scene).get("binding"))
-            pic, *_ = judge._read(image, scene)
-            colours[bound] += all(pic.blobs(colour) for _, colour in things)
-            cells, _ = _first_cells(pipe.tokenizer, prompt, image_maps)
-            kind_maps = [cells[kind] for kind, _ in things]
-            mine = [overlap(cells[colour], kind_maps[i]) for i, (_, colour) in enumerate(things)]
-            theirs = [overlap(cells[colour], kind_maps[j]) for i, (_, colour) in enumerate(things)
-                      for j in range(len(things)) if j != i]
-            own[bound].append(float(np.mean(mine)))
-            other[bound].append(float(np.mean(theirs)))
+    for drawn in _drawn(pipe, list(zip(trio_prompts(trios), trios)), seeds):
+        things = drawn.entry[1][0]
+        bound = bool(judge.judge(drawn.image, drawn.scene).get("binding"))
+        colours[bound] += all(drawn.pic.blobs(colour) for _, colour in things)
+        kind_maps = [drawn.cells[kind] for kind, _ in things]
+        mine = [overlap(drawn.cells[colour], kind_maps[i]) for i, (_, colour) in enumerate(things)]
+        theirs = [overlap(drawn.cells[colour], kind_maps[j]) for i, (_, colour) in enumerate(things)
+                  for j in range(len(things)) if j != i]
+        own[bound].append(float(np.mean(mine)))
+        other[bound].append(float(np.mean(theirs)))
     return Binding(own, other, colours)
 
 
@@ -295,6 +308,48 @@ def binding_table(result: Binding) -> str:
             rows.append(f"| {name} | {len(mine)} | {mine.mean():.2f} | {theirs.mean():.2f} | "
                         f"{int((mine > theirs).sum())} of {len(mine)} | {result.colours_found[bound]} |")
     return "\n".join(rows)
+
+
+@dataclass(frozen=True)
+class Emphasised:
+    """One prompt with one word weighted: the word's mean share of the attention and the pictures judged right."""
+
+    prompt: str
+    word: str
+    weight: float
+    share: float
+    right: int
+    made: int
+
+
+def measure_emphasis(pipe, seeds: int = 4, cases=EMPHASIS, weights=WEIGHTS) -> list[Emphasised]:
+    """Each case's prompt with its word weighted (``(five:1.3)``; 1: the prompt as it is) over seeds 0..: how much
+    of the attention the word gets, and in how many pictures the judge reads what it asks for."""
+    from world.v2 import judge, reading
+
+    install(pipe.unet)
+    rows = []
+    for prompt, word, attribute in cases:
+        scene = reading.read_caption(prompt)
+        for weight in weights:
+            text = prompt if weight == 1 else prompt.replace(word, f"({word}:{weight:g})", 1)
+            shares, right = [], 0
+            for first in range(0, seeds, 8):  # at most 8 pictures a call
+                n = min(8, seeds - first)
+                store = AttentionStore(rows=n)
+                out = pipe(text, sampler=SAMPLER, num_inference_steps=STEPS, seed=first, num_images_per_prompt=n,
+                           cross_attention_kwargs={KEY: store})
+                shares += [next(w.share for w in word_maps(pipe.tokenizer, text, m)[0] if w.word == word)
+                           for m in store.maps()]
+                right += sum(bool(judge.judge(image, scene).get(attribute)) for image in out.images)
+            rows.append(Emphasised(prompt, word, weight, float(np.mean(shares)), right, seeds))
+    return rows
+
+
+def emphasis_table(rows: list[Emphasised]) -> str:
+    lines = ["| prompt | word | weight | its share of the attention | pictures judged right |", "|---|---|---|---|---|"]
+    lines += [f"| {r.prompt} | {r.word} | {r.weight:g} | {r.share:.3f} | {r.right} of {r.made} |" for r in rows]
+    return "\n".join(lines)
 
 
 def table(result: Lifts) -> str:
@@ -343,6 +398,9 @@ def main(argv=None) -> None:
     print(f"\n{len(TRIOS)} prompts of three things of three kinds and colours × {args.seeds} seeds; overlap: the "
           f"correlation of two words' maps over the cells\n")
     print(binding_table(trios))
+    emphasised = measure_emphasis(pipe, args.seeds)
+    print(f"\nAUTOMATIC1111's emphasis on the word a limit turns on × {args.seeds} seeds\n")
+    print(emphasis_table(emphasised))
 
 
 if __name__ == "__main__":

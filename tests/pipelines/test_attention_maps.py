@@ -81,3 +81,19 @@ def test_on_v2_a_thing_s_word_is_read_on_the_thing_and_the_backdrop_s_is_not(v2_
     trio = measure_trio_binding(v2_pipe, seeds=2, trios=TRIOS[:1])
     own, other = trio.own[True] + trio.own[False], trio.other[True] + trio.other[False]
     assert len(own) == 2 and all(a > b + 0.2 for a, b in zip(own, other)), (own, other)
+
+
+def test_on_v2_an_emphasised_word_is_read_more(v2_pipe):
+    """AUTOMATIC1111's emphasis (pipelines/emphasis.py) raises the weighted word's share of the attention, and its
+    map carries the weight (the Generate tab labels the tile with it)."""
+    from playground.lab.word_maps import measure_emphasis
+
+    rows = measure_emphasis(v2_pipe, seeds=2, cases=[("five yellow squares on a purple background", "five", "count")],
+                            weights=(1.0, 1.6))
+    assert rows[1].share > 1.5 * rows[0].share, rows
+    install(v2_pipe.unet)
+    store = AttentionStore(rows=1)
+    v2_pipe("(five:1.6) yellow squares", sampler="DDIM", num_inference_steps=2, seed=0,
+            cross_attention_kwargs={KEY: store})
+    words, _rest = word_maps(v2_pipe.tokenizer, "(five:1.6) yellow squares", store.maps()[0])
+    assert [(w.word, w.emphasis) for w in words] == [("five", 1.6), ("yellow", 1.0), ("squares", 1.0)]

@@ -79,24 +79,24 @@ def test_tabs_that_do_not_edit_prompts_say_so_where_a_prompt_is_written_for_it()
 
 
 def test_automatic1111_syntax_not_read_here_is_named_where_it_is_typed():
-    """Emphasis, de-emphasis and alternation are read as typed (brackets and numbers as tokens): the token line and
-    the other tabs' notes say so, each kind once, with the first example as typed."""
+    """Alternation is not read: the token line and the other tabs' notes say so, with the first example as typed;
+    emphasis is read, so nothing is said of it."""
     from playground.prompt_edit import READ_AS_TYPED, read_as_typed_note, unread_syntax
 
-    notes = unread_syntax("a (red:1.5) car, a ((blue)) mug, a [green] tree and a [cat|dog] on grass")
-    assert len(notes) == 3
-    assert notes[0].startswith("`(red:1.5)` is emphasis in AUTOMATIC1111") and "the colon and the number" in notes[0]
-    assert notes[1].startswith("`[green]` is de-emphasis") and notes[2].startswith("`[cat|dog]` is alternation")
-    assert unread_syntax("a ((blue)) mug")[0].startswith("`(blue)` is emphasis") and "colon" not in unread_syntax(
-        "a ((blue)) mug")[0]
-    for plain in ("a car on grass", "a [red:blue:8] car", "a car [at night:5]", 'a sign that says "[OK]"', "a ( ) car"):
+    notes = unread_syntax("a (red:1.5) car, a [green] tree, a [cat|dog] and a [cow|pig] on grass")
+    assert len(notes) == 1 and notes[0].startswith("`[cat|dog]` is alternation in AUTOMATIC1111"), notes
+    for plain in ("a car on grass", "a [red:blue:8] car", "a (red:1.5) car", 'a sign that says "[A|B]"'):
         assert unread_syntax(plain) == [], plain
-    assert read_as_typed_note("a [red:blue:8] (car:1.3)") == [READ_AS_TYPED, unread_syntax("(car:1.3)")[0]]
+    assert read_as_typed_note("a [red:blue:8] [car|mug]") == [READ_AS_TYPED, unread_syntax("[car|mug]")[0]]
 
 
-def test_the_token_line_names_emphasis_it_does_not_read(v2_pipe):
+def test_the_token_line_shows_each_token_s_emphasis(v2_pipe):
     from playground.tabs.generate import token_summary
 
-    text = token_summary(v2_pipe, "a (red:1.5) car on grass")
-    assert "`(` `red` `:` `1` `.` `5` `)`" in text and "**Not read here:** `(red:1.5)` is emphasis" in text
-    assert "Not read here" not in token_summary(v2_pipe, "a [red:blue:2] car on grass")
+    text = token_summary(v2_pipe, "a (red:1.5) car on ((grass))")
+    assert "**Tokens** (5/46): `a` `red`×1.5 `car` `on` `grass`×1.21" in text, text
+    assert "**Emphasis** (AUTOMATIC1111's `(word:1.5)`" in text
+    plain = token_summary(v2_pipe, "a red car on grass")
+    assert "×" not in plain and "Emphasis" not in plain
+    edited = token_summary(v2_pipe, "a [red:blue:2] car on grass")  # an edit, not a de-emphasis: its first prompt
+    assert "`a` `red` `car` `on` `grass`" in edited and "×" not in edited
