@@ -19,6 +19,7 @@ FAST = dict(sampler="DDIM", num_inference_steps=2, seed=3)
     ("a (red car", [("a ", 1.0), ("red car", 1.1)]),  # never closed: the rest of the prompt
     ("a red) car: big", [("a red) car: big", 1.0)]),  # closes nothing: text
     ("(a:1.2) (b:1.2)", [("a", 1.2), (" ", 1.0), ("b", 1.2)]),
+    ("(blue:1e9)", [("blue:1e9", 1.1)]),  # no weight A1111 reads: text in round brackets
     ("", [("", 1.0)]),
 ])
 def test_a_prompt_is_cut_into_runs_of_one_weight_as_automatic1111_cuts_it(text, runs):

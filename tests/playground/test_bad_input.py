@@ -94,6 +94,15 @@ CASES = [
                       "pipeline", ok=True), id="prompt-lone-surrogate"),
     pytest.param(Case("raw:/generate", gen(prompt=None), r"\(empty: unconditional\)", "handler", ok=True),
                  id="prompt-null"),
+    # ---- emphasis ((word:1.5)): weights past 0-10 refused in words, odd brackets read as A1111 reads them
+    pytest.param(Case("/generate", gen(prompt="a (red:25) circle"), r"Emphasis: 'red' would be weighted 25; weights "
+                      r"from 0 to 10 are read", "pipeline"), id="emphasis-too-strong"),
+    pytest.param(Case("/generate", gen(negative="(blue:99)"), r"Emphasis: 'blue' would be weighted 99;",
+                      "pipeline"), id="emphasis-negative-too-strong"),
+    pytest.param(Case("/compare", ("bundled", "a ((((red:9)))) circle", "", ["Euler"], "1", 4.0, 1),
+                      r"Emphasis: 'red' would be weighted 11\.979", "pipeline"), id="emphasis-nested-past-10"),
+    pytest.param(Case("/generate", gen(prompt="a ((red circle"), r"`a` `red`×1\.21 `circle`×1\.21", "pipeline",
+                      ok=True), id="emphasis-never-closed"),
     # ---- prompt editing ([before:after:when]): nested brackets are refused, odd switch points read as they say
     pytest.param(Case("/generate", gen(prompt="[a [red:blue:1] circle:a square:2]"),
                       r"Prompt editing: brackets inside brackets are not read here", "handler"), id="prompt-edit-nested"),
