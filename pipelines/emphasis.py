@@ -20,7 +20,7 @@ import torch
 from .errors import PlaygroundInputError
 
 ROUND, SQUARE = 1.1, 1 / 1.1  # a pair of round brackets weights its words up this much; square ones down
-MAX_WEIGHT = 10.0  # past it a word's vectors swamp the prompt's: no picture, only a broken one
+MAX_WEIGHT = 10.0  # the most a word may be weighted (A1111's usual range is 1.1 to 1.5)
 
 _TOKEN = re.compile(r"""
 \\\(|\\\)|\\\[|\\]|\\\\|\\|      # escaped brackets and backslashes: text
@@ -52,8 +52,8 @@ def parse(text: str) -> list[tuple[str, float]]:
             round_open.append(len(runs))
         elif piece == "[":
             square_open.append(len(runs))
-        elif weight is not None and round_open:
-            multiply(round_open.pop(), float(weight))
+        elif weight is not None and round_open and _number(weight) is not None:
+            multiply(round_open.pop(), _number(weight))
         elif piece == ")" and round_open:
             multiply(round_open.pop(), ROUND)
         elif piece == "]" and square_open:
@@ -71,6 +71,14 @@ def parse(text: str) -> list[tuple[str, float]]:
         else:
             joined.append([piece, weight])
     return [(piece, weight) for piece, weight in joined] or [("", 1.0)]
+
+
+def _number(text: str) -> float | None:
+    """A weight as typed ('1.5', '.8'), or None where it is no number ('1.2.3', '.'): then the text stays text."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def has_emphasis(text: str) -> bool:

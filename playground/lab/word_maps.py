@@ -92,14 +92,20 @@ def lift(cells: torch.Tensor, mask: np.ndarray) -> float:
     return float(up[mask].mean() / up.mean())
 
 
-def _run(pipe, prompt: str, seeds: int):
-    """The pictures of ``prompt`` for seeds 0.., their maps, and the scene the world's words ask for."""
+def _run(pipe, prompt: str, seeds: int, caption: str | None = None):
+    """The pictures of ``prompt`` for seeds 0 .. seeds - 1 (8 to a pipeline call), their maps, and the scene the
+    world's words ask for (of ``caption``, where the prompt has emphasis the world's reader does not know)."""
     from world.v2 import reading
 
-    store = AttentionStore(rows=seeds)
-    out = pipe(prompt, sampler=SAMPLER, num_inference_steps=STEPS, seed=0, num_images_per_prompt=seeds,
-               output_type="np", cross_attention_kwargs={KEY: store})
-    return [(image * 255).round().astype(np.uint8) for image in out.images], store.maps(), reading.read_caption(prompt)
+    images, maps = [], []
+    for first in range(0, seeds, 8):
+        n = min(8, seeds - first)
+        store = AttentionStore(rows=n)
+        out = pipe(prompt, sampler=SAMPLER, num_inference_steps=STEPS, seed=first, num_images_per_prompt=n,
+                   output_type="np", cross_attention_kwargs={KEY: store})
+        images += [(image * 255).round().astype(np.uint8) for image in out.images]
+        maps += list(store.maps())
+    return images, maps, reading.read_caption(caption or prompt)
 
 
 def _first_cells(tokenizer, prompt: str, maps) -> tuple[dict[str, torch.Tensor], str]:
@@ -325,23 +331,16 @@ class Emphasised:
 def measure_emphasis(pipe, seeds: int = 4, cases=EMPHASIS, weights=WEIGHTS) -> list[Emphasised]:
     """Each case's prompt with its word weighted (``(five:1.3)``; 1: the prompt as it is) over seeds 0..: how much
     of the attention the word gets, and in how many pictures the judge reads what it asks for."""
-    from world.v2 import judge, reading
+    from world.v2 import judge
 
     install(pipe.unet)
     rows = []
     for prompt, word, attribute in cases:
-        scene = reading.read_caption(prompt)
         for weight in weights:
             text = prompt if weight == 1 else prompt.replace(word, f"({word}:{weight:g})", 1)
-            shares, right = [], 0
-            for first in range(0, seeds, 8):  # at most 8 pictures a call
-                n = min(8, seeds - first)
-                store = AttentionStore(rows=n)
-                out = pipe(text, sampler=SAMPLER, num_inference_steps=STEPS, seed=first, num_images_per_prompt=n,
-                           cross_attention_kwargs={KEY: store})
-                shares += [next(w.share for w in word_maps(pipe.tokenizer, text, m)[0] if w.word == word)
-                           for m in store.maps()]
-                right += sum(bool(judge.judge(image, scene).get(attribute)) for image in out.images)
+            images, maps, scene = _run(pipe, text, seeds, caption=prompt)
+            shares = [next(w.share for w in word_maps(pipe.tokenizer, text, m)[0] if w.word == word) for m in maps]
+            right = sum(bool(judge.judge(image, scene).get(attribute)) for image in images)
             rows.append(Emphasised(prompt, word, weight, float(np.mean(shares)), right, seeds))
     return rows
 
@@ -371,37 +370,33 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     pipe = load_pipeline(args.model)
     pipe.set_progress_bar_config(disable=True)
-    result = measure(pipe, args.seeds)
-    print(f"{args.model}: {len(PROMPTS)} prompts of one thing × {args.seeds} seeds, {SAMPLER}, {STEPS} steps; the "
-          f"thing found by the judge in {result.judged} of {result.made} pictures\n")
-    print(table(result))
-    pairs = measure_binding(pipe, args.seeds)
-    print(f"\n{len(PAIRS)} prompts of two things of two colours × {args.seeds} seeds; both found in their colours in "
-          f"{pairs.judged} of {pairs.made} pictures\n")
-    print(table(pairs))
-    counted = measure_counts(pipe, args.seeds)
-    print(f"\n{len(COUNTS)} prompts of a count of one shape on a plain background × {args.seeds} seeds; things told "
-          f"from the background in {counted.judged} of {counted.made} pictures\n")
-    print(table(counted))
-    hands = measure_fingers(pipe, args.seeds)
-    print(f"\n{len(HANDS)} prompts of a hand holding up fingers × {args.seeds} seeds; the hand found by the judge in "
-          f"{hands.judged} of {hands.made} pictures, the fingers asked counted in {hands.right}\n")
-    print(table(hands))
-    signs, named = measure_named(pipe, args.seeds)
-    print(f"\n{len(SIGNS)} prompts of a sign saying a word × {args.seeds} seeds; the sign found by the judge in "
-          f"{signs.judged} of {signs.made} pictures, its word read right in {signs.right}\n")
-    print(table(signs))
-    print(f"\n{len(CHARACTER_PROMPTS)} prompts of a named character × {args.seeds} seeds; the shirt found by the judge "
-          f"in {named.judged} of {named.made} pictures, the character read right in {named.right}\n")
-    print(table(named))
-    trios = measure_trio_binding(pipe, args.seeds)
-    print(f"\n{len(TRIOS)} prompts of three things of three kinds and colours × {args.seeds} seeds; overlap: the "
-          f"correlation of two words' maps over the cells\n")
-    print(binding_table(trios))
-    emphasised = measure_emphasis(pipe, args.seeds)
-    print(f"\nAUTOMATIC1111's emphasis on the word a limit turns on × {args.seeds} seeds\n")
-    print(emphasis_table(emphasised))
+    n = args.seeds
+    result = measure(pipe, n)
+    print(f"{args.model}: {SAMPLER}, {STEPS} steps")
+    _section(f"{len(PROMPTS)} prompts of one thing × {n} seeds; the thing found by the judge in {result.judged} of "
+             f"{result.made} pictures", table(result))
+    pairs = measure_binding(pipe, n)
+    _section(f"{len(PAIRS)} prompts of two things of two colours × {n} seeds; both found in their colours in "
+             f"{pairs.judged} of {pairs.made} pictures", table(pairs))
+    counted = measure_counts(pipe, n)
+    _section(f"{len(COUNTS)} prompts of a count of one shape on a plain background × {n} seeds; things told from the "
+             f"background in {counted.judged} of {counted.made} pictures", table(counted))
+    hands = measure_fingers(pipe, n)
+    _section(f"{len(HANDS)} prompts of a hand holding up fingers × {n} seeds; the hand found by the judge in "
+             f"{hands.judged} of {hands.made} pictures, the fingers asked counted in {hands.right}", table(hands))
+    signs, named = measure_named(pipe, n)
+    _section(f"{len(SIGNS)} prompts of a sign saying a word × {n} seeds; the sign found by the judge in {signs.judged} "
+             f"of {signs.made} pictures, its word read right in {signs.right}", table(signs))
+    _section(f"{len(CHARACTER_PROMPTS)} prompts of a named character × {n} seeds; the shirt found by the judge in "
+             f"{named.judged} of {named.made} pictures, the character read right in {named.right}", table(named))
+    _section(f"{len(TRIOS)} prompts of three things of three kinds and colours × {n} seeds; overlap: the correlation "
+             "of two words' maps over the cells", binding_table(measure_trio_binding(pipe, n)))
+    _section(f"AUTOMATIC1111's emphasis on the word a limit turns on × {n} seeds",
+             emphasis_table(measure_emphasis(pipe, n)))
 
+
+def _section(title: str, body: str) -> None:
+    print(f"\n{title}\n\n{body}", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -20,6 +20,8 @@ FAST = dict(sampler="DDIM", num_inference_steps=2, seed=3)
     ("a red) car: big", [("a red) car: big", 1.0)]),  # closes nothing: text
     ("(a:1.2) (b:1.2)", [("a", 1.2), (" ", 1.0), ("b", 1.2)]),
     ("(blue:1e9)", [("blue:1e9", 1.1)]),  # no weight A1111 reads: text in round brackets
+    ("(blue:1.2.3) x", [("blue:1.2.3) x", 1.1)]),  # no number: text, and the bracket never closes
+    ("(red:.)", [("red:.)", 1.1)]),
     ("", [("", 1.0)]),
 ])
 def test_a_prompt_is_cut_into_runs_of_one_weight_as_automatic1111_cuts_it(text, runs):
@@ -65,3 +67,21 @@ def test_weights_out_of_range_are_refused_in_words(latent_pipe):
         latent_pipe("a (red:25) circle", **FAST)
     with pytest.raises(PlaygroundInputError, match=r"would be weighted -1"):
         latent_pipe.encode_prompt_pair("a (red:-1) circle", "")
+
+
+def test_whatever_is_typed_is_read_or_refused_in_words(latent_pipe):
+    """2,000 strings of brackets, colons, digits and words (one fixed draw): each is read, or refused with a
+    PlaygroundInputError; nothing else is raised."""
+    import random
+
+    rng = random.Random(0)
+    weighted = 0
+    for _ in range(2000):
+        text = "".join(rng.choice("()[]:\\.0123456789 -+red") for _ in range(rng.randint(0, 14)))
+        try:
+            ids, weights = emphasis.weighted_ids(latent_pipe.tokenizer, text)
+            assert len(ids) == len(weights) and all(0 <= w <= emphasis.MAX_WEIGHT for w in weights), text
+            weighted += any(w != 1 for w in weights)
+        except PlaygroundInputError:
+            pass
+    assert weighted > 200  # the draw does weight words
