@@ -45,9 +45,9 @@ MAPS_MEASURED = {
     "count": ("In 16 v2 pictures of counts (\"seven orange triangles\"), the number word was read 0.96× as much on "
               "the things as over the whole picture (above 1 in none), the thing's word 1.17×: the count is one more "
               "word, not a tally of the things."),
-    "fingers": ("In 12 v2 pictures of a hand with five fingers, \"five\" was read 0.90× as much on the hand as over "
-                "the whole picture (above 1 in none), \"fingers\" 1.24× and \"hand\" 1.42×; the judge counted five "
-                "fingers in none of them. \"two\" was read on the hand (1.11×, 4 of 4 pictures)."),
+    "fingers": ("In 24 v2 pictures of a hand with five fingers, \"five\" was read 0.91× as much on the hand as over "
+                "the whole picture (above 1 in none), \"fingers\" 1.24× and \"hand\" 1.41×; the judge counted five "
+                "fingers in none of them. \"two\" was read on the hand (1.11×, 8 of 8 pictures)."),
     "text": ("In 32 v2 pictures of a sign saying a word, the word was read on the sign's board 1.17× as much as over "
              "the whole picture (above 1 in 27), \"sign\" 1.57×; the judge read the word right in none of them: the "
              "model reads the word where the sign is and draws marks like letters there, not those letters."),
