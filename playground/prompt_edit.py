@@ -68,15 +68,13 @@ READ_AS_TYPED = ("Prompt editing ([before:after:when]) is read in the Generate t
 def read_as_typed_note(text) -> list[str]:
     """For the tabs that do not edit prompts: a note where the prompt is written for prompt editing, and one for
     AUTOMATIC1111's syntax that no tab reads (``unread_syntax``)."""
-    if not isinstance(text, str):
+    if not isinstance(text, str) or "[" not in text:  # both are written in square brackets
         return []
-    unread = unread_syntax(text)
-    if "[" not in text:
-        return unread
     try:
-        return ([READ_AS_TYPED] if edits(text) else []) + unread
+        edited = bool(edits(text))
     except PlaygroundInputError:
-        return [READ_AS_TYPED] + unread
+        edited = True
+    return ([READ_AS_TYPED] if edited else []) + unread_syntax(text)
 
 
 _ALTERNATION = re.compile(r"\[[^\[\]]*\|[^\[\]]*\]")  # [cat|dog]
